@@ -1,0 +1,29 @@
+"""Translations: messages are written in French (the source language) and marked with ``_``.
+
+English, or any other language, follows as a gettext catalogue in ``locale/<lang>/LC_MESSAGES``;
+``COMMUNS_LANG`` selects it (default: French, no catalogue needed).
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from functools import cache
+
+from communs.resources import locale_dir
+
+DOMAIN = "communs"
+
+
+@cache
+def translation(language: str | None = None) -> gettext.NullTranslations:
+    language = language or os.environ.get("COMMUNS_LANG", "fr")
+    return gettext.translation(DOMAIN, locale_dir(), languages=[language], fallback=True)
+
+
+def _(message: str) -> str:
+    return translation().gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return translation().ngettext(singular, plural, count)

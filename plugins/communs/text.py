@@ -1,0 +1,27 @@
+"""Text folding shared by every comparison of human-written names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Common abbreviations in French place and organisation names.
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents and punctuation, collapse spaces: 'Saint-Denis' -> 'saint denis'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_only = ascii_only.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    words = _NON_ALNUM.sub(" ", ascii_only).split()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A URL- and file-safe slug: 'Théâtre du Grand Marché' -> 'theatre-du-grand-marche'."""
+    slug = "-".join(fold(text).split())
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug.strip("-")

@@ -1,0 +1,13 @@
+"""Pelican settings for publication (``make publish``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.append(os.curdir)
+from pelicanconf import *  # noqa: E402,F403
+
+SITEURL = os.environ.get("COMMUNS_SITEURL", "")
+RELATIVE_URLS = False
+DELETE_OUTPUT_DIRECTORY = True

@@ -1,0 +1,114 @@
+"""Shared fixtures: a throw-away content tree with valid records to break one field at a time."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from communs.problems import Problem
+from communs.validation import Report, validate
+
+SCHEMA_HINT = "# yaml-language-server: $schema=../../../schemas/{kind}.schema.json\n"
+
+ACTOR = """\
+id: compagnie-ti-kaz
+name: Compagnie Ti Kaz
+kind: association
+summary: Théâtre jeune public et ateliers d'écriture en créole.
+description: |
+  La compagnie crée des spectacles pour les enfants.
+
+  - ateliers le mercredi
+  - tournées dans les écoles
+themes: [culture, education]
+disciplines: [theatre]
+commune: "97411"
+address:
+  street: 12 rue de Paris
+  postal_code: "97400"
+geo: {lat: -20.8789, lon: 55.4481}
+contact:
+  website: https://ti-kaz.example.org
+  email: contact@ti-kaz.example.org
+  phone: +262 262 00 12 34
+identifiers:
+  siret: "12345678000014"
+opening_hours: Mo-Fr 09:00-17:00
+"""
+
+EVENT = """\
+id: 2026-12-20-kabar-fet-kaf
+title: Kabar de la Fèt Kaf
+type: concert
+summary: Soirée maloya en plein air pour le 20 décembre.
+themes: [culture, vivre-ensemble]
+organizers: [compagnie-ti-kaz]
+commune: "97411"
+venue:
+  name: Jardin de l'État
+  address: {postal_code: "97400"}
+  geo: {lat: -20.8823, lon: 55.4504}
+start: "2026-12-20T18:00:00+04:00"
+end: "2026-12-20T23:00:00+04:00"
+price: {free: true}
+"""
+
+
+class Tree:
+    """A content directory in a temporary folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.content = root / "content"
+        (self.content / "actors").mkdir(parents=True)
+        (self.content / "events").mkdir(parents=True)
+
+    def write(self, kind: str, commune: str, name: str, text: str | bytes, *, hint: bool = True) -> Path:
+        folder = self.content / ("actors" if kind == "actor" else "events") / commune
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            body = (SCHEMA_HINT.format(kind=kind) if hint else "") + textwrap.dedent(text)
+            path.write_text(body, encoding="utf-8")
+        return path
+
+    def actor(self, text: str = ACTOR, commune: str = "97411", name: str = "compagnie-ti-kaz.yml") -> Path:
+        return self.write("actor", commune, name, text)
+
+    def event(self, text: str = EVENT, commune: str = "97411", name: str = "2026-12-20-kabar-fet-kaf.yml") -> Path:
+        return self.write("event", commune, name, text)
+
+    def validate(self, *files: Path, **options) -> Report:
+        return validate(self.content, list(files) if files else None, jobs=1, **options)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Tree:
+    return Tree(tmp_path)
+
+
+def replace_line(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def codes(report: Report) -> list[str]:
+    return [p.code for p in report.problems]
+
+
+def only(report: Report, code: str) -> Problem:
+    """The single problem with ``code``; fails with the whole report otherwise."""
+    found = [p for p in report.problems if p.code == code]
+    assert len(found) == 1, [(p.code, p.line, p.message) for p in report.problems]
+    return found[0]
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
