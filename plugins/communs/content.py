@@ -63,7 +63,8 @@ def _stray(path: Path, message: str) -> Problem:
 def classify(path: Path, content_dir: Path) -> RecordFile | Problem | None:
     """What a path under content_dir is: a record file, a stray file, or not ours (None)."""
     try:
-        relative = path.resolve().relative_to(content_dir.resolve())
+        # The folder is resolved, not the file: a symbolic link must not lead elsewhere.
+        relative = (path.parent.resolve() / path.name).relative_to(content_dir.resolve())
     except ValueError:
         return _stray(path, _("Ce fichier est hors du dossier des fiches ({content}).").format(content=display_path(content_dir)))
     parts = relative.parts

@@ -1,0 +1,102 @@
+"""The command line as scripts and CI use it: formats, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import ACTOR, replace_line
+
+from communs.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The real program in a child process, as a shell would start it."""
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+    return subprocess.run([sys.executable, "-m", "communs.cli", *args], capture_output=True, text=True, cwd=cwd, env=environment)
+
+
+def test_valid_tree_exits_0_with_a_summary(tree):
+    tree.actor()
+    result = CliRunner().invoke(main, ["validate", "--content", str(tree.content)])
+    assert result.exit_code == 0, result.output
+    assert "1 fiche vérifiée : aucun problème." in result.output
+
+
+def test_invalid_tree_exits_1_with_file_line_code_and_message(tree):
+    path = tree.actor(replace_line(ACTOR, "kind: association", "kind: asso"))
+    result = run("validate", "--content", str(tree.content))
+    assert result.returncode == 1
+    line = next(l for l in result.stdout.splitlines() if "[not-in-list]" in l)
+    assert f"{path}:4:7: erreur [not-in-list] kind — « kind » : « asso »" in line
+    assert "Vouliez-vous écrire « association » ?" in line
+    assert "1 fiche vérifiée : 1 erreur." in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_warnings_alone_exit_0(tree):
+    tree.actor(replace_line(ACTOR, "website: https://", "website: http://"))
+    result = CliRunner().invoke(main, ["validate", "--content", str(tree.content)])
+    assert result.exit_code == 0
+    assert "1 avertissement" in result.output
+
+
+def test_github_format_prints_workflow_annotations(tree):
+    tree.actor(replace_line(ACTOR, "kind: association", "kind: asso"))
+    result = run("validate", "--content", "content", "--format", "github", cwd=tree.root)
+    assert result.returncode == 1
+    annotation = result.stdout.splitlines()[0]
+    assert annotation.startswith("::error file=content/actors/97411/compagnie-ti-kaz.yml,line=4,col=7,title=not-in-list kind::")
+    assert "« asso »" in annotation
+
+
+def test_github_annotations_escape_newlines_and_separators():
+    from communs.problems import problem
+    from communs.reporting import format_github
+
+    text = format_github([problem("yaml-syntax", "a\nb % c", file="a,b:c.yml", line=1, column=2)], 1)
+    assert text.splitlines()[0] == "::error file=a%2Cb%3Ac.yml,line=1,col=2,title=yaml-syntax::a%0Ab %25 c"
+
+
+def test_json_format_has_checked_errors_and_warnings(tree):
+    tree.actor(replace_line(replace_line(ACTOR, "kind: association", "kind: asso"), "website: https://", "website: http://"))
+    result = run("validate", "--content", str(tree.content), "--format", "json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["checked"] == 1
+    assert [e["code"] for e in document["errors"]] == ["not-in-list"]
+    assert [w["code"] for w in document["warnings"]] == ["url-not-https"]
+    error = document["errors"][0]
+    assert set(error) == {"file", "line", "column", "record_id", "pointer", "code", "severity", "message"}
+    assert (error["line"], error["column"], error["record_id"], error["pointer"]) == (4, 7, "compagnie-ti-kaz", "/kind")
+
+
+def test_usage_errors_exit_2_in_french_without_traceback(tree):
+    missing = run("validate", "--content", str(tree.root / "absent"))
+    assert missing.returncode == 2
+    assert "Erreur : Le dossier des fiches" in missing.stderr and "Traceback" not in missing.stderr
+    unknown_option = run("validate", "--nope")
+    assert unknown_option.returncode == 2
+    bad_format = run("validate", "--format", "xml")
+    assert bad_format.returncode == 2
+    absent_file = run("validate", "--content", str(tree.content), str(tree.content / "actors" / "x.yml"))
+    assert absent_file.returncode == 2 and "n'existe pas" in absent_file.stderr
+
+
+def test_help_texts_are_in_french():
+    result = CliRunner().invoke(main, ["validate", "--help"])
+    assert result.exit_code == 0
+    assert "Vérifier les fiches" in result.output and "--changed-since" in result.output
+
+
+def test_stats_summarise_the_directory(tree):
+    tree.actor()
+    result = CliRunner().invoke(main, ["validate", "--content", str(tree.content), "--stats"])
+    assert "Annuaire : 1 acteurs et 0 événements dans 1 communes." in result.output
+    assert "97411 Saint-Denis" in result.output and "Culture" in result.output
