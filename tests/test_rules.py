@@ -245,3 +245,21 @@ def test_age_range(tree):
     tree.actor()
     tree.event(EVENT + "age: {min: 12, max: 6}\n")
     assert only(tree.validate(), "range-inverted").pointer == "/age/min"
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["contact@ti-kaz.example.org", "a.b+c@x.re", "x@exa-mple.fr", "a..b@x.fr", ".a@x.fr", "a@-x.fr", "a@x-.fr", "a@x.f", "é@x.fr", "a@xn--t-bga.fr", "a@théâtre.fr"],
+)
+def test_email_fast_path_agrees_with_email_validator(email):
+    from email_validator import EmailNotValidError, validate_email
+
+    from communs.rules import _PLAIN_EMAIL
+
+    try:
+        validate_email(email, check_deliverability=False)
+        accepted = True
+    except EmailNotValidError:
+        accepted = False
+    if _PLAIN_EMAIL.match(email):
+        assert accepted, email

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import git
 import pytest
 from conftest import ACTOR, EVENT, only, replace_line
@@ -135,3 +137,11 @@ def test_unknown_revision_and_no_repository_are_usage_errors(tree, repo, tmp_pat
     (lonely / "actors").mkdir(parents=True)
     with pytest.raises(UsageError, match="dépôt Git"):
         validation.validate(lonely, changed_since="HEAD")
+
+
+def test_a_file_named_in_another_spelling_is_still_itself(tree, monkeypatch):
+    tree.actor()
+    tree.event()
+    monkeypatch.chdir(tree.root)
+    report = validation.validate(Path("content"), [Path("./content/actors/../actors/97411/compagnie-ti-kaz.yml")], jobs=1)
+    assert report.problems == [] and report.checked == 1

@@ -60,9 +60,9 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress)
+                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats)
         else:
-            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs)
+            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats)
     except UsageError as error:
         _fail_usage(str(error))
         return

@@ -92,32 +92,37 @@ def classify(path: Path, content_dir: Path) -> RecordFile | Problem | None:
         return _stray(path, _("Les fiches ont l'extension .yml : renommez ce fichier en {name}.").format(name=name[:-5] + SUFFIX))
     if not name.endswith(SUFFIX):
         return _stray(path, _("Seules des fiches .yml ont leur place ici : déplacez ou supprimez ce fichier. {hint}").format(hint=folder_hint))
-    return RecordFile(path=path, kind=kind, folder=folder, display=display_path(path))
+    # Shown exactly as scan() shows it, so a file named on the command line is the same file.
+    return RecordFile(path=path, kind=kind, folder=folder, display=f"{display_path(content_dir)}/{relative.as_posix()}")
 
 
 def scan(content_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
     """Every record file of the tree, sorted, and every stray file or folder among them."""
     files: list[RecordFile] = []
     strays: list[Problem] = []
-    for folder_name in FOLDERS.values():
+    shown = display_path(content_dir)
+    for kind, folder_name in FOLDERS.items():
         top = content_dir / folder_name
         if not top.is_dir():
             continue
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-            base = Path(dirpath)
-            depth = len(base.relative_to(top).parts)
-            for name in list(dirnames):
-                sub = base / name
-                if sub.is_symlink() or depth >= 1 or not COMMUNE_CODE.match(name):
-                    strays.append(
-                        _stray(sub, _("Ce dossier n'a pas sa place ici : les fiches se rangent dans {folder}/<code INSEE>/<identifiant>.yml.").format(folder=display_path(top)))
-                    )
-                    dirnames.remove(name)
-            for name in filenames:
-                found = classify(base / name, content_dir)
-                if isinstance(found, RecordFile):
-                    files.append(found)
-                elif found is not None:
+        misplaced = _("Ce dossier n'a pas sa place ici : les fiches se rangent dans {folder}/<code INSEE>/<identifiant>.yml.").format(folder=f"{shown}/{folder_name}")
+        for entry in os.scandir(top):
+            if entry.is_dir(follow_symlinks=False) and COMMUNE_CODE.match(entry.name):
+                folder_path = Path(entry.path)
+                for item in os.scandir(entry.path):
+                    if item.is_file(follow_symlinks=False) and item.name.endswith(SUFFIX):
+                        files.append(RecordFile(path=folder_path / item.name, kind=kind, folder=entry.name, display=f"{shown}/{folder_name}/{entry.name}/{item.name}"))
+                    elif item.is_dir(follow_symlinks=False):
+                        strays.append(_stray(Path(item.path), misplaced))
+                    else:
+                        found = classify(Path(item.path), content_dir)
+                        if found is not None and not isinstance(found, RecordFile):
+                            strays.append(found)
+            elif entry.is_dir(follow_symlinks=False):
+                strays.append(_stray(Path(entry.path), misplaced))
+            else:
+                found = classify(Path(entry.path), content_dir)
+                if found is not None and not isinstance(found, RecordFile):
                     strays.append(found)
     files.sort(key=lambda f: (f.kind, f.folder, f.path.name))
     strays.sort(key=lambda p: p.file or "")

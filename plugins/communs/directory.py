@@ -1,8 +1,10 @@
 """The directory as a whole: an index of every record, and the checks that need more than one.
 
-An ``Entry`` is what the cross-record checks must know of a record (id, kind, commune, folded
-name, day). A record whose file is known but not read (``--changed-since`` leaves most files
-unread) is indexed by its file name alone, which the validator guarantees equals its id.
+An ``Entry`` is what the cross-record checks must know of a record: id, kind, commune, folded
+name, day, the actors it names, and where those are written. Entries are small, so worker
+processes send them back instead of whole records. A record whose file is known but not read
+(``--changed-since`` leaves most files unread) is indexed by its file name alone, which the
+validator guarantees equals its id.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from rapidfuzz import fuzz, process
 
 from communs.content import ACTOR, EVENT, RecordFile
 from communs.i18n import _
-from communs.problems import Problem
+from communs.problems import Problem, problem
 from communs.records import Record
 from communs.text import fold
 
 NEAR_DUPLICATE_SCORE = 90
+Mark = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +34,27 @@ class Entry:
     commune: str | None  # the folder it sits in
     name: str | None = None  # folded name or title; None when the file was not read
     day: str | None = None  # an event's start date
+    references: tuple[tuple[str, str, Mark], ...] = ()  # (pointer, actor id, where) of an event
+    id_mark: Mark = (1, 1)
+    name_mark: Mark = (1, 1)
+
+    def problem(self, code: str, message: str, pointer: str, mark: Mark) -> Problem:
+        return problem(code, message, file=self.file, line=mark[0], column=mark[1], record_id=self.id, pointer=pointer)
 
 
 def entry_of(record: Record) -> Entry:
     start = record.data.get("start")
+    references: list[tuple[str, str, Mark]] = []
+    if record.kind == EVENT:
+        organizers = record.data.get("organizers")
+        if isinstance(organizers, list):
+            for index, value in enumerate(organizers):
+                if isinstance(value, str):
+                    pointer = f"/organizers/{index}"
+                    references.append((pointer, value, record.position(pointer)))
+        venue = record.data.get("venue")
+        if isinstance(venue, str):
+            references.append(("/venue", venue, record.position("/venue")))
     return Entry(
         id=record.id,
         kind=record.kind,
@@ -42,6 +62,9 @@ def entry_of(record: Record) -> Entry:
         commune=record.folder,
         name=fold(record.name) if record.name else None,
         day=start[:10] if record.kind == EVENT and isinstance(start, str) else None,
+        references=tuple(references),
+        id_mark=record.position("/id"),
+        name_mark=record.position("/name" if record.kind == ACTOR else "/title"),
     )
 
 
@@ -69,106 +92,92 @@ class Directory:
         return len(self.by_file)
 
 
-def cross_problems(records: list[Record], directory: Directory) -> list[Problem]:
-    """Problems of ``records`` against the whole directory: ids, references, duplicates."""
-    checked_files = {record.file for record in records}
+def cross_problems(entries: list[Entry], directory: Directory) -> list[Problem]:
+    """Problems of the records behind ``entries`` against the whole directory."""
+    checked_files = {entry.file for entry in entries}
     found: list[Problem] = []
-    for record in records:
-        found += _duplicate_id(record, directory)
-        found += reference_problems([record], directory)
-        found += _duplicates(record, directory, checked_files)
+    for entry in entries:
+        found += _duplicate_id(entry, directory)
+        found += reference_problems([entry], directory)
+        found += _duplicates(entry, directory, checked_files)
     return found
 
 
-def _duplicate_id(record: Record, directory: Directory) -> list[Problem]:
-    others = [entry for entry in directory.by_id.get(record.id, []) if entry.file != record.file]
+def _duplicate_id(entry: Entry, directory: Directory) -> list[Problem]:
+    others = [other for other in directory.by_id.get(entry.id, []) if other.file != entry.file]
     if not others:
         return []
     return [
-        record.problem(
+        entry.problem(
             "duplicate-id",
             _("L'identifiant « {id} » est déjà celui de {other} : les identifiants sont uniques parmi tous les acteurs et événements ; choisissez-en un autre (par exemple en ajoutant le nom de la commune).").format(
-                id=record.id, other=others[0].file
+                id=entry.id, other=others[0].file
             ),
             "/id",
+            entry.id_mark,
         )
     ]
 
 
-def reference_problems(records: list[Record], directory: Directory) -> list[Problem]:
+def reference_problems(entries: list[Entry], directory: Directory) -> list[Problem]:
     """Events whose organisers or venue name no actor of the directory."""
-    found: list[Problem] = []
-    for record in records:
-        if record.kind == EVENT:
-            found += _references(record, directory)
-    return found
-
-
-def _references(record: Record, directory: Directory) -> list[Problem]:
-    references: list[tuple[str, str]] = []
-    organizers = record.data.get("organizers")
-    if isinstance(organizers, list):
-        references += [(f"/organizers/{index}", value) for index, value in enumerate(organizers) if isinstance(value, str)]
-    venue = record.data.get("venue")
-    if isinstance(venue, str):
-        references.append(("/venue", venue))
     found = []
-    for pointer, actor_id in references:
-        if actor_id in directory.actor_ids:
-            continue
-        close = difflib.get_close_matches(actor_id, directory.actor_ids, n=3, cutoff=0.75)
-        hint = " " + _("Vouliez-vous dire : {ids} ?").format(ids=", ".join(close)) if close else ""
-        kind_hint = (
-            " " + _("C'est l'identifiant d'un événement, pas d'un acteur.")
-            if any(entry.kind == EVENT for entry in directory.by_id.get(actor_id, []))
-            else ""
-        )
-        found.append(
-            record.problem(
-                "unknown-reference",
-                _("Aucun acteur n'a l'identifiant « {id} » : créez d'abord sa fiche, ou corrigez l'identifiant.").format(id=actor_id) + kind_hint + hint,
-                pointer,
+    for entry in entries:
+        for pointer, actor_id, mark in entry.references:
+            if actor_id in directory.actor_ids:
+                continue
+            close = difflib.get_close_matches(actor_id, directory.actor_ids, n=3, cutoff=0.75)
+            hint = " " + _("Vouliez-vous dire : {ids} ?").format(ids=", ".join(close)) if close else ""
+            kind_hint = (
+                " " + _("C'est l'identifiant d'un événement, pas d'un acteur.")
+                if any(other.kind == EVENT for other in directory.by_id.get(actor_id, []))
+                else ""
             )
-        )
+            found.append(
+                entry.problem(
+                    "unknown-reference",
+                    _("Aucun acteur n'a l'identifiant « {id} » : créez d'abord sa fiche, ou corrigez l'identifiant.").format(id=actor_id) + kind_hint + hint,
+                    pointer,
+                    mark,
+                )
+            )
     return found
 
 
-def _duplicates(record: Record, directory: Directory, checked_files: set[str]) -> list[Problem]:
-    if not record.name:
+def _duplicates(entry: Entry, directory: Directory, checked_files: set[str]) -> list[Problem]:
+    if not entry.name:
         return []
-    mine = entry_of(record)
     candidates = [
-        entry
-        for entry in directory.by_place.get((record.kind, record.folder), [])
-        if entry.file != record.file and entry.name and entry.day == mine.day
+        other
+        for other in directory.by_place.get((entry.kind, entry.commune), [])
+        if other.file != entry.file and other.name and other.day == entry.day
         # Of two checked records, only the later file is reported.
-        and (entry.file not in checked_files or entry.file < record.file)
+        and (other.file not in checked_files or other.file < entry.file)
     ]
-    field = "/name" if record.kind == ACTOR else "/title"
-    exact = [entry for entry in candidates if entry.name == mine.name]
-    if exact:
-        return [
-            record.problem(
-                "duplicate-record",
-                _("« {name} » existe déjà dans cette commune ({other}) : complétez la fiche existante plutôt que d'en créer une seconde.").format(
-                    name=record.name, other=exact[0].file
-                ),
-                field,
-            )
-        ]
     if not candidates:
         return []
-    names = [entry.name for entry in candidates]
-    matches = process.extract(mine.name, names, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=1)
+    pointer = "/name" if entry.kind == ACTOR else "/title"
+    exact = [other for other in candidates if other.name == entry.name]
+    if exact:
+        return [
+            entry.problem(
+                "duplicate-record",
+                _("Ce nom existe déjà dans cette commune ({other}) : complétez la fiche existante plutôt que d'en créer une seconde.").format(other=exact[0].file),
+                pointer,
+                entry.name_mark,
+            )
+        ]
+    matches = process.extract(entry.name, [other.name for other in candidates], scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=1)
     if not matches:
         return []
     other = candidates[matches[0][2]]
     return [
-        record.problem(
+        entry.problem(
             "near-duplicate",
             _("Le nom ressemble beaucoup à celui de {other} dans la même commune : s'il s'agit du même {what}, complétez plutôt la fiche existante.").format(
-                other=other.file, what=_("acteur") if record.kind == ACTOR else _("événement")
+                other=other.file, what=_("acteur") if entry.kind == ACTOR else _("événement")
             ),
-            field,
+            pointer,
+            entry.name_mark,
         )
     ]

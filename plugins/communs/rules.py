@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Callable, Iterator
 
 import opening_hours
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from markdown_it import MarkdownIt
 
 from communs.communes import Commune, Communes, distance_km
 from communs.content import EVENT
@@ -35,7 +34,19 @@ _DANGEROUS_LINK = re.compile(
     r"(?:\]\(\s*<?\s*|^\s*\[[^\]]+\]:\s*<?\s*|<)(javascript|vbscript|data|file):", re.IGNORECASE | re.MULTILINE
 )
 _HTTP_LINK = re.compile(r"(?:\]\(\s*<?\s*|^\s*\[[^\]]+\]:\s*<?\s*|<)(http://[^\s)>]+)", re.IGNORECASE | re.MULTILINE)
-_MARKDOWN = MarkdownIt("commonmark")
+
+
+@cache
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt  # only texts with a "<" need parsing
+
+    return MarkdownIt("commonmark")
+
+# The common shape of an address, which email-validator would accept: checked without it, as
+# email-validator's internationalised-domain checks cost a millisecond per address.
+_PLAIN_EMAIL = re.compile(
+    r"^(?=.{1,64}@)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 
 _RRULE_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT"}
 _FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY"}
@@ -296,6 +307,10 @@ class RecordRules:
         return []
 
     def check_email(self, record: Record, pointer: str, value: str) -> list[Problem]:
+        if len(value) <= 254 and _PLAIN_EMAIL.match(value):
+            return []
+        from email_validator import EmailNotValidError, validate_email
+
         try:
             validate_email(value, check_deliverability=False)
         except EmailNotValidError:
@@ -362,6 +377,8 @@ class RecordRules:
         found = []
         line, _column = record.position(pointer)
         first = line + (1 if "\n" in value.rstrip("\n") or value.endswith("\n") else 0)
+        if "](" not in value and "]:" not in value and "<" not in value:
+            return found
         for match in _DANGEROUS_LINK.finditer(value):
             offset = value.count("\n", 0, match.start())
             found.append(
@@ -374,7 +391,7 @@ class RecordRules:
                     first + offset,
                 )
             )
-        for match in _HTTP_LINK.finditer(value):
+        for match in _HTTP_LINK.finditer(value) if "http://" in value.lower() else ():
             offset = value.count("\n", 0, match.start())
             found.append(
                 _at(
@@ -387,7 +404,7 @@ class RecordRules:
                 )
             )
         if "<" in value:
-            for token in _walk_tokens(_MARKDOWN.parse(value)):
+            for token in _walk_tokens(_markdown().parse(value)):
                 if token.type in ("html_block", "html_inline"):
                     offset = token.map[0] if token.map else 0
                     snippet = token.content.strip().splitlines()[0][:60] if token.content.strip() else "<…>"

@@ -13,14 +13,12 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
 
 from communs.content import ACTOR, EVENT
 from communs.i18n import _
@@ -28,6 +26,9 @@ from communs.problems import Problem
 from communs.records import Record
 from communs.resources import schemas_dir
 from communs.yamlreader import pointer_token
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _DANGEROUS_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.IGNORECASE)
 SCHEMA_FILES = {ACTOR: "actor.schema.json", EVENT: "event.schema.json"}
@@ -89,11 +90,7 @@ class SchemaSet:
             document = json.loads(path.read_text(encoding="utf-8"))
             self.documents[document["$id"]] = document
             self.by_file[path.name] = document
-        self.registry = Registry().with_resources(
-            (uri, Resource.from_contents(document)) for uri, document in self.documents.items()
-        )
         self.roots = {kind: self.by_file[name] for kind, name in SCHEMA_FILES.items()}
-        self._python = {kind: Draft202012Validator(root, registry=self.registry) for kind, root in self.roots.items()}
         documents = self.documents
 
         def retrieve(uri: str) -> dict:
@@ -102,23 +99,36 @@ class SchemaSet:
         self._typed_fields: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._fast = {kind: jsonschema_rs.validator_for(root, retriever=retrieve) for kind, root in self.roots.items()}
 
+    @cached_property
+    def _python(self) -> dict:
+        """The reference validators, built on the first invalid record (they are slow to import)."""
+        from jsonschema import Draft202012Validator
+        from referencing import Registry, Resource
+
+        registry = Registry().with_resources((uri, Resource.from_contents(document)) for uri, document in self.documents.items())
+        return {kind: Draft202012Validator(root, registry=registry) for kind, root in self.roots.items()}
+
     # Reading the schemas -------------------------------------------------------------------
 
-    def resolve(self, schema: dict, resolver: Any) -> tuple[dict, Any]:
-        """Follow ``$ref`` chains; the referring schema's own keywords (title...) win."""
+    def resolve(self, schema: dict, base: str) -> tuple[dict, str]:
+        """Follow ``$ref`` chains (``file.json#/$defs/x``, ``#/$defs/x``) from the document at
+        ``base``; the referring schema's own keywords (title...) win over the target's."""
         merged = dict(schema)
         while "$ref" in merged:
-            resolved = resolver.lookup(merged.pop("$ref"))
-            resolver = resolved.resolver
-            target = dict(resolved.contents)
-            target.update(merged)
-            merged = target
-        return merged, resolver
+            uri, fragment = urldefrag(urljoin(base, merged.pop("$ref")))
+            target: Any = self.documents[uri]
+            for token in fragment.lstrip("/").split("/") if fragment else []:
+                target = target[token.replace("~1", "/").replace("~0", "~")]
+            base = uri
+            combined = dict(target)
+            combined.update(merged)
+            merged = combined
+        return merged, base
 
     def field_schema(self, kind: str, path: list[str | int]) -> dict:
         """The merged schema of the field at ``path`` in a record of ``kind`` (titles included)."""
         root = self.roots[kind]
-        schema, resolver = self.resolve(root, self.registry.resolver(base_uri=root["$id"]))
+        schema, base = self.resolve(root, root["$id"])
         for part in path:
             if isinstance(part, int) or (isinstance(part, str) and part.isdigit() and "items" in schema):
                 candidate = schema.get("items")
@@ -126,14 +136,14 @@ class SchemaSet:
                 candidate = schema.get("properties", {}).get(part)
                 if candidate is None:
                     for branch in schema.get("oneOf", []) + schema.get("anyOf", []):
-                        branch, branch_resolver = self.resolve(branch, resolver)
+                        branch, branch_base = self.resolve(branch, base)
                         if part in branch.get("properties", {}):
-                            schema, resolver = branch, branch_resolver
+                            schema, base = branch, branch_base
                             candidate = branch["properties"][part]
                             break
             if candidate is None:
                 return {}
-            schema, resolver = self.resolve(candidate, resolver)
+            schema, base = self.resolve(candidate, base)
         return schema
 
     def field_title(self, kind: str, path: list[str | int]) -> str:
@@ -158,21 +168,21 @@ class SchemaSet:
             found: list[tuple[tuple[str, ...], str]] = []
             root = self.roots[kind]
 
-            def walk(schema: dict, resolver: Any, path: tuple[str, ...], depth: int) -> None:
-                schema, resolver = self.resolve(schema, resolver)
+            def walk(schema: dict, base: Any, path: tuple[str, ...], depth: int) -> None:
+                schema, base = self.resolve(schema, base)
                 marker = schema.get("format") or schema.get("contentMediaType")
                 if marker and (path, marker) not in found:
                     found.append((path, marker))
                 if depth > 8:
                     return
                 for name, sub in schema.get("properties", {}).items():
-                    walk(sub, resolver, path + (name,), depth + 1)
+                    walk(sub, base, path + (name,), depth + 1)
                 if isinstance(schema.get("items"), dict):
-                    walk(schema["items"], resolver, path + ("*",), depth + 1)
+                    walk(schema["items"], base, path + ("*",), depth + 1)
                 for branch in schema.get("oneOf", []) + schema.get("anyOf", []):
-                    walk(branch, resolver, path, depth + 1)
+                    walk(branch, base, path, depth + 1)
 
-            walk(root, self.registry.resolver(base_uri=root["$id"]), (), 0)
+            walk(root, root["$id"], (), 0)
             self._typed_fields[kind] = found
         return self._typed_fields[kind]
 
@@ -200,7 +210,7 @@ class SchemaSet:
             )
         return sorted(found.values(), key=lambda p: (p.line or 0, p.column or 0, p.code))
 
-    def _translate(self, record: Record, error: ValidationError) -> list[Problem]:
+    def _translate(self, record: Record, error: "ValidationError") -> list[Problem]:
         path = list(error.absolute_path)
         pointer = json_pointer(path)
         keyword = error.validator

@@ -53,7 +53,8 @@ class Report:
 @dataclass
 class FileResult:
     problems: list[Problem]
-    record: Record | None
+    entry: Entry | None
+    record: Record | None  # kept only when asked for: records are heavy to send between processes
 
 
 class Checker:
@@ -63,12 +64,13 @@ class Checker:
         self.schemas = schemas or default_schemas()
         self.rules = RecordRules(communes or default_communes(), self.schemas)
 
-    def check(self, source: RecordFile) -> FileResult:
+    def check(self, source: RecordFile, keep_record: bool = True) -> FileResult:
         try:
             record, problems = read_record(source)
-            if record is not None:
-                problems = problems + self.schemas.problems(record) + self.rules.problems(record)
-            return FileResult(problems, record)
+            if record is None:
+                return FileResult(problems, None, None)
+            problems = problems + self.schemas.problems(record) + self.rules.problems(record)
+            return FileResult(problems, entry_of(record), record if keep_record else None)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the run
             return FileResult(
                 [
@@ -83,29 +85,39 @@ class Checker:
                     )
                 ],
                 None,
+                None,
             )
 
 
 _worker_checker: Checker | None = None
+_worker_keeps_records = True
 
 
 def _check_in_worker(source: RecordFile) -> FileResult:
     assert _worker_checker is not None
-    return _worker_checker.check(source)
+    return _worker_checker.check(source, _worker_keeps_records)
 
 
-def check_files(sources: Sequence[RecordFile], checker: Checker, *, jobs: int | None = None, progress: Progress | None = None) -> list[FileResult]:
+def check_files(
+    sources: Sequence[RecordFile],
+    checker: Checker,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    keep_records: bool = True,
+) -> list[FileResult]:
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     total = len(sources)
     results: list[FileResult] = []
     if jobs <= 1 or total < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         for index, source in enumerate(sources, start=1):
-            results.append(checker.check(source))
+            results.append(checker.check(source, keep_records))
             if progress and (index % 200 == 0 or index == total):
                 progress(index, total)
         return results
-    global _worker_checker
+    global _worker_checker, _worker_keeps_records
     _worker_checker = checker  # inherited by the forked workers: nothing is loaded twice
+    _worker_keeps_records = keep_records
     context = multiprocessing.get_context("fork")
     chunk = max(50, total // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
@@ -135,10 +147,8 @@ def changed_paths(content_dir: Path, revision: str) -> tuple[list[Path], list[Pa
     parts = [part for part in output.split("\0") if part]
     for status, name in zip(parts[0::2], parts[1::2]):
         (deleted if status.startswith("D") else changed).append(top / name)
-    for name in repo.untracked_files:
-        path = top / name
-        if any(path.is_relative_to(top / s) for s in scope):
-            changed.append(path)
+    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *scope)
+    changed += [top / name for name in untracked.split("\0") if name]
     return sorted(set(changed)), sorted(set(deleted))
 
 
@@ -150,6 +160,7 @@ def validate(
     checker: Checker | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    keep_records: bool = True,
 ) -> Report:
     """Check the whole tree, or only ``files`` / what changed since a Git revision, against the whole."""
     if not content_dir.is_dir():
@@ -185,27 +196,27 @@ def validate(
                         path=path, actors=display_path(content_dir / FOLDERS[ACTOR]), events=display_path(content_dir / FOLDERS[EVENT])
                     )
                 )
-    results = check_files(targets, checker, jobs=jobs, progress=progress)
-    records = [result.record for result in results if result.record is not None]
+    results = check_files(targets, checker, jobs=jobs, progress=progress, keep_records=keep_records)
+    checked = [result.entry for result in results if result.entry is not None]
     for result in results:
         problems += result.problems
 
-    entries: list[Entry] = [entry_of_file(source) for source in all_files]
-    entries += [entry_of(record) for record in records]
+    entries: list[Entry] = [entry_of_file(source) for source in all_files] + checked
     if partial:
-        entries += _context_entries(records, all_files)
+        entries += _context_entries(checked, all_files)
     directory = Directory(entries)
-    problems += cross_problems(records, directory)
+    problems += cross_problems(checked, directory)
     if deleted:
-        problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {r.file for r in records}), directory)
+        problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {e.file for e in checked}), directory)
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.code))
+    records = [result.record for result in results if result.record is not None]
     return Report(checked=len(targets), problems=problems, records=records)
 
 
-def _context_entries(records: list[Record], all_files: Iterable[RecordFile]) -> list[Entry]:
+def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> list[Entry]:
     """Read the neighbours of the checked records (same kind, same commune) for duplicate checks."""
-    places = {(record.kind, record.folder) for record in records}
-    known = {record.file for record in records}
+    places = {(entry.kind, entry.commune) for entry in checked}
+    known = {entry.file for entry in checked}
     entries = []
     for source in all_files:
         if (source.kind, source.folder) in places and source.display not in known:
@@ -215,7 +226,7 @@ def _context_entries(records: list[Record], all_files: Iterable[RecordFile]) -> 
     return entries
 
 
-def _events_naming_deleted_actors(deleted: list[Path], all_files: Iterable[RecordFile], known: set[str]) -> list[Record]:
+def _events_naming_deleted_actors(deleted: list[Path], all_files: Iterable[RecordFile], known: set[str]) -> list[Entry]:
     """Events that still name a deleted actor: they must be checked too."""
     removed_ids = {path.name[: -len(".yml")] for path in deleted if path.suffix == ".yml" and f"/{FOLDERS[ACTOR]}/" in path.as_posix()}
     if not removed_ids:
@@ -229,5 +240,5 @@ def _events_naming_deleted_actors(deleted: list[Path], all_files: Iterable[Recor
         if any(needle in raw for needle in needles):
             record, _problems = read_record(source)
             if record is not None:
-                found.append(record)
+                found.append(entry_of(record))
     return found

@@ -87,7 +87,22 @@ def explain_syntax_error(problem_text: str) -> str:
     )
 
 
+_ScalarEvent = yaml.ScalarEvent
+_MappingStart = yaml.MappingStartEvent
+_SequenceStart = yaml.SequenceStartEvent
+_Ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_Alias = yaml.AliasEvent
+_DocumentStart = yaml.DocumentStartEvent
+
+
 class _Builder:
+    """Turns libyaml's event stream into plain values and marks, in one tight loop.
+
+    The stack holds one frame per open container: [container, pointer, pending key or None,
+    key mark]. A value whose key is refused (duplicate, not text) is built into a dropped
+    frame so the rest of the file is still read.
+    """
+
     def __init__(self, file: str | None) -> None:
         self.file = file
         self.parsed = ParsedYaml()
@@ -115,72 +130,103 @@ class _Builder:
                 pointer,
             )
 
-    def build(self, events: Any) -> None:
-        """Turn the event stream into plain values, iteratively (no recursion limit to hit)."""
+    def _place(self, stack: list, value: Any, mark: Any) -> str | None:
+        """Put a finished value (not a key) in its parent; its pointer, or None if dropped."""
         parsed = self.parsed
-        documents = 0
-        # Stack of open containers: [container, pointer, pending_key, key_mark, seen_keys]
-        stack: list[list[Any]] = []
-        root_set = False
-
-        def attach(value: Any, event: Any) -> str | None:
-            """Place a finished value in its parent; returns the value's pointer or None to drop."""
-            nonlocal root_set
-            if not stack:
-                parsed.value = value
-                root_set = True
-                return ""
-            top = stack[-1]
-            container = top[0]
-            if isinstance(container, list):
-                pointer = f"{top[1]}/{len(container)}"
+        if not stack:
+            parsed.value = value
+            pointer = ""
+        else:
+            frame = stack[-1]
+            container = frame[0]
+            if container.__class__ is list:
+                pointer = f"{frame[1]}/{len(container)}"
                 container.append(value)
-                return pointer
-            if top[2] is None:  # this value is a key
-                if not isinstance(value, str):
-                    self.report("yaml-key-type", _("Un nom de champ est un simple mot, pas une liste ni un bloc."), event.start_mark, top[1])
-                    top[2] = ""
-                    top[3] = None
+            else:
+                key, key_mark = frame[2], frame[3]
+                frame[2] = None
+                if key_mark is None:
                     return None
-                top[2] = value
-                top[3] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                return None
-            key, key_mark = top[2], top[3]
-            top[2] = None
-            if key_mark is None:
-                return None
-            pointer = f"{top[1]}/{pointer_token(key)}"
-            if key in container:
-                first_line = parsed.key_marks.get(pointer, (0, 0))[0]
-                self.parsed.problems.append(
-                    problem(
-                        "yaml-duplicate-key",
-                        _("Le champ « {key} » apparaît deux fois (déjà ligne {first}) : gardez-en un seul.").format(key=key, first=first_line),
-                        file=self.file,
-                        line=key_mark[0],
-                        column=key_mark[1],
-                        pointer=pointer,
+                pointer = f"{frame[1]}/{pointer_token(key)}" if ("~" in key or "/" in key) else f"{frame[1]}/{key}"
+                if key in container:
+                    first_line = parsed.key_marks.get(pointer, (0, 0))[0]
+                    parsed.problems.append(
+                        problem(
+                            "yaml-duplicate-key",
+                            _("Le champ « {key} » apparaît deux fois (déjà ligne {first}) : gardez-en un seul.").format(key=key, first=first_line),
+                            file=self.file,
+                            line=key_mark[0],
+                            column=key_mark[1],
+                            pointer=pointer,
+                        )
                     )
+                    return None
+                container[key] = value
+                parsed.key_marks[pointer] = key_mark
+        parsed.value_marks[pointer] = (mark.line + 1, mark.column + 1)
+        return pointer
+
+    @staticmethod
+    def _next_pointer(stack: list) -> str:
+        """The pointer the next value will have (for messages about it)."""
+        if not stack:
+            return ""
+        frame = stack[-1]
+        if frame[0].__class__ is list:
+            return f"{frame[1]}/{len(frame[0])}"
+        return f"{frame[1]}/{pointer_token(frame[2])}" if frame[2] else frame[1]
+
+    def build(self, get_event: Any) -> None:
+        parsed = self.parsed
+        stack: list[list[Any]] = []
+        documents = 0
+        while True:
+            event = get_event()
+            if event is None:
+                return
+            cls = event.__class__
+            if cls is _ScalarEvent:
+                if stack and stack[-1][0].__class__ is dict and stack[-1][2] is None:
+                    frame = stack[-1]  # a key
+                    mark = event.start_mark
+                    frame[2] = event.value
+                    frame[3] = (mark.line + 1, mark.column + 1)
+                    continue
+                if event.anchor is not None or event.tag is not None:
+                    self.check_node_options(event, self._next_pointer(stack))
+                value = _resolve_plain(event.value) if (not event.style and event.implicit[0]) else event.value
+                self._place(stack, value, event.start_mark)
+            elif cls is _MappingStart or cls is _SequenceStart:
+                if len(stack) >= MAX_DEPTH:
+                    self.report("yaml-syntax", _("Structure imbriquée trop profondément pour une fiche."), event.start_mark)
+                    parsed.ok = False
+                    return
+                if event.anchor is not None or event.tag is not None:
+                    self.check_node_options(event, self._next_pointer(stack))
+                container: Any = {} if cls is _MappingStart else []
+                if stack and stack[-1][0].__class__ is dict and stack[-1][2] is None:
+                    frame = stack[-1]
+                    self.report("yaml-key-type", _("Un nom de champ est un simple mot, pas une liste ni un bloc."), event.start_mark, frame[1])
+                    frame[2], frame[3] = "", None
+                    pointer = None
+                else:
+                    pointer = self._place(stack, container, event.start_mark)
+                stack.append([container, pointer if pointer is not None else "/~dropped", None, None])
+            elif cls in _Ends:
+                stack.pop()
+            elif cls is _Alias:
+                pointer = self._next_pointer(stack)
+                self.report(
+                    "yaml-alias",
+                    _("Les alias YAML (*{alias}) ne sont pas acceptés : écrivez la valeur en entier.").format(alias=event.anchor),
+                    event.start_mark,
+                    pointer,
                 )
-                return None
-            container[key] = value
-            parsed.key_marks[pointer] = key_mark
-            return pointer
-
-        def target_pointer() -> str:
-            """The pointer the next value will have (for messages about it)."""
-            if not stack:
-                return ""
-            top = stack[-1]
-            if isinstance(top[0], list):
-                return f"{top[1]}/{len(top[0])}"
-            return f"{top[1]}/{pointer_token(top[2])}" if top[2] else top[1]
-
-        def is_key_position() -> bool:
-            return bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is None
-
-        for event in events:
-            if isinstance(event, yaml.DocumentStartEvent):
+                if stack and stack[-1][0].__class__ is dict and stack[-1][2] is None:
+                    stack[-1][2], stack[-1][3] = "", None  # an alias used as a key
+                else:
+                    self._place(stack, None, event.start_mark)
+            elif cls is _DocumentStart:
                 documents += 1
                 if documents > 1:
                     self.report(
@@ -189,70 +235,14 @@ class _Builder:
                         event.start_mark,
                     )
                     return
-                continue
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                self.report(
-                    "yaml-alias",
-                    _("Les alias YAML (*{alias}) ne sont pas acceptés : écrivez la valeur en entier.").format(alias=event.anchor),
-                    event.start_mark,
-                    target_pointer(),
-                )
-                pointer = attach(None, event)
-                if pointer is not None:
-                    parsed.value_marks[pointer] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                continue
-            if isinstance(event, yaml.ScalarEvent):
-                key_position = is_key_position()
-                if not key_position:
-                    self.check_node_options(event, target_pointer())
-                if not event.style and event.implicit[0] and not key_position:
-                    value: Any = _resolve_plain(event.value)
-                else:
-                    value = event.value
-                pointer = attach(value, event)
-                if pointer is not None:
-                    parsed.value_marks[pointer] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                continue
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    self.report("yaml-syntax", _("Structure imbriquée trop profondément pour une fiche."), event.start_mark)
-                    parsed.ok = False
-                    return
-                self.check_node_options(event, target_pointer())
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-                if is_key_position():
-                    attach(container, event)  # reports yaml-key-type
-                    pointer = None
-                else:
-                    pointer = attach(container, event)
-                if pointer is not None:
-                    parsed.value_marks[pointer] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                # A dropped container (bad key, duplicate) is still walked, into a throwaway pointer.
-                stack.append([container, pointer if pointer is not None else "/~dropped", None, None])
-                continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                stack.pop()
-                continue
-        if not root_set:
-            parsed.value = None
-
-
-def _events(text: str):
-    loader = _Loader(text)
-    try:
-        while loader.check_event():
-            yield loader.get_event()
-    finally:
-        loader.dispose()
 
 
 def read_yaml(text: str, file: str | None = None) -> ParsedYaml:
     """Parse ``text``; syntax errors and refused constructs become problems, never exceptions."""
     builder = _Builder(file)
+    loader = _Loader(text)
     try:
-        builder.build(_events(text))
+        builder.build(loader.get_event if _Loader is not yaml.SafeLoader else lambda: loader.get_event() if loader.check_event() else None)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         builder.parsed.problems.append(
@@ -270,4 +260,6 @@ def read_yaml(text: str, file: str | None = None) -> ParsedYaml:
             problem("yaml-syntax", _("Erreur de syntaxe YAML : {explanation}").format(explanation=explain_syntax_error(str(error))), file=file)
         )
         builder.parsed.ok = False
+    finally:
+        loader.dispose()
     return builder.parsed
