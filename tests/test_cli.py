@@ -98,5 +98,5 @@ def test_help_texts_are_in_french():
 def test_stats_summarise_the_directory(tree):
     tree.actor()
     result = CliRunner().invoke(main, ["validate", "--content", str(tree.content), "--stats"])
-    assert "Annuaire : 1 acteurs et 0 événements dans 1 communes." in result.output
+    assert "Annuaire : 1 acteur et 0 événement dans 1 commune." in result.output
     assert "97411 Saint-Denis" in result.output and "Culture" in result.output

@@ -121,3 +121,10 @@ def test_deep_nesting_is_refused_not_crashing():
     parsed = read_yaml("a: " + "[" * 500 + "]" * 500)
     assert not parsed.ok
     assert parsed.problems[0].code == "yaml-syntax"
+
+
+def test_a_list_or_block_as_field_name_is_refused(tree):
+    path = tree.actor(ACTOR + "? [a, b]\n: valeur\n")
+    report = tree.validate()
+    found = only(report, "yaml-key-type")
+    assert found.line == line_of(path, "? [a, b]") and "simple mot" in found.message

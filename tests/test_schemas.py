@@ -167,3 +167,20 @@ def test_fast_and_reference_validators_agree_on_examples_and_mutations():
         fast = schemas.is_valid("actor", sample)
         reference = not list(schemas._python["actor"].iter_errors(sample))
         assert fast == reference, sample
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "words"),
+    [
+        ("name: Compagnie Ti Kaz", "name: K", "too-short", "au moins 2"),
+        ("themes: [culture, education]", "themes: []", "too-few-items", "Indiquez au moins une thématique"),
+        ("disciplines: [theatre]", "tags: [" + ", ".join(f"t{n}" for n in range(21)) + "]", "too-many-items", "21 éléments pour 20 au plus"),
+        ("themes: [culture, education]", "themes: [culture, culture]", "duplicate-item", "« culture » est répété"),
+        ("geo: {lat: -20.8789, lon: 55.4481}", "geo: {lat: -20.8789, lon: 255.4481}", "out-of-range", "au plus 180"),
+    ],
+)
+def test_size_and_range_limits(tree, old, new, code, words):
+    path = tree.actor(replace_line(ACTOR, old, new))
+    found = only(tree.validate(), code)
+    assert words in found.message
+    assert found.line == line_of(path, new.split(":")[0] + ":")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from communs import __version__
-from communs.i18n import _
+from communs.i18n import _, ngettext
 from communs.reporting import FORMATS, format_github, format_json, format_text
 from communs.validation import UsageError, validate
 
@@ -93,9 +93,12 @@ def _directory_stats(report) -> str:
         for theme in record.data.get("themes") or []:
             if isinstance(theme, str):
                 by_theme[titles.get(theme, theme)] += 1
-    lines = ["", _("Annuaire : {actors} acteurs et {events} événements dans {communes} communes.").format(
-        actors=kinds["actor"], events=kinds["event"], communes=len(by_commune)
-    ), "", _("Par commune :")]
+    head = _("Annuaire : {actors} et {events} dans {communes}.").format(
+        actors=ngettext("{n} acteur", "{n} acteurs", kinds["actor"]).format(n=kinds["actor"]),
+        events=ngettext("{n} événement", "{n} événements", kinds["event"]).format(n=kinds["event"]),
+        communes=ngettext("{n} commune", "{n} communes", len(by_commune)).format(n=len(by_commune)),
+    )
+    lines = ["", head, "", _("Par commune :")]
     lines += [f"  {count:5d}  {name}" for name, count in sorted(by_commune.items())]
     lines += ["", _("Par thématique :")]
     lines += [f"  {count:5d}  {name}" for name, count in by_theme.most_common()]

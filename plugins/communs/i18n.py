@@ -26,4 +26,8 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return translation().ngettext(singular, plural, count)
+    current = translation()
+    if type(current) is gettext.NullTranslations:
+        # No catalogue: the French source strings follow French plural rules (0 and 1 singular).
+        return plural if count > 1 else singular
+    return current.ngettext(singular, plural, count)

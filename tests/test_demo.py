@@ -1,0 +1,69 @@
+"""The demo directory of La Réunion: valid, and rich enough to show every feature."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from communs.rules import parse_moment
+from communs.schemas import default_schemas
+from communs.validation import validate
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+BUILD_DAY = date(2026, 11, 23)  # the demo's reference day for "past" and "upcoming"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return validate(CONTENT)
+
+
+def test_demo_passes_validation_without_warnings(demo):
+    assert demo.problems == [], [(p.file, p.code, p.message) for p in demo.problems]
+
+
+def test_demo_covers_communes_themes_and_kinds(demo):
+    actors = [r for r in demo.records if r.kind == "actor"]
+    assert len(actors) >= 40
+    assert len({r.folder for r in actors}) >= 12
+    assert all(r.folder.startswith("974") for r in demo.records)
+    themes = Counter(theme for r in actors for theme in r.data["themes"])
+    assert set(themes) == {choice.value for choice in default_schemas().choices("theme")}
+    assert {r.data["kind"] for r in actors} == {choice.value for choice in default_schemas().choices("kind")}
+
+
+def _day(value: str) -> date:
+    moment = parse_moment(value)
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def test_demo_events_cover_the_special_cases(demo):
+    events = [r.data for r in demo.records if r.kind == "event"]
+    assert len(events) >= 30
+    days = [_day(e["start"]) for e in events]
+    assert all(2026 <= d.year <= 2027 for d in days)
+    assert any(d < BUILD_DAY for d in days) and any(d > BUILD_DAY for d in days)
+    assert any(e.get("type") == "marche" and "FREQ=WEEKLY" in e.get("recurrence", "") for e in events)
+    assert any(e.get("status") == "cancelled" for e in events)
+    assert any(e.get("attendance") == "online" and e.get("online_url") for e in events)
+    assert any("end" in e and (_day(e["end"]) - _day(e["start"])).days >= 2 for e in events)
+
+
+def test_every_demo_file_carries_the_editor_schema_hint():
+    for path in sorted(CONTENT.glob("*/*/*.yml")):
+        kind = "actor" if path.parts[-3] == "actors" else "event"
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == f"# yaml-language-server: $schema=../../../schemas/{kind}.schema.json", path
+        assert (path.parent / "../../../schemas" / f"{kind}.schema.json").resolve().is_file()
+
+
+def test_demo_holds_no_real_contact_data(demo):
+    for record in demo.records:
+        contact = record.data.get("contact", {})
+        if "email" in contact:
+            assert contact["email"].endswith((".example.org", ".example")), record.file
+        if "website" in contact:
+            assert ".example.org" in contact["website"], record.file
