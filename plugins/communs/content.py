@@ -96,6 +96,14 @@ def classify(path: Path, content_dir: Path) -> RecordFile | Problem | None:
     return RecordFile(path=path, kind=kind, folder=folder, display=f"{display_path(content_dir)}/{relative.as_posix()}")
 
 
+def _misplaced(entry: os.DirEntry, content_dir: Path, folder_message: str) -> list[Problem]:
+    """The problem with something that is not a record file where records live, if any."""
+    if entry.is_dir(follow_symlinks=False):
+        return [_stray(Path(entry.path), folder_message)]
+    found = classify(Path(entry.path), content_dir)
+    return [found] if isinstance(found, Problem) else []
+
+
 def scan(content_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
     """Every record file of the tree, sorted, and every stray file or folder among them."""
     files: list[RecordFile] = []
@@ -112,18 +120,10 @@ def scan(content_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
                 for item in os.scandir(entry.path):
                     if item.is_file(follow_symlinks=False) and item.name.endswith(SUFFIX):
                         files.append(RecordFile(path=folder_path / item.name, kind=kind, folder=entry.name, display=f"{shown}/{folder_name}/{entry.name}/{item.name}"))
-                    elif item.is_dir(follow_symlinks=False):
-                        strays.append(_stray(Path(item.path), misplaced))
                     else:
-                        found = classify(Path(item.path), content_dir)
-                        if found is not None and not isinstance(found, RecordFile):
-                            strays.append(found)
-            elif entry.is_dir(follow_symlinks=False):
-                strays.append(_stray(Path(entry.path), misplaced))
+                        strays += _misplaced(item, content_dir, misplaced)
             else:
-                found = classify(Path(entry.path), content_dir)
-                if found is not None and not isinstance(found, RecordFile):
-                    strays.append(found)
+                strays += _misplaced(entry, content_dir, misplaced)
     files.sort(key=lambda f: (f.kind, f.folder, f.path.name))
     strays.sort(key=lambda p: p.file or "")
     return files, strays
