@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Sequence
 
 from communs.communes import Communes, default_communes
 from communs.content import ACTOR, EVENT, FOLDERS, RecordFile, classify, display_path, scan
-from communs.directory import Directory, Entry, cross_problems, entry_of, entry_of_file, reference_problems
+from communs.crosscheck import Entry, Index, cross_problems, entry_of, entry_of_file, reference_problems
 from communs.i18n import _
 from communs.problems import Problem, problem
 from communs.records import Record, read_record
@@ -204,10 +204,10 @@ def validate(
     entries: list[Entry] = [entry_of_file(source) for source in all_files] + checked
     if partial:
         entries += _context_entries(checked, all_files)
-    directory = Directory(entries)
-    problems += cross_problems(checked, directory)
+    record_index = Index(entries)
+    problems += cross_problems(checked, record_index)
     if deleted:
-        problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {e.file for e in checked}), directory)
+        problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {e.file for e in checked}), record_index)
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.code))
     records = [result.record for result in results if result.record is not None]
     return Report(checked=len(targets), problems=problems, records=records)

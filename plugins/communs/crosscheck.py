@@ -1,4 +1,4 @@
-"""The directory as a whole: an index of every record, and the checks that need more than one.
+"""Checks that need more than one record: unique ids, references to actors, duplicates.
 
 An ``Entry`` is what the cross-record checks must know of a record: id, kind, commune, folded
 name, day, the actors it names, and where those are written. Entries are small, so worker
@@ -72,7 +72,7 @@ def entry_of_file(source: RecordFile) -> Entry:
     return Entry(id=source.stem, kind=source.kind, file=source.display, commune=source.folder)
 
 
-class Directory:
+class Index:
     """Every known record, indexed for the cross-record checks."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
@@ -92,19 +92,19 @@ class Directory:
         return len(self.by_file)
 
 
-def cross_problems(entries: list[Entry], directory: Directory) -> list[Problem]:
-    """Problems of the records behind ``entries`` against the whole directory."""
+def cross_problems(entries: list[Entry], index: Index) -> list[Problem]:
+    """Problems of the records behind ``entries`` against the whole index."""
     checked_files = {entry.file for entry in entries}
     found: list[Problem] = []
     for entry in entries:
-        found += _duplicate_id(entry, directory)
-        found += reference_problems([entry], directory)
-        found += _duplicates(entry, directory, checked_files)
+        found += _duplicate_id(entry, index)
+        found += reference_problems([entry], index)
+        found += _duplicates(entry, index, checked_files)
     return found
 
 
-def _duplicate_id(entry: Entry, directory: Directory) -> list[Problem]:
-    others = [other for other in directory.by_id.get(entry.id, []) if other.file != entry.file]
+def _duplicate_id(entry: Entry, index: Index) -> list[Problem]:
+    others = [other for other in index.by_id.get(entry.id, []) if other.file != entry.file]
     if not others:
         return []
     return [
@@ -119,18 +119,18 @@ def _duplicate_id(entry: Entry, directory: Directory) -> list[Problem]:
     ]
 
 
-def reference_problems(entries: list[Entry], directory: Directory) -> list[Problem]:
-    """Events whose organisers or venue name no actor of the directory."""
+def reference_problems(entries: list[Entry], index: Index) -> list[Problem]:
+    """Events whose organisers or venue name no actor of the index."""
     found = []
     for entry in entries:
         for pointer, actor_id, mark in entry.references:
-            if actor_id in directory.actor_ids:
+            if actor_id in index.actor_ids:
                 continue
-            close = difflib.get_close_matches(actor_id, directory.actor_ids, n=3, cutoff=0.75)
+            close = difflib.get_close_matches(actor_id, index.actor_ids, n=3, cutoff=0.75)
             hint = " " + _("Vouliez-vous dire : {ids} ?").format(ids=", ".join(close)) if close else ""
             kind_hint = (
                 " " + _("C'est l'identifiant d'un événement, pas d'un acteur.")
-                if any(other.kind == EVENT for other in directory.by_id.get(actor_id, []))
+                if any(other.kind == EVENT for other in index.by_id.get(actor_id, []))
                 else ""
             )
             found.append(
@@ -144,12 +144,12 @@ def reference_problems(entries: list[Entry], directory: Directory) -> list[Probl
     return found
 
 
-def _duplicates(entry: Entry, directory: Directory, checked_files: set[str]) -> list[Problem]:
+def _duplicates(entry: Entry, index: Index, checked_files: set[str]) -> list[Problem]:
     if not entry.name:
         return []
     candidates = [
         other
-        for other in directory.by_place.get((entry.kind, entry.commune), [])
+        for other in index.by_place.get((entry.kind, entry.commune), [])
         if other.file != entry.file and other.name and other.day == entry.day
         # Of two checked records, only the later file is reported.
         and (other.file not in checked_files or other.file < entry.file)
