@@ -1,0 +1,69 @@
+"""The settings communs reads from pelicanconf.py, typed and checked at start-up.
+
+All of them live in one ``COMMUNS`` dict; a misspelt key is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>'
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has the wrong form."""
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    site_url: str = ""
+    site_name: str = "communs"
+    territory: str = "La Réunion"
+    timezone: str = "Indian/Reunion"
+    tiles_url: str = OSM_TILES
+    tiles_attribution: str = OSM_ATTRIBUTION
+    # Where "suggest a correction" leads when no contribution service is configured:
+    # e.g. "https://github.com/owner/communs/edit/main/{path}" ({path} = the record file).
+    forge_edit_url: str = ""
+    # e.g. "https://github.com/owner/communs/new/main/{folder}?filename={filename}&value={value}"
+    forge_new_url: str = ""
+    # e.g. "https://github.com/owner/communs/commits/main/{path}"
+    forge_history_url: str = ""
+    contribution_service_url: str = ""
+    data_licence: str = "ODbL 1.0"
+    data_licence_url: str = "https://opendatacommons.org/licenses/odbl/1-0/"
+    build_date: date = field(default_factory=date.today)
+    map_zoom: int = 10
+
+    @classmethod
+    def from_pelican(cls, settings: dict[str, Any]) -> "SiteSettings":
+        options = dict(settings.get("COMMUNS") or {})
+        known = {f.name for f in fields(cls)} - {"site_url", "site_name", "timezone", "build_date"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise SettingsError(f"unknown COMMUNS setting(s) in pelicanconf.py: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        for name, value in options.items():
+            expected = type(getattr(cls, name, "")) if name != "map_zoom" else int
+            if not isinstance(value, expected):
+                raise SettingsError(f"COMMUNS[{name!r}] must be a {expected.__name__}")
+        zone = settings.get("TIMEZONE") or cls.timezone
+        return cls(
+            site_url=(settings.get("SITEURL") or "").rstrip("/"),
+            site_name=settings.get("SITENAME") or cls.site_name,
+            timezone=zone,
+            build_date=build_date(zone),
+            **options,
+        )
+
+
+def build_date(zone: str) -> date:
+    """The day the site is built for ("upcoming" is relative to it): SOURCE_DATE_EPOCH when set,
+    so that two builds of the same inputs give the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch else datetime.now(tz=timezone.utc)
+    return moment.astimezone(ZoneInfo(zone)).date()
