@@ -7,23 +7,36 @@ SITENAME = "communs — La Réunion"
 SITEURL = ""
 
 PATH = "content"
+THEME = "theme"
 TIMEZONE = "Indian/Reunion"
 DEFAULT_LANG = "fr"
-LOCALE = ("fr_FR.UTF-8", "fr_FR", "C.UTF-8")
 
-# Records (content/actors, content/events) are YAML read by the communs plugin, not articles.
+# The records (content/actors, content/events) are YAML read by the communs plugin; Pelican
+# itself only renders the free pages of content/pages.
 ARTICLE_PATHS: list[str] = []
 PAGE_PATHS = ["pages"]
 STATIC_PATHS: list[str] = []
+DIRECT_TEMPLATES: list[str] = []
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+ARCHIVES_SAVE_AS = AUTHORS_SAVE_AS = CATEGORIES_SAVE_AS = TAGS_SAVE_AS = ""
+AUTHOR_SAVE_AS = CATEGORY_SAVE_AS = TAG_SAVE_AS = ""
+FEED_ALL_ATOM = CATEGORY_FEED_ATOM = TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+DEFAULT_PAGINATION = False
+# Templates escape everything they show unless told otherwise.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS: list[str] = []
+PLUGINS = ["communs"]
 
-FEED_ALL_ATOM = None
-CATEGORY_FEED_ATOM = None
-TRANSLATION_FEED_ATOM = None
-AUTHOR_FEED_ATOM = None
-AUTHOR_FEED_RSS = None
-
-DEFAULT_PAGINATION = False
-RELATIVE_URLS = True
+# What communs reads (checked at start-up: an unknown key is an error).
+COMMUNS = {
+    "territory": "La Réunion",
+    # Map tiles: the only third-party resource of the site.
+    "tiles_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "tiles_attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',
+    # Where "suggest a correction" and "history" lead until the contribution form exists.
+    "forge_edit_url": "",
+    "forge_history_url": "",
+}

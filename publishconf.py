@@ -1,4 +1,4 @@
-"""Pelican settings for publication (``make publish``)."""
+"""Pelican settings for publication (``make publish``): the site's public address."""
 
 from __future__ import annotations
 
@@ -9,5 +9,4 @@ sys.path.append(os.curdir)
 from pelicanconf import *  # noqa: E402,F403
 
 SITEURL = os.environ.get("COMMUNS_SITEURL", "")
-RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True

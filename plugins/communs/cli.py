@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -103,6 +104,101 @@ def _directory_stats(report) -> str:
     lines += ["", _("Par thématique :")]
     lines += [f"  {count:5d}  {name}" for name, count in by_theme.most_common()]
     return "\n".join(lines)
+
+
+def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False) -> int:
+    """Validate, then build with Pelican (which indexes the search); an exit status."""
+    from communs import site as site_plugin
+    from communs.directory import Directory
+    from communs.reporting import format_text
+
+    if not settings_file.is_file():
+        _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
+    bar, progress = _progress_bar(_("Vérification"))
+    try:
+        if bar is not None:
+            with bar:
+                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True)
+        else:
+            report = validate(content_dir, jobs=jobs, keep_records=True)
+    except UsageError as error:
+        _fail_usage(str(error))
+    if not report.ok:
+        click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
+        click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
+        return EXIT_INVALID
+    if not quiet:
+        click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
+    import logging
+
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    logging.getLogger("pelican").setLevel(logging.WARNING)
+    settings = read_settings(str(settings_file), override={"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())})
+    site_plugin.PRELOADED.update(
+        content=content_dir.resolve(), directory=Directory.from_records(report.records), jobs=jobs,
+        progress=(lambda step, done, total: None),
+    )
+    started = time.perf_counter()
+    try:
+        Pelican(settings).run()
+    finally:
+        site_plugin.PRELOADED.clear()
+    pages = sum(1 for _page in output.rglob("*.html"))
+    click.echo(_("Site construit dans {output} : {pages} pages en {seconds:.1f} s.").format(output=output, pages=pages, seconds=time.perf_counter() - started))
+    return EXIT_OK
+
+
+@main.command("build", context_settings=CONTEXT)
+@click.option("--content", "content_dir", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help=_("Dossier des fiches."))
+@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help=_("Dossier du site construit."))
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=Path("pelicanconf.py"), show_default=True, help=_("Réglages Pelican (publishconf.py pour la publication)."))
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Nombre de processus (par défaut : un par cœur)."))
+def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None) -> None:
+    """Construire le site : vérifier les fiches, produire les pages, cartes, exports et l'index de recherche.
+
+    Refuse de construire si une fiche est invalide (code de sortie 1, mêmes messages que
+    « communs validate »).
+    """
+    sys.exit(_build(content_dir, output, settings_file, jobs))
+
+
+@main.command("serve", context_settings=CONTEXT)
+@click.option("--content", "content_dir", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help=_("Dossier des fiches."))
+@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help=_("Dossier du site construit."))
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=Path("pelicanconf.py"), show_default=True, help=_("Réglages Pelican."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Adresse d'écoute."))
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=8000, show_default=True, help=_("Port d'écoute."))
+def serve_command(content_dir: Path, output: Path, settings_file: Path, host: str, port: int) -> None:
+    """Construire le site, le servir en local et le reconstruire quand une fiche change."""
+    import functools
+    import http.server
+    import threading
+
+    from watchfiles import watch
+
+    status = _build(content_dir, output, settings_file, None)
+    if status != EXIT_OK and not output.is_dir():
+        sys.exit(status)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+
+    class QuietHandler(handler.func):  # type: ignore[name-defined,misc]
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the standard library's name
+            return
+
+    server = http.server.ThreadingHTTPServer((host, port), functools.partial(QuietHandler, directory=str(output)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))
+    watched = [content_dir, settings_file, Path(__file__).resolve().parents[2] / "theme"]
+    try:
+        for _changes in watch(*[p for p in watched if p.exists()]):
+            click.echo(_("Changement détecté : reconstruction…"))
+            _build(content_dir, output, settings_file, None, quiet=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
 
 
 def run() -> None:

@@ -39,6 +39,7 @@ class SiteSettings:
     data_licence_url: str = "https://opendatacommons.org/licenses/odbl/1-0/"
     build_date: date = field(default_factory=date.today)
     map_zoom: int = 10
+    search: bool = True  # index the built site with Pagefind
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> "SiteSettings":
@@ -48,7 +49,7 @@ class SiteSettings:
         if unknown:
             raise SettingsError(f"unknown COMMUNS setting(s) in pelicanconf.py: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         for name, value in options.items():
-            expected = type(getattr(cls, name, "")) if name != "map_zoom" else int
+            expected = {"map_zoom": int, "search": bool}.get(name, str)
             if not isinstance(value, expected):
                 raise SettingsError(f"COMMUNS[{name!r}] must be a {expected.__name__}")
         zone = settings.get("TIMEZONE") or cls.timezone

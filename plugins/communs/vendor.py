@@ -7,12 +7,11 @@ third-party CDN. The build copies the files listed here under ``theme/vendor/`` 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from communs import resources
 from communs.i18n import _
+from communs.outputs import write_if_changed
 
 # Where the vendor files go, under the output folder (Pelican's THEME_STATIC_DIR is "theme").
 VENDOR_DIR = "theme/vendor"
@@ -62,19 +61,8 @@ def copy_vendor(output: Path, node_modules: Path | None = None) -> list[Path]:
     for source, target in VENDOR_FILES:
         data = (node_modules / source).read_bytes()
         path = base / target
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        if not write_if_changed(path, data):
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target, then rename: a reader never sees half a file.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
         written.append(path)
     return written
 

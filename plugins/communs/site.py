@@ -1,0 +1,137 @@
+"""The Pelican plugin: the directory's pages, maps, exports, feeds and search index.
+
+Pelican stays in charge of its own content (free pages in content/pages) and of the theme's
+static files; this generator adds everything that comes from the records. It reads the
+directory once (validating it: invalid records stop the build with the validator's messages).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from communs import urls
+from communs.directory import Directory, InvalidDirectory, load_directory
+from communs.history import content_history
+from communs.outputs import write_if_changed
+from communs.render import Renderer, environment, render_all
+from communs.settings import SiteSettings
+
+# Set by `communs build` so that the plugin reuses the directory it has just validated.
+PRELOADED: dict[str, Any] = {}
+Progress = Callable[[str, int, int], None]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class DirectoryGenerator:
+    """A Pelican generator (duck-typed: Pelican calls generate_context and generate_output)."""
+
+    def __init__(self, context: dict, settings: dict, path: str, theme: str, output_path: str, *args: Any, **kwargs: Any) -> None:
+        self.context = context
+        self.settings = settings
+        self.content_dir = Path(path)
+        self.output = Path(output_path)
+        self.site = SiteSettings.from_pelican(settings)
+        self.directory: Directory | None = None
+        self.history = None
+
+    def generate_context(self) -> None:
+        preloaded = PRELOADED.get("directory")
+        if preloaded is not None and PRELOADED.get("content") == self.content_dir.resolve():
+            self.directory = preloaded
+        else:
+            try:
+                self.directory, _report = load_directory(self.content_dir)
+            except InvalidDirectory as error:
+                from communs.reporting import format_text
+
+                raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
+        self.history = content_history(self.content_dir)
+
+    def generate_output(self, writer: Any = None) -> None:
+        assert self.directory is not None
+        progress: Progress | None = PRELOADED.get("progress")
+        build_site(self.directory, self.site, self.output, history=self.history, progress=progress, jobs=PRELOADED.get("jobs"))
+
+
+def build_site(directory: Directory, site: SiteSettings, output: Path, *, history=None, progress: Progress | None = None, jobs: int | None = None) -> dict[str, float]:
+    """Write every page and file that comes from the records; returns the time of each step."""
+    from communs import exports, feeds, vendor
+    from communs.pages import SiteBuild, template_filters, template_globals
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    build = SiteBuild(directory, site, history)
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(directory, site)), build.builders(), output)
+    specs = build.specs()
+    render_all(renderer, specs, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    timings["pages"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    exports.write_exports(directory, output, site)
+    write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
+    timings["exports"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs])
+    vendor.copy_vendor(output)
+    timings["feeds"] = time.perf_counter() - started
+    return timings
+
+
+def overview_geojson(directory: Directory, site: SiteSettings) -> bytes:
+    """The home page map: one point per commune with records, with its count."""
+    features = []
+    for code in directory.commune_codes():
+        commune = directory.commune(code)
+        if commune.lat is None or commune.lon is None:
+            continue
+        count = len(directory.actors_in(code)) + len(directory.events_in(code))
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(commune.lon, 6), round(commune.lat, 6)]},
+            "properties": {"name": commune.name, "url": f"{site.site_url}{urls.commune(commune)}", "type": "commune", "count": count, "subtitle": ""},
+        })
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def index_search(output: Path) -> None:
+    """Pagefind indexes the built pages (French stemming from <html lang="fr">)."""
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"], check=True)
+
+
+def _get_generators(pelican: Any) -> type:
+    return DirectoryGenerator
+
+
+def _install_gettext(generator: Any) -> None:
+    """Pelican's own templates (free pages) use the same gettext callables as ours."""
+    from communs.i18n import translation
+
+    env = getattr(generator, "env", None)
+    if env is not None and "jinja2.ext.InternationalizationExtension" not in env.extensions:
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_translations(translation(), newstyle=True)
+        env.globals.update({"site": SiteSettings.from_pelican(generator.settings), "urls": urls})
+
+
+def _finalized(pelican: Any) -> None:
+    if SiteSettings.from_pelican(pelican.settings).search:
+        index_search(Path(pelican.output_path))
+
+
+def register() -> None:
+    from pelican import signals
+
+    signals.get_generators.connect(_get_generators)
+    signals.generator_init.connect(_install_gettext)
+    signals.finalized.connect(_finalized)
