@@ -13,7 +13,7 @@ JOBS ?= auto
 .PHONY: help install serve validate html publish test test-lowest bench clean
 
 help:
-	@echo "make serve     installe tout et lance l'annuaire de démonstration"
+	@echo "make serve     installe tout, construit le site de démonstration et le sert sur localhost:$(PORT)"
 	@echo "make test      installe tout et lance la suite de tests"
 	@echo "make validate  vérifie les fiches de $(CONTENT)/"
 	@echo "make html      construit le site avec pelicanconf.py dans $(OUTPUT)/"
@@ -22,7 +22,9 @@ help:
 
 NODE_STAMP := node_modules/.package-lock.json
 # System packages come from Debian when missing (as root, or through sudo).
-APT_INSTALL := $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL := $(SUDO) apt-get install -y --no-install-recommends
+APT_UPDATE := $(SUDO) apt-get update -qq
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,27 +32,41 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Debian packages the browser and HTML tests need: Chromium (driven by Playwright) and Java (for
+# the Nu Html Checker). Installed only when missing.
+SYSTEM_STAMP := $(VENV)/.system-stamp
+$(SYSTEM_STAMP):
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(APT_UPDATE) && $(APT_INSTALL) $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm
+	@command -v npm >/dev/null || ($(APT_UPDATE) && $(APT_INSTALL) nodejs npm)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)
 
-# Until the static site lands, serving the demo means checking it and summarising it.
-serve: $(STAMP)
-	$(BIN)/communs validate --content $(CONTENT) --stats
+# Builds the demo site, serves it on localhost and rebuilds it when a record changes.
+serve: $(STAMP) $(NODE_STAMP)
+	$(BIN)/communs serve --content $(CONTENT) --output $(OUTPUT) --port $(PORT)
 
 validate: $(STAMP)
 	$(BIN)/communs validate --content $(CONTENT)
 
-html: $(STAMP)
+html: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pelican $(CONTENT) -s pelicanconf.py -o $(OUTPUT)
 
-publish: $(STAMP)
-	$(BIN)/pelican $(CONTENT) -s publishconf.py -o $(OUTPUT)
+publish: $(STAMP) $(NODE_STAMP)
+	$(BIN)/communs build --content $(CONTENT) --output $(OUTPUT) --settings publishconf.py
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
 # Run the suite against the lowest versions pyproject.toml allows (in a separate venv).
@@ -62,8 +78,9 @@ test-lowest: $(NODE_STAMP)
 	.venv-lowest/bin/python -m pip install --quiet --no-deps -e .
 	.venv-lowest/bin/python -m pytest -n $(JOBS) -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python scripts/bench_validate.py
+	$(BIN)/python scripts/bench_build.py
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache .hypothesis

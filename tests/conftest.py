@@ -112,3 +112,61 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+# --- Built sites ----------------------------------------------------------------------------
+
+import functools  # noqa: E402
+import http.server  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+# The demo's reference day: 23 November 2026, 12:00 in La Réunion.
+DEMO_EPOCH = "1795420800"
+
+
+def build_site(content: Path, output: Path, *extra: str, epoch: str = DEMO_EPOCH) -> subprocess.CompletedProcess:
+    """`communs build` in a child process, as a maintainer runs it."""
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=epoch)
+    return subprocess.run(
+        [sys.executable, "-m", "communs.cli", "build", "--content", str(content), "--output", str(output), "--settings", str(ROOT / "pelicanconf.py"), *extra],
+        capture_output=True, text=True, cwd=ROOT, env=environment,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("site") / "output"
+    result = build_site(ROOT / "content", output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+class Server:
+    """A static file server on a free localhost port."""
+
+    def __init__(self, folder: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        return
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_site):
+    server = Server(demo_site)
+    yield server
+    server.close()

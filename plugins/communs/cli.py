@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -210,6 +211,8 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:  # noqa: BLE001
+        if os.environ.get("COMMUNS_DEBUG"):
+            raise
         click.echo(_("Erreur interne de communs ({error}) : signalez-la aux mainteneurs.").format(error=type(error).__name__), err=True)
         sys.exit(EXIT_USAGE)
 

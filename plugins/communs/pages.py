@@ -89,6 +89,16 @@ class SiteBuild:
         found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
         return found
 
+    def next_events(self, events: list[Record]) -> list[Dated]:
+        """Each event once, at its next occurrence, soonest first."""
+        found = []
+        for record in events:
+            following = dates.next_occurrence(record.data, self.today)
+            if following is not None:
+                found.append(Dated(record, following))
+        found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
+        return found
+
     def by_day(self, items: list[Dated]) -> list[tuple[date, list[Dated]]]:
         days: dict[date, list[Dated]] = defaultdict(list)
         for item in items:
@@ -170,7 +180,7 @@ class SiteBuild:
             "actor_count": len(d.actors),
             "event_count": len(d.events),
             "commune_count": len(d.commune_codes()),
-            "upcoming": self.upcoming(list(d.events.values()))[:HOME_EVENTS],
+            "upcoming": self.next_events(list(d.events.values()))[:HOME_EVENTS],
             "latest": latest,
             "themes": [(choice, len(d.actors_with_theme(value))) for value, choice in d.labels["themes"].items()],
             "map": overview,
@@ -310,6 +320,8 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "markdown": lambda text: Markup(render_markdown(text)),
         "when": dates.format_when,
         "day": dates.format_day,
+        "iso_day": lambda text: dates.format_day(date.fromisoformat(text[:10])),
+        "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
         "iso": dates.iso,
         "commune_name": lambda code: directory.commune(code).name,
     }

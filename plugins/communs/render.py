@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from communs import urls
-from communs.i18n import translation
+from communs.i18n import _, ngettext
 from communs.outputs import write_if_changed
 from communs.resources import root
 
@@ -38,6 +38,13 @@ def theme_dir() -> Path:
     return root() / "theme"
 
 
+def install_gettext(env: jinja2.Environment) -> None:
+    """``_`` and plural forms in templates, with the French plural rule when no catalogue applies."""
+    if "jinja2.ext.InternationalizationExtension" not in env.extensions:
+        env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+
+
 def environment(filters: dict[str, Callable], globals_: dict[str, Any]) -> jinja2.Environment:
     """The theme's templates, autoescaped, with gettext and the site's helpers."""
     env = jinja2.Environment(
@@ -46,9 +53,8 @@ def environment(filters: dict[str, Callable], globals_: dict[str, Any]) -> jinja
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(translation(), newstyle=True)
+    install_gettext(env)
     env.filters.update(filters)
     env.globals.update(globals_)
     return env

@@ -115,12 +115,11 @@ def _get_generators(pelican: Any) -> type:
 
 def _install_gettext(generator: Any) -> None:
     """Pelican's own templates (free pages) use the same gettext callables as ours."""
-    from communs.i18n import translation
+    from communs.render import install_gettext
 
     env = getattr(generator, "env", None)
-    if env is not None and "jinja2.ext.InternationalizationExtension" not in env.extensions:
-        env.add_extension("jinja2.ext.i18n")
-        env.install_gettext_translations(translation(), newstyle=True)
+    if env is not None:
+        install_gettext(env)
         env.globals.update({"site": SiteSettings.from_pelican(generator.settings), "urls": urls})
 
 
