@@ -24,6 +24,16 @@
       searching: "Recherche de [SEARCH_TERM]…"
     }
   });
+  // Pagefind's field has only an aria-label: give it a visible label too (WCAG 3.3.2).
+  var input = container.querySelector("input.pagefind-ui__search-input");
+  if (input) {
+    input.id = "recherche-champ";
+    var label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.className = "search-label";
+    label.textContent = "Rechercher un acteur, un événement, une commune";
+    container.insertBefore(label, container.firstChild);
+  }
   var query = new URLSearchParams(location.search).get("q");
   if (query) { ui.triggerSearch(query); }
 })();
