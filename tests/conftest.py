@@ -132,7 +132,8 @@ def build_site(content: Path, output: Path, *extra: str, epoch: str = DEMO_EPOCH
     """`communs build` in a child process, as a maintainer runs it."""
     environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=epoch)
     return subprocess.run(
-        [sys.executable, "-m", "communs.cli", "build", "--content", str(content), "--output", str(output), "--settings", str(ROOT / "pelicanconf.py"), *extra],
+        [sys.executable, "-m", "communs.cli", "build", "--content", str(content), "--output", str(output), "--settings", str(ROOT / "pelicanconf.py"),
+         "--cache", str(output.parent / f"{output.name}-cache"), *extra],
         capture_output=True, text=True, cwd=ROOT, env=environment,
     )
 

@@ -145,16 +145,37 @@ def test_building_twice_gives_identical_bytes(demo_site, tmp_path):
 
 
 def test_rebuild_rewrites_nothing_when_nothing_changed(tmp_path):
-    """Unchanged files keep their mtime, except what Pelican and Pagefind rewrite themselves
-    (free pages, the theme's own static files, the search index)."""
+    """Unchanged files keep their mtime (the search index is not redone), except what Pelican
+    rewrites itself (free pages, the theme's own static files)."""
     output = tmp_path / "output"
     assert build_site(ROOT / "content", output).returncode == 0
-    theirs = [output / "a-propos", output / "pagefind", output / "theme" / "css", output / "theme" / "js"]
+    theirs = [output / "a-propos", output / "theme" / "css", output / "theme" / "js"]
     ours = [p for p in output.rglob("*") if p.is_file() and not any(p.is_relative_to(t) for t in theirs)]
     before = {p: p.stat().st_mtime_ns for p in ours}
     assert len(before) > 200
     assert build_site(ROOT / "content", output).returncode == 0
     assert {p: p.stat().st_mtime_ns for p in ours} == before
+
+
+def test_changing_one_record_rebuilds_only_what_shows_it(tmp_path):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    output = tmp_path / "output"
+    assert build_site(content, output).returncode == 0
+    mtimes = {p: p.stat().st_mtime_ns for p in output.rglob("index.html")}
+    record = content / "actors" / "97411" / "compagnie-ti-kaz.yml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Théâtre jeune public", "Théâtre et marionnettes jeune public"), encoding="utf-8")
+    assert build_site(content, output).returncode == 0
+    changed = {p.relative_to(output).parent.as_posix() for p, before in mtimes.items() if p.stat().st_mtime_ns != before}
+    assert "acteurs/compagnie-ti-kaz" in changed
+    untouched = ["acteurs/mediatheque-des-hauts-du-brule", "evenements/2026-09-05-marche-forain-du-guillaume"]
+    assert all((output / page / "index.html") in mtimes for page in untouched)
+    assert not changed.intersection(untouched)
+    assert "marionnettes" in (output / "acteurs" / "compagnie-ti-kaz" / "index.html").read_text(encoding="utf-8")
+    assert "marionnettes" in (output / "donnees" / "acteurs.json").read_text(encoding="utf-8")
+    assert "marionnettes" in (output / "communes" / "97411-saint-denis" / "index.html").read_text(encoding="utf-8")
 
 
 def test_invalid_records_stop_the_build_with_the_validator_messages(tmp_path):

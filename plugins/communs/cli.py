@@ -107,7 +107,7 @@ def _directory_stats(report) -> str:
     return "\n".join(lines)
 
 
-def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False) -> int:
+def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None) -> int:
     """Validate, then build with Pelican (which indexes the search); an exit status."""
     from communs import site as site_plugin
     from communs.directory import Directory
@@ -136,7 +136,10 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     from pelican.settings import read_settings
 
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    settings = read_settings(str(settings_file), override={"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())})
+    override = {"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())}
+    if cache is not None:
+        override["CACHE_PATH"] = str(cache.resolve())
+    settings = read_settings(str(settings_file), override=override)
     site_plugin.PRELOADED.update(
         content=content_dir.resolve(), directory=Directory.from_records(report.records), jobs=jobs,
         progress=(lambda step, done, total: None),
@@ -156,13 +159,14 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
 @click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help=_("Dossier du site construit."))
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=Path("pelicanconf.py"), show_default=True, help=_("Réglages Pelican (publishconf.py pour la publication)."))
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Nombre de processus (par défaut : un par cœur)."))
-def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None) -> None:
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help=_("Dossier du cache de construction (par défaut : CACHE_PATH des réglages)."))
+def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, cache: Path | None) -> None:
     """Construire le site : vérifier les fiches, produire les pages, cartes, exports et l'index de recherche.
 
     Refuse de construire si une fiche est invalide (code de sortie 1, mêmes messages que
     « communs validate »).
     """
-    sys.exit(_build(content_dir, output, settings_file, jobs))
+    sys.exit(_build(content_dir, output, settings_file, jobs, cache=cache))
 
 
 @main.command("serve", context_settings=CONTEXT)

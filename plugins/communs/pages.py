@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from communs import dates, jsonld, maps, urls
 from communs.content import ACTOR, EVENT
+from communs.buildcache import digest
 from communs.directory import Directory
 from communs.history import FileHistory
 from communs.i18n import _
@@ -63,6 +64,23 @@ class SiteBuild:
         specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
         specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
         return specs
+
+    def inputs(self, spec: PageSpec) -> str | None:
+        """What a record page is made of, for incremental builds; None for pages always rebuilt."""
+        d = self.directory
+        if spec.builder == "actor":
+            record = d.actors[spec.args[0]]
+            events = d.events_of(record.id)
+            upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
+            return digest("actor", record.digest, [e.digest for e in events], upcoming, self.record_history(record))
+        if spec.builder == "event":
+            record = d.events[spec.args[0]]
+            venue = d.venue_of(record)
+            return digest(
+                "event", record.digest, [a.digest for a in d.organizers_of(record)], venue.digest if venue else "",
+                self.today, self.record_history(record),
+            )
+        return None
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (

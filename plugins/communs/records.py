@@ -8,6 +8,7 @@ problems.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -29,6 +30,11 @@ class Record:
     data: Mapping[str, Any]
     value_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     key_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    digest: str = ""  # of the file's bytes: what incremental builds compare
+
+    def without_marks(self) -> "Record":
+        """The same record without positions, which only problem reports need (lighter to send)."""
+        return replace(self, value_marks={}, key_marks={})
 
     @property
     def id(self) -> str:
@@ -145,6 +151,7 @@ def parse_record(raw: bytes, source: RecordFile) -> tuple[Record | None, list[Pr
         data=parsed.value,
         value_marks=parsed.value_marks,
         key_marks=parsed.key_marks,
+        digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
     )
     return record, [p if p.record_id else _with_id(p, record.id) for p in problems]
 

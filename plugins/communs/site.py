@@ -12,10 +12,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from communs import urls
+from communs.buildcache import BuildCache, code_version, digest
 from communs.directory import Directory, InvalidDirectory, load_directory
 from communs.history import content_history
 from communs.outputs import write_if_changed
@@ -59,31 +62,78 @@ class DirectoryGenerator:
     def generate_output(self, writer: Any = None) -> None:
         assert self.directory is not None
         progress: Progress | None = PRELOADED.get("progress")
-        build_site(self.directory, self.site, self.output, history=self.history, progress=progress, jobs=PRELOADED.get("jobs"))
+        cache = self.settings.get("CACHE_PATH")
+        build_site(
+            self.directory, self.site, self.output, history=self.history, progress=progress,
+            jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None,
+        )
 
 
-def build_site(directory: Directory, site: SiteSettings, output: Path, *, history=None, progress: Progress | None = None, jobs: int | None = None) -> dict[str, float]:
-    """Write every page and file that comes from the records; returns the time of each step."""
+def build_site(
+    directory: Directory,
+    site: SiteSettings,
+    output: Path,
+    *,
+    history=None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, float]:
+    """Write every page and file that comes from the records; returns the time of each step.
+
+    Record pages whose inputs have not changed since the last build (same records, code,
+    settings and, for events, day) are not rendered again; exports and the search index are
+    redone only when something they hold changed. Pagefind indexes while the exports are written.
+    """
     from communs import exports, feeds, vendor
     from communs.pages import SiteBuild, template_filters, template_globals
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    cache = BuildCache.for_output(cache_dir, output)
+    version = digest(code_version(), replace(site, build_date=date.min))
     build = SiteBuild(directory, site, history)
     renderer = Renderer(environment(template_filters(directory, site), template_globals(directory, site)), build.builders(), output)
     specs = build.specs()
-    render_all(renderer, specs, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    todo, keys = [], {}
+    for spec in specs:
+        inputs = build.inputs(spec)
+        key = digest(version, inputs) if inputs is not None else None
+        if key is not None and cache.fresh(spec.url, key, output / urls.output_path(spec.url)):
+            continue
+        todo.append(spec)
+        if key is not None:
+            keys[spec.url] = key
+    render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    for url, key in keys.items():
+        cache.remember(url, key)
     timings["pages"] = time.perf_counter() - started
+    timings["pages_rendered"] = len(todo)
+
+    everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())))
+    indexing = None
+    if site.search and not cache.fresh("@search", everything, output / "pagefind" / "pagefind-entry.json"):
+        indexing = start_search_index(output)
 
     started = time.perf_counter()
-    exports.write_exports(directory, output, site)
-    write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
+    if not cache.fresh("@exports", everything, output / urls.DATA / "acteurs.json"):
+        exports.write_exports(directory, output, site)
+        write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
+        cache.remember("@exports", everything)
     timings["exports"] = time.perf_counter() - started
 
     started = time.perf_counter()
     feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs])
     vendor.copy_vendor(output)
     timings["feeds"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    if indexing is not None:
+        if indexing.wait() != 0:
+            raise RuntimeError("communs: Pagefind failed to index the site")
+        cache.remember("@search", everything)
+    timings["search_wait"] = time.perf_counter() - started
+    cache.save()
     return timings
 
 
@@ -104,9 +154,10 @@ def overview_geojson(directory: Directory, site: SiteSettings) -> bytes:
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def index_search(output: Path) -> None:
-    """Pagefind indexes the built pages (French stemming from <html lang="fr">)."""
-    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"], check=True)
+def start_search_index(output: Path) -> subprocess.Popen:
+    """Pagefind indexes the built record pages (French stemming from <html lang="fr">), in its
+    own process so that it runs while Python writes the exports."""
+    return subprocess.Popen([sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"])
 
 
 def _get_generators(pelican: Any) -> type:
@@ -123,14 +174,8 @@ def _install_gettext(generator: Any) -> None:
         env.globals.update({"site": SiteSettings.from_pelican(generator.settings), "urls": urls})
 
 
-def _finalized(pelican: Any) -> None:
-    if SiteSettings.from_pelican(pelican.settings).search:
-        index_search(Path(pelican.output_path))
-
-
 def register() -> None:
     from pelican import signals
 
     signals.get_generators.connect(_get_generators)
     signals.generator_init.connect(_install_gettext)
-    signals.finalized.connect(_finalized)

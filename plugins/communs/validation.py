@@ -70,7 +70,7 @@ class Checker:
             if record is None:
                 return FileResult(problems, None, None)
             problems = problems + self.schemas.problems(record) + self.rules.problems(record)
-            return FileResult(problems, entry_of(record), record if keep_record else None)
+            return FileResult(problems, entry_of(record), record.without_marks() if keep_record else None)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the run
             return FileResult(
                 [
