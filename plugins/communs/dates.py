@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import chain, islice
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from babel.dates import format_date, get_day_names
 from dateutil import rrule

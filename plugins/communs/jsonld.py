@@ -10,7 +10,8 @@ an artiste, LocalBusiness for an entreprise or tiers-lieu that has an address an
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from communs import urls
 from communs.directory import Directory
