@@ -1,0 +1,64 @@
+"""`communs serve`: the site on localhost, rebuilt when a record changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from conftest import DEMO_EPOCH, ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def test_serve_builds_serves_and_rebuilds_on_change(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    port = _free_port()
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=DEMO_EPOCH)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "communs.cli", "serve", "--content", str(content), "--output", str(tmp_path / "output"),
+         "--settings", str(ROOT / "pelicanconf.py"), "--port", str(port)],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        page = f"http://127.0.0.1:{port}/acteurs/compagnie-ti-kaz/"
+        assert _wait_for(lambda: "Compagnie Ti Kaz" in _get(page), 120), "the site was never served"
+        record = content / "actors" / "97411" / "compagnie-ti-kaz.yml"
+        record.write_text(record.read_text(encoding="utf-8").replace("name: Compagnie Ti Kaz", "name: Compagnie Ti Kaz Lontan"), encoding="utf-8")
+        assert _wait_for(lambda: "Compagnie Ti Kaz Lontan" in _get(page), 120), "the change was never rebuilt"
+        # A broken record is reported and the last good site stays served.
+        record.write_text(record.read_text(encoding="utf-8").replace("kind: association", "kind: asso"), encoding="utf-8")
+        time.sleep(8)
+        assert "Compagnie Ti Kaz Lontan" in _get(page)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "Site servi sur http://127.0.0.1" in output
+    assert "[not-in-list]" in output
+    assert "Traceback" not in output
