@@ -51,7 +51,7 @@ def record_path(content_dir: Path, kind: str, commune: str, record_id: str) -> P
     """Where a record belongs; refuses anything that is not a plain code and id (no path tricks)."""
     if kind not in FOLDERS:
         raise ValueError(f"unknown record kind: {kind!r}")
-    if not COMMUNE_CODE.match(commune) or not RECORD_ID.match(record_id) or len(record_id) > 80:
+    if not COMMUNE_CODE.fullmatch(commune) or not RECORD_ID.fullmatch(record_id) or len(record_id) > 80:
         raise ValueError("commune code or record id has an unsafe form")
     return content_dir / FOLDERS[kind] / commune / f"{record_id}{SUFFIX}"
 
