@@ -206,6 +206,88 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
         server.shutdown()
 
 
+@main.command("contrib", context_settings=CONTEXT)
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Fichier de configuration TOML (les options ci-dessous l'emportent)."))
+@click.option("--repo", "repository", default=None, help=_("Dépôt de l'annuaire : chemin local (dépôt nu) ou URL."))
+@click.option("--forge", type=click.Choice(["git", "github", "gitlab", "gitea", "forgejo"]), default=None, help=_("Où ouvrir les demandes de modification (git : simple branche poussée)."))
+@click.option("--project", default=None, metavar="OWNER/NAME", help=_("Projet sur la forge."))
+@click.option("--api-url", default=None, help=_("Adresse de l'API de la forge (GitHub Enterprise, GitLab ou Gitea/Forgejo auto-hébergés)."))
+@click.option("--base", default=None, help=_("Branche de base (défaut : main)."))
+@click.option("--host", default=None, help=_("Adresse d'écoute (défaut : 127.0.0.1)."))
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=None, help=_("Port d'écoute (défaut : 8001)."))
+@click.option("--site-url", default=None, help=_("Adresse publique du site (liens et CORS)."))
+@click.option("--data-dir", default=None, help=_("Dossier des données du service (miroir Git, file d'attente)."))
+def contrib_command(config_file: Path | None, **options) -> None:
+    """Lancer le service de contribution : le formulaire et l'API qui ouvrent les demandes de modification.
+
+    Le jeton de la forge est lu dans la variable d'environnement COMMUNS_FORGE_TOKEN (ou celle que
+    nomme la configuration), jamais dans un fichier ni une option.
+    """
+    import uvicorn
+
+    from communs.service import ConfigError, ServiceConfig, create_app
+
+    try:
+        config = ServiceConfig.load(config_file, options)
+        app = create_app(config)
+    except (ConfigError, ValueError) as error:
+        _fail_usage(str(error))
+        return
+    click.echo(_("Service de contribution sur http://{host}:{port}/contribuer/ (dépôt : {forge}).").format(host=config.host, port=config.port, forge=app.state.service.forge.describe()))
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False)
+
+
+@main.command("search", context_settings=CONTEXT)
+@click.argument("query", nargs=-1, required=True, metavar="REQUÊTE...")
+@click.option("--content", "content_dir", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help=_("Dossier des fiches."))
+@click.option("--commune", "commune", metavar="CODE", help=_("Ne chercher que dans cette commune (code INSEE, par exemple 97411)."))
+@click.option("--kind", type=click.Choice(["actor", "event"]), default=None, help=_("Ne chercher que des acteurs (actor) ou que des événements (event)."))
+@click.option("--limit", type=click.IntRange(min=1, max=1000), default=20, show_default=True, help=_("Nombre maximal de résultats."))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help=_("text pour une personne, json pour un programme."))
+def search_command(query: tuple[str, ...], content_dir: Path, commune: str | None, kind: str | None, limit: int, output_format: str) -> None:
+    """Chercher des acteurs et des événements par nom, commune, description, thématique ou mot-clé.
+
+    La recherche ignore les accents et les majuscules et tolère quelques fautes de frappe ;
+    chaque mot doit se trouver quelque part dans la fiche (« theatre saint-paul »). Toutes les
+    fiches lisibles sont consultées, même si certaines sont invalides. Code de sortie : 0 avec
+    des résultats, 1 sans résultat, 2 en cas d'usage incorrect.
+    """
+    import json
+    from dataclasses import asdict
+
+    from communs.communes import default_communes
+    from communs.content import COMMUNE_CODE
+    from communs.directory import Directory
+    from communs.lookup import Lookup
+
+    if commune is not None:
+        commune = commune.strip().upper()
+        if not COMMUNE_CODE.match(commune) or commune not in default_communes():
+            _fail_usage(_("« {code} » n'est pas un code INSEE de commune connu (5 caractères, par exemple 97411).").format(code=commune))
+    bar, progress = _progress_bar(_("Lecture des fiches")) if output_format == "text" else (None, None)
+    try:
+        if bar is not None:
+            with bar:
+                report = validate(content_dir, progress=progress, keep_records=True)
+        else:
+            report = validate(content_dir, keep_records=True)
+    except UsageError as error:
+        _fail_usage(str(error))
+        return
+    with Lookup.build(Directory.from_records(report.records)) as lookup:
+        matches = lookup.search(" ".join(query), limit=limit, commune=commune, kind=kind)
+    if output_format == "json":
+        click.echo(json.dumps([asdict(match) for match in matches], ensure_ascii=False, indent=2))
+    elif not matches:
+        click.echo(_("Aucun résultat."))
+    else:
+        kinds = {"actor": _("acteur"), "event": _("événement")}
+        for match in matches:
+            reason = f" ({match.reason})" if match.reason else ""
+            click.echo(f"{match.name} — {match.commune_name or match.commune} — {kinds.get(match.kind, match.kind)} — {match.url}{reason}")
+    sys.exit(EXIT_OK if matches else EXIT_INVALID)
+
+
 def run() -> None:
     """Entry point that never shows a traceback: unexpected failures exit with status 2."""
     try:
