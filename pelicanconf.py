@@ -17,6 +17,7 @@ ARTICLE_PATHS: list[str] = []
 PAGE_PATHS = ["pages"]
 STATIC_PATHS: list[str] = []
 DIRECT_TEMPLATES: list[str] = []
+THEME_STATIC_PATHS: list[str] = []  # the communs plugin copies theme/static itself
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 ARCHIVES_SAVE_AS = AUTHORS_SAVE_AS = CATEGORIES_SAVE_AS = TAGS_SAVE_AS = ""
@@ -36,7 +37,12 @@ COMMUNS = {
     # Map tiles: the only third-party resource of the site.
     "tiles_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "tiles_attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',
-    # Where "suggest a correction" and "history" lead until the contribution form exists.
+    # The contribution service (`communs contrib`, started by `make serve` on port 8001). When it
+    # is empty, the form prepares the file in the forge's web editor (forge_new_url) instead.
+    "contribution_service_url": "http://127.0.0.1:8001",
+    # e.g. "https://github.com/OWNER/communs/new/main/{folder}?filename={filename}&value={value}"
+    "forge_new_url": "",
+    # e.g. "https://github.com/OWNER/communs/edit/main/{path}" and ".../commits/main/{path}"
     "forge_edit_url": "",
     "forge_history_url": "",
 }

@@ -81,7 +81,7 @@ def classify(path: Path, content_dir: Path) -> RecordFile | Problem | None:
     if len(parts) != 3:
         return _stray(path, _("Ce fichier n'est pas à sa place. {hint}").format(hint=folder_hint))
     folder, name = parts[1], parts[2]
-    if not COMMUNE_CODE.match(folder):
+    if not COMMUNE_CODE.fullmatch(folder):
         return _stray(
             path,
             _("Le dossier « {folder} » n'est pas un code INSEE de commune (5 caractères, par exemple 97411). {hint}").format(
@@ -115,7 +115,7 @@ def scan(content_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
             continue
         misplaced = _("Ce dossier n'a pas sa place ici : les fiches se rangent dans {folder}/<code INSEE>/<identifiant>.yml.").format(folder=f"{shown}/{folder_name}")
         for entry in os.scandir(top):
-            if entry.is_dir(follow_symlinks=False) and COMMUNE_CODE.match(entry.name):
+            if entry.is_dir(follow_symlinks=False) and COMMUNE_CODE.fullmatch(entry.name):
                 folder_path = Path(entry.path)
                 for item in os.scandir(entry.path):
                     if item.is_file(follow_symlinks=False) and item.name.endswith(SUFFIX):

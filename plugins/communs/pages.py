@@ -56,7 +56,8 @@ class SiteBuild:
             PageSpec(f"/{urls.AGENDA}/archives/", "archive.html", "archive"),
             PageSpec(f"/{urls.SEARCH}/", "search.html", "plain"),
             PageSpec(f"/{urls.DATA}/", "data.html", "data"),
-            PageSpec(f"/{urls.CONTRIBUTE}/", "contribute.html", "plain"),
+            PageSpec(f"/{urls.CONTRIBUTE}/", "contribute.html", "contribute", ("actor",)),
+            PageSpec(f"/{urls.CONTRIBUTE}/evenement/", "contribute.html", "contribute", ("event",)),
             PageSpec("/404.html", "404.html", "plain"),
         ]
         specs += [PageSpec(urls.commune(d.commune(code)), "commune.html", "commune", (code,)) for code in d.commune_codes()]
@@ -84,7 +85,7 @@ class SiteBuild:
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
-            "home", "communes_index", "themes_index", "agenda", "archive", "plain", "data",
+            "home", "communes_index", "contribute", "themes_index", "agenda", "archive", "plain", "data",
             "commune", "theme", "actor", "event",
         )}
 
@@ -177,6 +178,18 @@ class SiteBuild:
 
     def plain(self) -> dict:
         return {}
+
+    def contribute(self, kind: str) -> dict:
+        """The contribution page: the form posts to the service, or prepares the file for the forge."""
+        from communs.forms import form_for
+        from communs.guard import HONEYPOT
+
+        return {
+            "form": form_for(kind), "kind": kind, "action": "create", "values": {}, "errors": {}, "general": [],
+            "token": "", "honeypot": HONEYPOT, "record_id": "", "notice": "",
+            "service_url": self.site.contribution_service_url.rstrip("/"), "forge_new_url": self.site.forge_new_url,
+            "switch_url": f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("evenement/" if kind == "actor" else ""),
+        }
 
     def home(self) -> dict:
         d = self.directory

@@ -125,6 +125,7 @@ def build_site(
     started = time.perf_counter()
     feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs])
     vendor.copy_vendor(output)
+    copy_theme_static(output)
     timings["feeds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -135,6 +136,16 @@ def build_site(
     timings["search_wait"] = time.perf_counter() - started
     cache.save()
     return timings
+
+
+def copy_theme_static(output: Path) -> None:
+    """The theme's CSS and JavaScript, under /theme/ (only files whose bytes changed)."""
+    from communs.render import theme_dir
+
+    static = theme_dir() / "static"
+    for path in sorted(static.rglob("*")):
+        if path.is_file():
+            write_if_changed(output / "theme" / path.relative_to(static), path.read_bytes())
 
 
 def overview_geojson(directory: Directory, site: SiteSettings) -> bytes:

@@ -18,7 +18,7 @@ from communs.content import ACTOR, EVENT, FOLDERS, RecordFile, classify, display
 from communs.crosscheck import Entry, Index, cross_problems, entry_of, entry_of_file, reference_problems
 from communs.i18n import _
 from communs.problems import Problem, problem
-from communs.records import Record, read_record
+from communs.records import Record, parse_record, read_record
 from communs.rules import RecordRules
 from communs.schemas import SchemaSet, default_schemas
 
@@ -64,9 +64,10 @@ class Checker:
         self.schemas = schemas or default_schemas()
         self.rules = RecordRules(communes or default_communes(), self.schemas)
 
-    def check(self, source: RecordFile, keep_record: bool = True) -> FileResult:
+    def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None) -> FileResult:
+        """The checks of one record, read from its file or given as ``raw`` bytes."""
         try:
-            record, problems = read_record(source)
+            record, problems = read_record(source) if raw is None else parse_record(raw, source)
             if record is None:
                 return FileResult(problems, None, None)
             problems = problems + self.schemas.problems(record) + self.rules.problems(record)
@@ -126,6 +127,19 @@ def check_files(
             if progress and (index % 200 == 0 or index == total):
                 progress(index, total)
     return results
+
+
+def check_against(raw: bytes, source: RecordFile, base: list[Entry], checker: Checker, *, replaces: tuple[str, ...] = ()) -> FileResult:
+    """A record that is not on disk yet (a contribution), checked against a directory's entries as
+    if it stood at ``source``; ``replaces`` are files it takes the place of (itself, or the file it
+    moves from)."""
+    result = checker.check(source, keep_record=True, raw=raw)
+    if result.entry is None:
+        return result
+    gone = {source.display, *replaces}
+    index = Index([entry for entry in base if entry.file not in gone] + [result.entry])
+    result.problems.extend(cross_problems([result.entry], index))
+    return result
 
 
 def changed_paths(content_dir: Path, revision: str) -> tuple[list[Path], list[Path]]:

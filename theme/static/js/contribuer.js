@@ -1,0 +1,288 @@
+// The contribution form, enhanced: commune suggestions, a map to place the point, likely
+// duplicates, and sending as JSON with errors shown next to the fields. Without JavaScript the
+// form posts to the service as a plain HTML form and nothing is lost.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.contribution");
+  if (!form) { return; }
+  var service = form.getAttribute("data-service") || "";
+  var forgeNew = form.getAttribute("data-forge-new") || "";
+  var zone = form.getAttribute("data-timezone") || "UTC";
+  var kind = form.getAttribute("data-kind") || "actor";
+  var status = form.querySelector(".submit-status");
+  var SKIP = ["form_kind", "token", "action", "record_id", "message", "contributor_name", "contributor_email", "contributor_credit", "site_web_2"];
+
+  function api(path) { return service + path; }
+  function getJSON(path) {
+    return fetch(api(path), { headers: { "Accept": "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(String(r.status)); }
+      return r.json();
+    });
+  }
+  function debounce(fn, delay) {
+    var timer = null;
+    return function () { var args = arguments; clearTimeout(timer); timer = setTimeout(function () { fn.apply(null, args); }, delay); };
+  }
+  function text(tag, content, className) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    node.textContent = content;
+    return node;
+  }
+
+  // A fresh form token (the static site's form has none).
+  var tokenInput = form.querySelector("input[name=token]");
+  if (service && tokenInput && !tokenInput.value) {
+    getJSON("/api/form-token").then(function (data) { tokenInput.value = data.token; }).catch(function () {});
+  }
+
+  // Commune suggestions from the official list.
+  var communeInput = form.querySelector("input[name=commune]");
+  var communeList = document.getElementById("communes-suggestions");
+  var communeName = form.querySelector(".commune-name");
+  var communes = {};
+  if (communeInput && communeList && service) {
+    communeInput.addEventListener("input", debounce(function () {
+      var query = communeInput.value.trim();
+      if (query.length < 2) { return; }
+      getJSON("/api/communes?q=" + encodeURIComponent(query)).then(function (data) {
+        communeList.textContent = "";
+        data.communes.forEach(function (commune) {
+          communes[commune.code] = commune;
+          var option = document.createElement("option");
+          option.value = commune.code;
+          option.label = commune.name + " (" + commune.departement + ")";
+          option.textContent = commune.name + " (" + commune.departement + ")";
+          communeList.appendChild(option);
+        });
+        showCommune();
+      }).catch(function () {});
+    }, 250));
+    communeInput.addEventListener("change", showCommune);
+  }
+  function showCommune() {
+    var found = communes[communeInput.value.trim()];
+    if (communeName) { communeName.textContent = found ? found.name + " (" + found.departement + ")" : ""; }
+    if (found && found.lat !== null) { pickers.forEach(function (picker) { picker.centre(found.lat, found.lon); }); }
+    checkDuplicates();
+  }
+
+  // A map to place the point.
+  var pickers = [];
+  form.querySelectorAll(".map-picker").forEach(function (box) {
+    if (typeof L === "undefined") { return; }
+    var lat = document.getElementById(box.getAttribute("data-lat"));
+    var lon = document.getElementById(box.getAttribute("data-lon"));
+    if (!lat || !lon) { return; }
+    box.hidden = false;
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", "Carte : cliquez pour placer le lieu (ou saisissez la latitude et la longitude)");
+    var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : [-21.1, 55.5];
+    var map = L.map(box, { scrollWheelZoom: false }).setView(start, lat.value ? 15 : 9);
+    L.tileLayer(form.getAttribute("data-tiles"), { attribution: form.getAttribute("data-attribution"), maxZoom: 19 }).addTo(map);
+    var marker = null;
+    function place(latlng) {
+      if (!marker) { marker = L.marker(latlng, { draggable: true, keyboard: true, title: "Lieu" }).addTo(map); marker.on("dragend", function () { write(marker.getLatLng()); }); }
+      marker.setLatLng(latlng);
+    }
+    function write(latlng) {
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+    }
+    if (lat.value && lon.value) { place(start); }
+    map.on("click", function (event) { place(event.latlng); write(event.latlng); });
+    [lat, lon].forEach(function (input) {
+      input.addEventListener("change", function () {
+        var a = parseFloat(lat.value), b = parseFloat(lon.value);
+        if (!isNaN(a) && !isNaN(b)) { place([a, b]); map.setView([a, b], 15); }
+      });
+    });
+    pickers.push({ centre: function (a, b) { if (!lat.value) { map.setView([a, b], 13); } } });
+  });
+
+  // Likely duplicates, before sending.
+  var duplicates = form.querySelector(".duplicates");
+  var nameInput = form.querySelector("input[name=name], input[name=title]");
+  var checkDuplicates = debounce(function () {
+    if (!duplicates || !nameInput || !service || !communeInput) { return; }
+    var name = nameInput.value.trim();
+    if (name.length < 3) { duplicates.hidden = true; return; }
+    getJSON("/api/duplicates?kind=" + kind + "&name=" + encodeURIComponent(name) + "&commune=" + encodeURIComponent(communeInput.value.trim()))
+      .then(function (data) {
+        duplicates.textContent = "";
+        if (!data.duplicates.length) { duplicates.hidden = true; return; }
+        duplicates.appendChild(text("p", "Cette fiche existe peut-être déjà. Vérifiez avant d'envoyer ; si c'est bien une autre, continuez.", "notice"));
+        var list = document.createElement("ul");
+        data.duplicates.forEach(function (match) {
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          link.href = /^(https?:\/\/|\/)/.test(match.url) ? match.url : "#";
+          link.textContent = match.name;
+          item.appendChild(link);
+          item.appendChild(document.createTextNode(" — " + match.commune_name + " (" + match.reason + ")"));
+          list.appendChild(item);
+        });
+        duplicates.appendChild(list);
+        duplicates.hidden = false;
+      }).catch(function () {});
+  }, 400);
+  if (nameInput) { nameInput.addEventListener("input", checkDuplicates); }
+
+  // The record, built from the fields as the service reads them.
+  function offsetFor(day, clock) {
+    var probe = new Date(day + "T" + clock + ":00Z");
+    if (isNaN(probe.getTime())) { return "+00:00"; }
+    var parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).formatToParts(probe);
+    var name = (parts.filter(function (p) { return p.type === "timeZoneName"; })[0] || {}).value || "GMT";
+    return name === "GMT" ? "+00:00" : name.slice(3);
+  }
+  function setPath(target, path, value) {
+    var keys = path.split(".");
+    var node = target;
+    for (var i = 0; i < keys.length - 1; i++) { node = node[keys[i]] = node[keys[i]] || {}; }
+    node[keys[keys.length - 1]] = value;
+  }
+  function prune(value) {
+    if (Array.isArray(value)) { return value.length ? value : undefined; }
+    if (value && typeof value === "object") {
+      Object.keys(value).forEach(function (key) { var kept = prune(value[key]); if (kept === undefined) { delete value[key]; } else { value[key] = kept; } });
+      return Object.keys(value).length ? value : undefined;
+    }
+    return value === "" || value === null ? undefined : value;
+  }
+  function buildRecord() {
+    var record = {};
+    var references = {};
+    Array.prototype.forEach.call(form.elements, function (element) {
+      var name = element.name;
+      if (!name || SKIP.indexOf(name) !== -1 || element.disabled) { return; }
+      var widget = element.getAttribute("data-widget");
+      var value = (element.value || "").trim();
+      if (widget === "checkboxes") {
+        if (!element.checked) { return; }
+        var list = (function () { var existing = name.split(".").reduce(function (o, k) { return o && o[k]; }, record); return Array.isArray(existing) ? existing : []; })();
+        list.push(element.value);
+        setPath(record, name, list);
+      } else if (widget === "checkbox") {
+        if (element.checked) { setPath(record, name, true); }
+      } else if (widget === "moment") {
+        if (!value) { return; }
+        var base = name.slice(0, -5);
+        var clock = ((form.elements[base + ".time"] || {}).value || "").trim();
+        setPath(record, base, clock ? value + "T" + clock + ":00" + offsetFor(value, clock) : value);
+      } else if (widget === "moment-time") {
+        return;
+      } else if (widget === "reference") {
+        if (value) { references[name.slice(0, -4)] = value; }
+      } else if (widget === "list") {
+        setPath(record, name, value.split(/[,;\n]/).map(function (part) { return part.trim(); }).filter(Boolean));
+      } else if (widget === "number" || widget === "integer") {
+        if (value) { var number = Number(value.replace(",", ".")); setPath(record, name, isNaN(number) ? value : number); }
+      } else if (widget === "markdown") {
+        if (value) { setPath(record, name, element.value.replace(/\r\n/g, "\n").trim() + "\n"); }
+      } else {
+        setPath(record, name, value);
+      }
+    });
+    Object.keys(references).forEach(function (name) { setPath(record, name, references[name]); });
+    return prune(record) || {};
+  }
+
+  function clearErrors() {
+    form.querySelectorAll(".field-error.from-js").forEach(function (node) { node.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
+  }
+  function showErrors(message, errors) {
+    clearErrors();
+    var summary = document.createElement("div");
+    summary.className = "alert from-js";
+    summary.setAttribute("role", "alert");
+    summary.appendChild(text("p", message));
+    var unplaced = [];
+    (errors || []).forEach(function (error) {
+      var path = (error.pointer || "").split("/").filter(function (p) { return p && !/^[0-9]+$/.test(p); });
+      var target = null;
+      while (path.length && !target) {
+        var name = path.join(".");
+        target = form.querySelector("[name='" + name + "'], [name='" + name + ".date'], fieldset#champ-" + path.join("-").replace(/_/g, "-"));
+        path.pop();
+      }
+      if (!target) { unplaced.push(error.message); return; }
+      var note = text("p", error.message, "field-error from-js");
+      var holder = target.closest(".field, fieldset") || target.parentNode;
+      holder.insertBefore(note, holder.firstChild.nextSibling);
+      if (target.setAttribute) { target.setAttribute("aria-invalid", "true"); }
+    });
+    unplaced.forEach(function (line) { summary.appendChild(text("p", line)); });
+    form.parentNode.querySelectorAll(".alert.from-js").forEach(function (node) { node.remove(); });
+    form.parentNode.insertBefore(summary, form);
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+  function showDone(data) {
+    var done = document.createElement("section");
+    done.className = "done";
+    done.setAttribute("tabindex", "-1");
+    done.appendChild(text("h2", "Merci, votre proposition est enregistrée"));
+    done.appendChild(text("p", "Numéro de reçu : " + data.receipt));
+    if (data.pull_request && /^https?:\/\//.test(data.pull_request)) {
+      var para = text("p", "Demande de modification : ");
+      var link = document.createElement("a");
+      link.href = data.pull_request;
+      link.textContent = data.pull_request;
+      link.className = "pull-request";
+      para.appendChild(link);
+      done.appendChild(para);
+    } else if (data.status === "opened") {
+      done.appendChild(text("p", "Transmise au dépôt de l'annuaire sur la branche " + data.branch + "."));
+    } else {
+      done.appendChild(text("p", "Le dépôt ne répond pas pour le moment : votre proposition est gardée et sera transmise dès que possible."));
+    }
+    done.appendChild(text("p", "Une personne qui maintient la commune va la relire ; une fois acceptée, la fiche sera publiée sur le site."));
+    form.replaceWith(done);
+    done.focus();
+  }
+
+  function toYaml(record) {
+    // JSON values are valid YAML flow scalars and collections; CI checks the file anyway.
+    return "# yaml-language-server: $schema=../../../schemas/" + kind + ".schema.json\n" +
+      Object.keys(record).map(function (key) { return key + ": " + JSON.stringify(record[key]); }).join("\n") + "\n";
+  }
+  function slug(value) {
+    return (value || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
+  }
+
+  form.addEventListener("submit", function (event) {
+    var record = buildRecord();
+    var action = (form.querySelector("input[name=action]:checked") || form.querySelector("input[name=action]") || {}).value || "create";
+    var recordId = (form.elements.record_id || {}).value;
+    if (recordId) { record.id = recordId; }
+    if (!service) {
+      if (!forgeNew) { return; }
+      event.preventDefault();
+      var id = recordId || ((kind === "event" && record.start ? record.start.slice(0, 10) + "-" : "") + slug(record.name || record.title));
+      record.id = id;
+      var folder = "content/" + (kind === "actor" ? "actors" : "events") + "/" + (record.commune || "00000");
+      location.href = forgeNew.replace("{folder}", encodeURIComponent(folder)).replace("{filename}", encodeURIComponent(id + ".yml")).replace("{value}", encodeURIComponent(toYaml(record)));
+      return;
+    }
+    event.preventDefault();
+    status.textContent = "Envoi en cours…";
+    var payload = {
+      kind: kind, action: action, record: record,
+      message: (form.elements.message || {}).value || "",
+      contributor: { name: (form.elements.contributor_name || {}).value || "", email: (form.elements.contributor_email || {}).value || "", credit: !!(form.elements.contributor_credit || {}).checked },
+      token: tokenInput ? tokenInput.value : "",
+      site_web_2: (form.elements.site_web_2 || {}).value || ""
+    };
+    fetch(api("/api/submissions"), { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(payload) })
+      .then(function (response) { return response.json().then(function (data) { return { status: response.status, data: data }; }); })
+      .then(function (result) {
+        status.textContent = "";
+        if (result.status === 202) { showDone(result.data); return; }
+        if (result.status === 403) { getJSON("/api/form-token").then(function (data) { tokenInput.value = data.token; }).catch(function () {}); }
+        showErrors(result.data.message || "Envoi refusé.", result.data.errors);
+      })
+      .catch(function () { status.textContent = "Le service de contribution ne répond pas. Réessayez dans un moment ; rien n'a été perdu de ce que vous avez saisi."; });
+  });
+})();
