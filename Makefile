@@ -53,9 +53,18 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
-# Builds the demo site, serves it on localhost and rebuilds it when a record changes.
+# The demo: the site on localhost:$(PORT), rebuilt when a record changes, and the contribution
+# service on localhost:$(CONTRIB_PORT), which pushes each contribution as a branch of a local bare
+# repository (.communs-demo/depot.git, a copy of this one): `git -C .communs-demo/depot.git branch`
+# lists them.
+CONTRIB_PORT ?= 8001
+DEMO := .communs-demo
 serve: $(STAMP) $(NODE_STAMP)
-	$(BIN)/communs serve --content $(CONTENT) --output $(OUTPUT) --port $(PORT)
+	@test -d $(DEMO)/depot.git || git clone --quiet --bare . $(DEMO)/depot.git
+	@$(BIN)/communs contrib --repo $(DEMO)/depot.git --forge git --base "$$(git -C $(DEMO)/depot.git symbolic-ref --short HEAD)" \
+	  --site-url http://127.0.0.1:$(PORT) --data-dir $(DEMO)/service --port $(CONTRIB_PORT) & \
+	  contrib=$$!; trap 'kill $$contrib 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/communs serve --content $(CONTENT) --output $(OUTPUT) --port $(PORT)
 
 validate: $(STAMP)
 	$(BIN)/communs validate --content $(CONTENT)

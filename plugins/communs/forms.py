@@ -68,7 +68,7 @@ def _field(schemas: SchemaSet, kind: str, path: list[str], required: bool, depth
     common = {
         "name": name,
         "label": schema.get("title", path[-1]),
-        "help": schema.get("description", ""),
+        "help": schema.get("x-form-help") or schema.get("description", ""),
         "required": required,
         "example": _example(schema),
     }

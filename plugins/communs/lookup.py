@@ -38,7 +38,10 @@ indexes a ``Directory`` in one commit, in memory or on disk (``Lookup.open`` reo
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
+import tempfile
 import threading
 import unicodedata
 from collections import Counter, defaultdict
@@ -55,6 +58,26 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.query import And, Or, Query, Term
 from whoosh.system import pack_uint
+
+
+class _PrivateRamStorage(RamStorage):
+    """Whoosh's RAM storage writes its temporary segment files to /tmp/<index>.tmp, a name that
+    two processes building an index at once share (and delete under each other): use a private
+    folder instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scratch: list[str] = []
+
+    def temp_storage(self, name=None):
+        folder = tempfile.mkdtemp(prefix="communs-lookup-")
+        self.scratch.append(folder)
+        return FileStorage(folder).create()
+
+    def clean(self) -> None:
+        for folder in self.scratch:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.scratch.clear()
 
 from communs import urls
 from communs.communes import Commune, Communes, default_communes, departement_of_code, distance_km
@@ -467,7 +490,7 @@ class Lookup:
         """Index every record of ``directory``: in memory, or in ``index_dir`` (replacing its index)."""
         communes = directory.communes
         if index_dir is None:
-            storage = RamStorage()
+            storage = _PrivateRamStorage()
         else:
             index_dir.mkdir(parents=True, exist_ok=True)
             storage = FileStorage(str(index_dir))
@@ -481,8 +504,12 @@ class Lookup:
                     writer.add_document(**_document(record, directory, communes))
         except BaseException:
             writer.cancel()
+            if isinstance(storage, _PrivateRamStorage):
+                storage.clean()
             raise
         writer.commit()
+        if isinstance(storage, _PrivateRamStorage):
+            storage.clean()
         return cls(index, communes, folders)
 
     @classmethod

@@ -292,7 +292,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
     async def api_communes(request: Request) -> Response:
         query = request.query_params.get("q", "")[:80]
         communes = service.desk.checker.rules.communes
-        found = communes.search(query, limit=10) if query.strip() else []
+        exact = communes.get(query.strip().upper())
+        found = [exact] if exact is not None and exact.is_current else (communes.search(query, limit=10) if query.strip() else [])
         return JSONResponse({"communes": [
             {"code": c.code, "name": c.name, "departement": c.departement, "postal_codes": list(c.postal_codes), "lat": c.lat, "lon": c.lon}
             for c in found

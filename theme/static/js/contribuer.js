@@ -45,6 +45,7 @@
     communeInput.addEventListener("input", debounce(function () {
       var query = communeInput.value.trim();
       if (query.length < 2) { return; }
+      if (communes[query]) { showCommune(); return; }
       getJSON("/api/communes?q=" + encodeURIComponent(query)).then(function (data) {
         communeList.textContent = "";
         data.communes.forEach(function (commune) {
