@@ -40,6 +40,7 @@ def test_contribute_from_the_built_site(browser, running, tmp_path):  # noqa: F8
     site, service, remote, fake = running
     visit = Visit(browser, site.url)
     page = visit.open("/contribuer/")
+    page.click("#champ-name")  # the token is asked for when filling starts
     page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
     page.fill("#champ-name", "Atelier Zot Koulèr")
     page.select_option("#champ-kind", "association")
@@ -86,6 +87,7 @@ def test_errors_come_back_next_to_the_fields(browser, running):  # noqa: F811
     site, service, remote, fake = running
     visit = Visit(browser, site.url)
     page = visit.open("/contribuer/")
+    page.click("#champ-name")  # the token is asked for when filling starts
     page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
     page.fill("#champ-name", "Atelier sans thème")
     page.select_option("#champ-kind", "association")

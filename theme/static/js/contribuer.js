@@ -30,11 +30,15 @@
     return node;
   }
 
-  // A fresh form token (the static site's form has none).
+  // A fresh form token (the static site's form has none), asked for when the visitor starts
+  // filling the form, not for every reader of the page.
   var tokenInput = form.querySelector("input[name=token]");
-  if (service && tokenInput && !tokenInput.value) {
-    getJSON("/api/form-token").then(function (data) { tokenInput.value = data.token; }).catch(function () {});
+  function fetchToken() {
+    if (service && tokenInput && !tokenInput.value) {
+      getJSON("/api/form-token").then(function (data) { tokenInput.value = data.token; }).catch(function () {});
+    }
   }
+  form.addEventListener("focusin", fetchToken, { once: true });
 
   // Commune suggestions from the official list.
   var communeInput = form.querySelector("input[name=commune]");
