@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from starlette.testclient import TestClient
 
 from communs.service import ServiceConfig, create_app
 from communs.validation import validate
+from service_helpers import demo_remote
 
 ACTOR = {
     "name": "Atelier Zot Koulèr",
@@ -33,17 +32,7 @@ ACTOR = {
 @pytest.fixture
 def remote(tmp_path) -> Path:
     """A bare repository holding the demo content on main, like a forge would."""
-    work = tmp_path / "work"
-    shutil.copytree(ROOT / "content", work / "content")
-    repository = git.Repo.init(work, initial_branch="main")
-    with repository.config_writer() as config:
-        config.set_value("user", "name", "Maintainer")
-        config.set_value("user", "email", "maintainer@example.org")
-    repository.git.add(A=True)
-    repository.index.commit("Demo directory")
-    bare = tmp_path / "remote.git"
-    git.Repo.clone_from(work, bare, bare=True)
-    return bare
+    return demo_remote(tmp_path, ROOT / "content")
 
 
 def make_client(remote: Path, tmp_path: Path, **overrides) -> TestClient:
