@@ -3,6 +3,7 @@ the submission, the link to the pull request, and the branch with a valid record
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import git
@@ -103,3 +104,40 @@ def test_errors_come_back_next_to_the_fields(browser, running):  # noqa: F811
     assert page.input_value("#champ-name") == "Atelier sans thème"  # nothing typed is lost
     assert [b for b in git.Repo(remote).branches if b.name.startswith("contrib/")] == []
     visit.close()
+
+
+def test_without_a_service_the_form_prepares_the_file_in_the_forge_editor(browser, tmp_path):  # noqa: F811
+    import urllib.parse
+
+    import yaml
+
+    output = tmp_path / "site"
+    directory, _report = load_directory(ROOT / "content")
+    forge = "https://forge.example/OWNER/communs/new/main/{folder}?filename={filename}&value={value}"
+    build_site(directory, SiteSettings(forge_new_url=forge, build_date=date(2026, 11, 23), search=False), output)
+    site = Server(output)
+    visit = Visit(browser, site.url)
+    opened: list[str] = []
+    visit.page.route(re.compile(r"^https://forge\.example/.*"), lambda route: (opened.append(route.request.url), route.fulfill(status=200, body="ok")))
+    page = visit.open("/contribuer/")
+    page.fill("#champ-name", "Atelier Zot Koulèr")
+    page.select_option("#champ-kind", "association")
+    page.fill("#champ-summary", "Atelier de peinture et de fresques pour les jeunes du quartier.")
+    page.check("input[name=themes][value=culture]")
+    page.fill("#champ-commune", "97411")
+    page.click("button[type=submit]")
+    page.wait_for_timeout(1000)
+    site.close()
+    assert opened, "the forge's editor was not opened"
+    url = urllib.parse.urlsplit(opened[0])
+    query = urllib.parse.parse_qs(url.query)
+    assert url.path == "/OWNER/communs/new/main/content%2Factors%2F97411" or urllib.parse.unquote(url.path) == "/OWNER/communs/new/main/content/actors/97411"
+    assert query["filename"] == ["atelier-zot-kouler.yml"]
+    record = yaml.safe_load(query["value"][0])
+    assert record["id"] == "atelier-zot-kouler" and record["themes"] == ["culture"] and record["commune"] == "97411"
+    # The file it prepares is one the validator accepts.
+    from conftest import Tree
+
+    tree = Tree(tmp_path / "check")
+    tree.write("actor", "97411", "atelier-zot-kouler.yml", query["value"][0], hint=False)
+    assert validate(tree.content).ok

@@ -296,3 +296,38 @@ def test_helpers_for_the_form(client):
     duplicates = client.get("/api/duplicates?name=compagnie ti kas&commune=97411").json()["duplicates"]
     assert duplicates and duplicates[0]["id"] == "compagnie-ti-kaz"
     assert client.get("/api/submissions/NOPE").status_code == 404
+
+
+def test_new_event_gets_a_dated_id_and_passes_validation(client, remote, tmp_path):
+    event = {
+        "title": "Veillée contes au jardin",
+        "type": "spectacle",
+        "summary": "Une veillée de contes créoles pour petits et grands, au jardin.",
+        "themes": ["culture"],
+        "organizers": ["compagnie-ti-kaz"],
+        "commune": "97411",
+        "venue": "compagnie-ti-kaz",
+        "start": "2027-02-13T18:30:00+04:00",
+        "end": "2027-02-13T21:00:00+04:00",
+        "price": {"free": True},
+    }
+    answer = client.post("/api/submissions", json={"kind": "event", "action": "create", "record": event, "token": token(client)})
+    assert answer.status_code == 202, answer.text
+    branch = answer.json()["branch"]
+    assert changed_files(remote, branch) == ["content/events/97411/2027-02-13-veillee-contes-au-jardin.yml"]
+    checkout = tmp_path / "checkout-event"
+    git.Repo.clone_from(remote, checkout, branch=branch)
+    assert validate(checkout / "content").ok
+    unknown = client.post("/api/submissions", json={"kind": "event", "action": "create", "record": {**event, "organizers": ["personne"]}, "token": token(client)})
+    assert unknown.status_code == 422 and [e["code"] for e in unknown.json()["errors"]] == ["unknown-reference"]
+
+
+def test_example_configuration_loads_and_typos_are_refused(tmp_path):
+    from communs.service import ConfigError
+
+    config = ServiceConfig.load(ROOT / "contrib.example.toml", {})
+    assert config.forge == "github" and config.submissions_per_hour == 10
+    typo = tmp_path / "contrib.toml"
+    typo.write_text('[repository]\nrepository = "x"\n[forge]\nforje = "github"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="forje"):
+        ServiceConfig.load(typo, {})
