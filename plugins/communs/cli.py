@@ -288,6 +288,9 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
     sys.exit(EXIT_OK if matches else EXIT_INVALID)
 
 
+# Commands defined in their own modules are registered here, one line each:
+
+
 def run() -> None:
     """Entry point that never shows a traceback: unexpected failures exit with status 2."""
     try:
