@@ -76,7 +76,7 @@ PAGE_TYPES = [
     "/", "/communes/", "/communes/97411-saint-denis/", "/acteurs/compagnie-ti-kaz/",
     "/evenements/2026-12-20-kabar-fet-kaf/", "/evenements/2026-12-05-sortie-canyon-fleurs-jaunes/",
     "/agenda/", "/agenda/archives/", "/themes/", "/themes/culture/", "/recherche/", "/donnees/",
-    "/contribuer/", "/a-propos/", "/404.html",
+    "/contribuer/", "/contribuer/evenement/", "/modifications/", "/a-propos/", "/404.html",
 ]
 
 

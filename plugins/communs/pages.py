@@ -18,7 +18,7 @@ from communs import dates, jsonld, maps, urls
 from communs.content import ACTOR, EVENT
 from communs.buildcache import digest
 from communs.directory import Directory
-from communs.history import FileHistory
+from communs.history import Change, FileHistory, History
 from communs.i18n import _
 from communs.records import Record
 from communs.render import PageSpec
@@ -27,6 +27,8 @@ from communs.settings import SiteSettings
 AGENDA_DAYS = 183  # how far ahead the agenda and the commune agendas look
 HOME_EVENTS = 8
 HOME_LATEST = 8
+CHANGES_PER_PAGE = 50
+COMMUNE_CHANGES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ class Dated:
 
 
 class SiteBuild:
-    def __init__(self, directory: Directory, site: SiteSettings, history: dict[str, FileHistory] | None = None) -> None:
+    def __init__(self, directory: Directory, site: SiteSettings, history: History | None = None) -> None:
         self.directory = directory
         self.site = site
         self.today = site.build_date
@@ -61,6 +63,8 @@ class SiteBuild:
             PageSpec("/404.html", "404.html", "plain"),
         ]
         specs += [PageSpec(urls.commune(d.commune(code)), "commune.html", "commune", (code,)) for code in d.commune_codes()]
+        pages = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE)) if self.history else 1
+        specs += [PageSpec(urls.changes_page(number), "changes.html", "changes", (number,)) for number in range(1, pages + 1)]
         specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
         specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
         specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
@@ -85,7 +89,7 @@ class SiteBuild:
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
-            "home", "communes_index", "contribute", "themes_index", "agenda", "archive", "plain", "data",
+            "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "archive", "plain", "data",
             "commune", "theme", "actor", "event",
         )}
 
@@ -95,7 +99,7 @@ class SiteBuild:
         if self.history is None:
             return None
         folder = "actors" if record.kind == ACTOR else "events"
-        return self.history.get(f"{folder}/{record.folder}/{record.stem}.yml")
+        return self.history.files.get(f"{folder}/{record.folder}/{record.stem}.yml")
 
     def upcoming(self, events: list[Record], days: int = AGENDA_DAYS) -> list[Dated]:
         """Occurrences from today on, soonest first (a recurring event appears once per date)."""
@@ -179,6 +183,26 @@ class SiteBuild:
     def plain(self) -> dict:
         return {}
 
+    def change_link(self, change: Change) -> str:
+        """The record page of a change, when the record still exists."""
+        records = self.directory.actors if change.kind == ACTOR else self.directory.events
+        return urls.record(change.kind, change.record_id) if change.record_id in records else ""
+
+    def changes(self, number: int) -> dict:
+        """The directory's latest changes, 50 per page."""
+        if self.history is None:
+            return {"available": False, "items": [], "number": 1, "pages": 1}
+        total = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE))
+        chunk = self.history.changes[(number - 1) * CHANGES_PER_PAGE: number * CHANGES_PER_PAGE]
+        return {
+            "available": True,
+            "items": [(change, self.change_link(change), self.directory.communes.get(change.commune)) for change in chunk],
+            "number": number,
+            "pages": total,
+            "previous": urls.changes_page(number - 1) if number > 1 else "",
+            "next": urls.changes_page(number + 1) if number < total else "",
+        }
+
     def contribute(self, kind: str) -> dict:
         """The contribution page: the form posts to the service, or prepares the file for the forge."""
         from communs.forms import form_for
@@ -250,6 +274,8 @@ class SiteBuild:
             ),
             "geojson_url": urls.commune_geojson(commune),
             "ics_url": urls.commune_ics(commune),
+            "changes": [(c, self.change_link(c)) for c in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history else None,
+            "changes_feed": urls.commune_changes_feed(commune),
         }
 
     def themes_index(self) -> dict:

@@ -20,7 +20,7 @@ from typing import Any
 from communs import urls
 from communs.buildcache import BuildCache, code_version, digest
 from communs.directory import Directory, InvalidDirectory, load_directory
-from communs.history import content_history
+from communs.history import read_history
 from communs.outputs import write_if_changed
 from communs.render import Renderer, environment, render_all
 from communs.settings import SiteSettings
@@ -57,7 +57,8 @@ class DirectoryGenerator:
                 from communs.reporting import format_text
 
                 raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
-        self.history = content_history(self.content_dir)
+        cache = self.settings.get("CACHE_PATH")
+        self.history = read_history(self.content_dir, Path(cache) if cache else None)
 
     def generate_output(self, writer: Any = None) -> None:
         assert self.directory is not None

@@ -60,6 +60,14 @@ def commune_ics(place: Commune) -> str:
     return data_file(f"communes/{place.code}.ics")
 
 
+def changes_page(number: int) -> str:
+    return f"/{CHANGES}/" if number <= 1 else f"/{CHANGES}/{number}/"
+
+
+def commune_changes_feed(place: Commune) -> str:
+    return f"{commune(place)}modifications.atom"
+
+
 def page(name: str) -> str:
     return f"/{name}/"
 
