@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from html import unescape
 
 import git
-from conftest import ACTOR, EVENT, ROOT, Tree, build_site
+from conftest import ACTOR, ROOT, Tree, build_site
 
 from communs.history import read_history
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import geojson
 import icalendar
 import pytest
-from conftest import ACTOR, EVENT, ROOT, Tree, build_site, replace_line
+from conftest import ACTOR, ROOT, Tree, build_site, replace_line
 
 from communs.directory import load_directory
 

@@ -38,7 +38,6 @@ indexes a ``Directory`` in one commit, in memory or on disk (``Lookup.open`` reo
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 import tempfile

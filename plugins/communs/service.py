@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from communs import urls
 from communs.content import ACTOR, EVENT, RECORD_ID
 from communs.forges import make_forge
 from communs.forms import Form, form_for, record_from_fields, values_from_record
