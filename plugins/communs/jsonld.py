@@ -305,3 +305,42 @@ def dumps(data: Any) -> str:
 def script_tag(data: Any) -> str:
     """The ``<script type="application/ld+json">`` block of a page."""
     return f'<script type="application/ld+json">{dumps(data)}</script>'
+
+
+# The whole directory -------------------------------------------------------------------------
+
+
+def graph(directory: Directory, site: SiteSettings, records: list[Record]) -> dict:
+    """One JSON-LD document for many records: ``{"@context": ..., "@graph": [...]}``.
+
+    The first node is the dataset itself (schema:Dataset: licence, creator, dateModified = the
+    build date), then the actors and the events, each in identifier order whatever the order of
+    ``records``; every node is the one its page carries, without its own "@context". The
+    directory is the context the records are read in (an event's venue and organizers), and
+    may hold more than ``records``.
+    """
+    from communs.i18n import _
+
+    home = urls.absolute(site.site_url, "/") if site.site_url else "/"
+    data_page = urls.absolute(site.site_url, urls.data_file("")) if site.site_url else urls.data_file("")
+    dataset = {
+        "@type": "Dataset",
+        "@id": data_page,
+        "name": _("{site} : acteurs et événements").format(site=site.site_name),
+        "description": _("Les acteurs de {territory} (associations, entreprises, collectivités, collectifs, tiers-lieux...) et leurs événements, tels que les publie {site}.").format(
+            territory=site.territory, site=site.site_name
+        ),
+        "url": data_page,
+        "license": site.data_licence_url,
+        "creator": {"@type": "Organization", "name": site.site_name, "url": home},
+        "dateModified": site.build_date.isoformat(),
+        "inLanguage": LANGUAGE,
+        "isAccessibleForFree": True,
+        "spatialCoverage": {"@type": "Place", "name": site.territory},
+    }
+    nodes: list[dict] = [dataset]
+    for record in sorted(records, key=lambda r: (r.kind != "actor", r.id)):
+        node = actor(directory, site, record) if record.kind == "actor" else event(directory, site, record)
+        node.pop("@context", None)
+        nodes.append(node)
+    return {"@context": CONTEXT, "@graph": nodes}
