@@ -9,7 +9,6 @@ validator guarantees equals its id.
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
@@ -126,7 +125,7 @@ def reference_problems(entries: list[Entry], index: Index) -> list[Problem]:
         for pointer, actor_id, mark in entry.references:
             if actor_id in index.actor_ids:
                 continue
-            close = difflib.get_close_matches(actor_id, index.actor_ids, n=3, cutoff=0.75)
+            close = [match for match, _score, _key in process.extract(actor_id, index.actor_ids, scorer=fuzz.ratio, score_cutoff=75, limit=3)]
             hint = " " + _("Vouliez-vous dire : {ids} ?").format(ids=", ".join(close)) if close else ""
             kind_hint = (
                 " " + _("C'est l'identifiant d'un événement, pas d'un acteur.")
