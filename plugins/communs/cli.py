@@ -289,6 +289,14 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
 
 
 # Commands defined in their own modules are registered here, one line each:
+from communs.audit import audit_command  # noqa: E402
+main.add_command(audit_command)
+from communs.review import review_command  # noqa: E402
+main.add_command(review_command)
+from communs.maintainers import maintainers_command  # noqa: E402
+main.add_command(maintainers_command)
+from communs.exporting import export_command  # noqa: E402
+main.add_command(export_command)
 
 
 def run() -> None:
