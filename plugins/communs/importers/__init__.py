@@ -1,0 +1,152 @@
+"""``communs import``: records from open-data files, written as canonical YAML, re-importable.
+
+::
+
+    communs import FORMAT FILE [--commune CODE ...] [--departement CODE ...] [--mapping FILE]
+                   [--dataset NAME] [--parent-commune] [--dry-run] [--content DIR] [--format text|json]
+
+Formats, one module each: ``csv`` (any table, with a TOML mapping file: ``mapping``), ``geojson``,
+``gogocarto`` (GoGoCarto elements JSON), ``osm`` (Overpass JSON), ``ical`` (events of an .ics
+feed) and ``festivals`` (the Ministry of Culture's list of festivals). A reader turns each row
+into an ``Item`` (record data + source id + notes) or a ``Skip`` (line + reason) and never stops
+at a bad row; the shared cleaning (``cleaning``, ``places``, ``build``) handles encodings and BOMs,
+separators, CRLF, INSEE codes stripped of their leading zero, missing or unusable coordinates,
+links without scheme, decorated or multiple e-mails, and the mapping onto our closed
+vocabularies; the engine (``engine``) does the rest.
+
+Identity and ids
+    Every record carries ``source: {dataset, id, url, licence, credit}``. The source id is the
+    row's own stable id (made unique when the dataset's is not, e.g. festivals). A new record's
+    id is the slug of its name (events: ``<start date>-<slug of the title>``); when it is taken
+    (by any record, or an earlier row), the commune's slug is appended, then a short hash of the
+    source id: the same file imported into the same directory always gives the same ids, and a
+    re-import keeps the ids the records already have. A source id that already is a communs id
+    (communs' own exports) is kept as the record's id.
+
+Re-import is an update (``state``)
+    The importer remembers, per dataset, what it last wrote: ``<content>/.imports/<dataset>.json``
+    maps each source id to its file and a hash of each imported field (records cannot hold this:
+    the schema refuses unknown fields; the folder is outside ``actors/`` and ``events/``, where
+    the validator and the site look). On re-import, field by field:
+
+    * unchanged in the source -> left as it is, whatever people did to it;
+    * changed in the source, untouched by people (the file still holds what the last import
+      wrote) -> updated;
+    * changed in the source *and* edited by people -> kept as people left it, and reported as a
+      conflict ("champ modifié à la main, non écrasé").
+
+    Edits go through ``communs.canonical.update_record``: untouched lines, comments included,
+    stay byte for byte. The record of a source id is found through the state, else through the
+    ``source`` block of the records (so a record renamed or moved by hand, or a hand-made record
+    to which someone added the ``source`` of a row, is updated rather than duplicated). Without
+    a state, fields present on both sides that differ are conflicts and missing ones are added.
+    A record deleted by hand is not recreated (reported). Records of earlier imports absent from
+    the file are reported, never deleted. Each run reports created / updated / unchanged /
+    skipped (with line numbers and reasons) / likely duplicates / conflicts.
+
+Duplicates
+    A new item whose name is the same as, or close to, an existing record's in the same commune
+    (``communs.lookup``'s rules; events only on the same day), or an earlier row's, is reported
+    and not created. To import it anyway, link the existing record by giving it the row's
+    ``source`` block: the next import updates it.
+
+Validity
+    Each record is checked by the validator's single-record checks before it is written; a
+    refused optional field is dropped (flagged), a refused required one skips the row with the
+    validator's message. After writing, ``communs validate`` runs on the written files against
+    the whole directory, and its problems are part of the report. ``--dry-run`` does everything
+    but write (files and state).
+
+Filters
+    ``--commune`` and ``--departement`` keep the rows of those places (either); the others are
+    counted, not listed. A row that cannot be placed is listed unless its département is known
+    to be elsewhere.
+
+Exit status: 0 done; 1 when the written files do not validate or nothing could be imported;
+2 for usage errors (unknown format, missing or unreadable file, bad mapping, unknown code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from communs.importers.model import ImportUsageError
+
+FORMATS = ("csv", "geojson", "gogocarto", "osm", "ical", "festivals")
+
+__all__ = ["FORMATS", "ImportUsageError", "run_import"]
+
+
+def reader_for(format_name: str, path: Path, mapping):
+    """The reader of a format, with its file parsed (usage errors raised now)."""
+    if format_name == "csv":
+        from communs.importers.from_csv import CsvReader as reader
+    elif format_name == "geojson":
+        from communs.importers.from_geojson import GeojsonReader as reader
+    elif format_name == "gogocarto":
+        from communs.importers.from_gogocarto import GogocartoReader as reader
+    elif format_name == "osm":
+        from communs.importers.from_osm import OsmReader as reader
+    elif format_name == "ical":
+        from communs.importers.from_ical import IcalReader as reader
+    elif format_name == "festivals":
+        from communs.importers.from_festivals import FestivalsReader as reader
+    else:
+        from communs.i18n import _
+
+        raise ImportUsageError(_("Format inconnu « {format} » : {formats}.").format(format=format_name, formats=", ".join(FORMATS)))
+    return reader(path, mapping)
+
+
+def run_import(
+    format_name: str,
+    file: Path,
+    content_dir: Path,
+    *,
+    communes: tuple[str, ...] = (),
+    departements: tuple[str, ...] = (),
+    mapping: Path | None = None,
+    dataset: str | None = None,
+    parent_communes: bool = False,
+    dry_run: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Import ``file`` into ``content_dir``; an ``engine.ImportResult`` (``ImportUsageError`` for
+    usage problems)."""
+    from dataclasses import replace
+
+    from communs.content import RECORD_ID
+    from communs.i18n import _
+    from communs.importers.build import Dataset
+    from communs.importers.engine import Filters, Importer
+    from communs.importers.mapping import load_mapping
+
+    if not file.is_file():
+        raise ImportUsageError(_("Le fichier {path} n'existe pas.").format(path=file))
+    if mapping is not None and not mapping.is_file():
+        raise ImportUsageError(_("Le fichier de correspondance {path} n'existe pas.").format(path=mapping))
+    if content_dir.exists() and not content_dir.is_dir():
+        raise ImportUsageError(_("{path} n'est pas un dossier.").format(path=content_dir))
+    loaded = load_mapping(mapping)
+    reader = reader_for(format_name, file, loaded)
+    chosen: Dataset = reader.dataset()
+    overrides = {key: value for key, value in loaded.dataset.items() if key != "name"}
+    name = dataset or loaded.dataset.get("name") or chosen.name
+    if not (RECORD_ID.match(name or "") and 2 <= len(name) <= 40):
+        raise ImportUsageError(_("Nom de jeu de données « {name} » invalide : lettres minuscules sans accents, chiffres et tirets, 2 à 40 caractères (--dataset).").format(name=name))
+    chosen = replace(chosen, name=name, **overrides)
+    importer = Importer(
+        content_dir=content_dir,
+        format_name=format_name,
+        file=file,
+        dataset=chosen,
+        mapping=loaded,
+        filters=Filters(communes, departements),
+        parent_communes=parent_communes,
+        dry_run=dry_run,
+        jobs=jobs,
+        progress=progress,
+    )
+    return importer.run(reader.items(importer.context))

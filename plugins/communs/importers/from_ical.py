@@ -1,0 +1,217 @@
+"""``ical``: events from an iCalendar feed (RFC 5545, ``.ics``), one event per VEVENT.
+
+* ``SUMMARY`` -> title; ``DESCRIPTION`` -> description (HTML removed) and, its first sentence,
+  the summary; ``URL`` -> contact.website; ``STATUS:CANCELLED`` -> cancelled; ``UID`` -> source id.
+* ``DTSTART`` / ``DTEND`` (or ``DURATION``): dates stay dates (``DTEND`` of a date is exclusive,
+  our ``end`` inclusive); times are written in the commune's time zone with their offset
+  (``2026-12-20T18:00:00+04:00``); floating times are read in the calendar's ``X-WR-TIMEZONE``,
+  else the commune's zone.
+* ``RRULE`` within our subset (FREQ DAILY, WEEKLY or MONTHLY; INTERVAL, BYDAY, BYMONTHDAY, UNTIL
+  or COUNT) is kept; any other rule is dropped (flagged: only the first date is imported).
+  Modified occurrences (``RECURRENCE-ID``) are skipped: they belong to their series.
+* ``CATEGORIES`` -> type (first category that maps to one), themes (those that map), disciplines;
+  the others become tags. Without a theme, the mapping's ``[values] themes`` applies, else the
+  event is skipped.
+* ``LOCATION`` "Salle, 12 rue de Paris, 97400 Saint-Denis" -> venue name, street, postal code
+  and commune; ``GEO`` -> the venue's position (and the commune, as a last resort); the mapping's
+  ``[values] insee`` gives a default commune.
+
+Ids start with the start date (``2026-12-20-kabar-fet-kaf``); a UID of the form ``<communs
+event id>@host`` (communs' own feeds) gives back that id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from communs.communes import Commune
+from communs.i18n import _
+from communs.importers.build import Context, Dataset, build_event
+from communs.importers.cleaning import decode, one_line
+from communs.importers.mapping import Mapping
+from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
+from communs.importers.places import Places
+from communs.text import slugify
+
+SUPPORTED = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT")
+HARMLESS = ("WKST",)
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY")
+_LOCATION = re.compile(r"(?:^|[,\s])([0-9]{5})\s+([^,0-9][^,]*)")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_text(item) for item in value)
+    return str(value)
+
+
+def _categories(component: Any) -> list[str]:
+    found: list[str] = []
+    values = component.get("CATEGORIES")
+    if values is None:
+        return found
+    for value in values if isinstance(values, list) else [values]:
+        cats = getattr(value, "cats", None)
+        if cats is None:
+            found.extend(part.strip() for part in str(value).split(",") if part.strip())
+        else:
+            found.extend(str(cat).strip() for cat in cats if str(cat).strip())
+    return found
+
+
+def _decoded(component: Any, name: str) -> Any:
+    prop = component.get(name)
+    if prop is None:
+        return None
+    return getattr(prop, "dt", prop)
+
+
+def parse_location(text: str) -> dict[str, str | None]:
+    """Venue name, street, postal code and town from a LOCATION line."""
+    text = one_line(text)
+    result: dict[str, str | None] = {"venue_name": None, "street": None, "postal_code": None, "city": None}
+    if not text:
+        return result
+    match = _LOCATION.search(text)
+    head = text
+    if match:
+        result["postal_code"] = match.group(1)
+        result["city"] = match.group(2).strip(" ,.")
+        head = text[: match.start(1)].strip(" ,")
+    parts = [part.strip() for part in head.split(",") if part.strip()]
+    if parts:
+        result["venue_name"] = parts[0]
+        if len(parts) > 1:
+            result["street"] = ", ".join(parts[1:])
+    return result
+
+
+def recurrence_of(rule: Any, start: date | datetime) -> tuple[str | None, str | None]:
+    """Our RRULE text for an icalendar rule, or None with what made it unsupported."""
+    if rule is None:
+        return None, None
+    keys = {str(key).upper(): value for key, value in rule.items()}
+    unsupported = [key for key in keys if key not in SUPPORTED + HARMLESS]
+    frequency = _text(keys.get("FREQ", [""])[0] if isinstance(keys.get("FREQ"), list) else keys.get("FREQ")).upper()
+    if unsupported or frequency not in FREQUENCIES:
+        return None, ";".join(f"{key}={','.join(_text(v) for v in (value if isinstance(value, list) else [value]))}" for key, value in keys.items())
+    parts = [f"FREQ={frequency}"]
+    for key in ("INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT"):
+        if key in keys:
+            values = keys[key] if isinstance(keys[key], list) else [keys[key]]
+            parts.append(f"{key}={','.join(str(v).upper() for v in values)}")
+    if "UNTIL" in keys:
+        until = keys["UNTIL"][0] if isinstance(keys["UNTIL"], list) else keys["UNTIL"]
+        if isinstance(until, datetime):
+            if isinstance(start, datetime):
+                if until.tzinfo is not None:
+                    until = until.astimezone(ZoneInfo("UTC"))
+                    parts.append(f"UNTIL={until.strftime('%Y%m%dT%H%M%SZ')}")
+                else:
+                    parts.append(f"UNTIL={until.strftime('%Y%m%dT%H%M%S')}")
+            else:
+                parts.append(f"UNTIL={until.strftime('%Y%m%d')}")
+        elif isinstance(until, date):
+            parts.append(f"UNTIL={until.strftime('%Y%m%d')}")
+    return ";".join(parts), None
+
+
+class IcalReader:
+    format_name = "ical"
+
+    def __init__(self, path: Path, mapping: Mapping) -> None:
+        import icalendar
+
+        self.path = path
+        self.mapping = mapping
+        try:
+            text = decode(path.read_bytes()).text
+            self.calendar = icalendar.Calendar.from_ical(text)
+        except OSError as error:
+            raise ImportUsageError(_("Le fichier {path} est illisible ({error}).").format(path=path, error=error.strerror or error)) from error
+        except (ValueError, IndexError, KeyError) as error:
+            raise ImportUsageError(_("{path} n'est pas un fichier iCalendar valide ({error}).").format(path=path, error=error)) from error
+        if getattr(self.calendar, "name", "").upper() != "VCALENDAR":
+            raise ImportUsageError(_("{path} n'est pas un calendrier (BEGIN:VCALENDAR attendu).").format(path=path))
+        self.lines = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip().upper() == "BEGIN:VEVENT"]
+        zone = _text(self.calendar.get("X-WR-TIMEZONE")).strip()
+        try:
+            self.zone: ZoneInfo | None = ZoneInfo(zone) if zone else None
+        except (ZoneInfoNotFoundError, ValueError):
+            self.zone = None
+        self.name = _text(self.calendar.get("X-WR-CALNAME")).strip()
+
+    def dataset(self) -> Dataset:
+        return Dataset(name=slugify(self.path.stem, max_length=40))
+
+    def localiser(self):
+        floating_zone = self.zone
+
+        def localise(moment: date | datetime, commune: Commune) -> date | datetime:
+            if not isinstance(moment, datetime):
+                return moment
+            zone = ZoneInfo(Places.timezone(commune))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=floating_zone or zone)
+            return moment.astimezone(zone)
+
+        return localise
+
+    def items(self, ctx: Context) -> Iterator[Item | Skip]:
+        localise = self.localiser()
+        events = list(self.calendar.walk("VEVENT"))
+        for index, event in enumerate(events):
+            line = self.lines[index] if index < len(self.lines) else 0
+            title = one_line(_text(event.get("SUMMARY")))
+            if event.get("RECURRENCE-ID") is not None:
+                yield Skip(line, Reason("recurrence-instance", _("occurrence modifiée d'un événement récurrent (RECURRENCE-ID) : seule la série est importée.")), name=title)
+                continue
+            start = _decoded(event, "DTSTART")
+            end = _decoded(event, "DTEND")
+            if end is None and isinstance(start, (date, datetime)):
+                duration = _decoded(event, "DURATION")
+                if isinstance(duration, timedelta):
+                    end = start + duration
+            if isinstance(start, date) and not isinstance(start, datetime) and isinstance(end, date) and not isinstance(end, datetime):
+                end = end - timedelta(days=1)  # RFC 5545: the end of a date is exclusive
+                if end <= start:
+                    end = None
+            notes: list[Note] = []
+            recurrence = None
+            if isinstance(start, (date, datetime)):
+                recurrence, dropped = recurrence_of(event.get("RRULE"), start)
+                if dropped:
+                    notes.append(Note("recurrence-dropped", _("récurrence « {rule} » hors du sous-ensemble accepté : seule la première date est importée.").format(rule=dropped)))
+            uid = one_line(_text(event.get("UID")))
+            location = parse_location(_text(event.get("LOCATION")))
+            geo = event.get("GEO")
+            status = _text(event.get("STATUS")).upper()
+            raw: dict[str, Any] = {
+                "title": title,
+                "start": start,
+                "end": end,
+                "localise": localise,
+                "recurrence": recurrence,
+                "notes": notes,
+                "description": _text(event.get("DESCRIPTION")),
+                "categories": _categories(event),
+                "venue_name": location["venue_name"],
+                "street": location["street"],
+                "postal_code": location["postal_code"],
+                "city": location["city"],
+                "lat": getattr(geo, "latitude", None),
+                "lon": getattr(geo, "longitude", None),
+                "website": _text(event.get("URL")),
+                "status": "cancelled" if status == "CANCELLED" else None,
+                "source_id": uid or f"{start.isoformat() if isinstance(start, (date, datetime)) else ''}|{title}",
+                "id_hint": uid.split("@", 1)[0] if "@" in uid else None,
+                "source_url": _text(event.get("URL")),
+            }
+            yield build_event(ctx, raw, line)
