@@ -306,7 +306,7 @@ def test_gogocarto_export(demo):
         assert 55 < element["geo"]["longitude"] < 56 and -21.5 < element["geo"]["latitude"] < -20.8
         assert element["address"]["addressCountry"] == "FR" and element["address"]["addressLocality"]
     ti_kaz = next(e for e in document["data"] if e["id"] == "compagnie-ti-kaz")
-    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400", "addressCountry": "FR"}
+    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400", "codeInsee": "97411", "addressCountry": "FR"}
     assert ti_kaz["categories"] == ["Culture", "Éducation"]
     assert ti_kaz["email"] == "contact@ti-kaz.example.org" and ti_kaz["telephone"] == "+262 262 00 11 01"
     assert ti_kaz["website"] == "https://ti-kaz.example.org"

@@ -42,7 +42,8 @@ GoGoCarto (external JSON source)
     geo.latitude / .longitude     geo, else the centre of the commune
     address.streetAddress         address.street (+ ", " + address.complement)
     address.addressLocality       name of the commune (COG)
-    address.postalCode            address.postal_code, else the commune's first postal code
+    address.postalCode            address.postal_code (empty when the record has none: never guessed)
+    address.codeInsee             the commune's INSEE code (an extra key, so that a re-import needs no guess)
     address.addressCountry        "FR"
     categories                    French labels of the themes
     description                   summary
@@ -565,7 +566,7 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
     commune = directory.communes.get(record.folder)
     address = data.get("address") or {}
     street = ", ".join(str(p) for p in (address.get("street"), address.get("complement")) if p)
-    postal = address.get("postal_code") or (commune.postal_codes[0] if commune and commune.postal_codes else "")
+    postal = address.get("postal_code") or ""  # never guessed: a commune may have several
     contact = data.get("contact") or {}
     element: dict[str, Any] = {
         "id": record.id,
@@ -574,6 +575,7 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
             "streetAddress": street,
             "addressLocality": _commune_name(directory, record.folder),
             "postalCode": postal,
+            "codeInsee": record.folder,  # GoGoCarto keeps extra keys; re-importers need no guess
             "addressCountry": COUNTRY,
         },
         "categories": [directory.label("themes", t) for t in data.get("themes", [])],
