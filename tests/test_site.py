@@ -214,3 +214,9 @@ def test_hostile_texts_are_escaped_in_every_page(tmp_path):
 
     html = render_markdown(HOSTILE["description"])
     assert "<img" not in html and "javascript:" not in html.replace("[lien](javascript:", "")
+
+
+def test_imported_records_credit_their_source(demo_site):
+    html = page(demo_site, "acteurs/electropicales")
+    assert "Source : " in html and "Ministère de la Culture" in html and "Licence Ouverte 2.0" in html
+    assert "Ministère de la Culture" not in page(demo_site, "acteurs/compagnie-ti-kaz")
