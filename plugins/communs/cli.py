@@ -289,6 +289,8 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
 
 
 # Commands defined in their own modules are registered here, one line each:
+from communs.newrecord import new_command  # noqa: E402
+main.add_command(new_command)
 from communs.importers.cli import import_command  # noqa: E402
 main.add_command(import_command)
 from communs.audit import audit_command  # noqa: E402
