@@ -48,6 +48,7 @@ from communs.communes import Communes, default_communes
 from communs.content import ACTOR, COMMUNE_CODE, EVENT
 from communs.directory import Directory
 from communs.i18n import _, ngettext
+from communs.jsontext import html_safe
 from communs.outputs import write_if_changed
 from communs.records import Record
 from communs.schemas import default_schemas
@@ -201,7 +202,7 @@ def jsonld_document(directory: Directory, site: SiteSettings, records: list[Reco
 
     nodes = ",\n".join(dump(node) for node in document["@graph"])
     text = f'{{"@context":{dump(document["@context"])},"@graph":[\n{nodes}\n]}}'
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = html_safe(text)
     return (text + "\n").encode("utf-8")
 
 

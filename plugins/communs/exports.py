@@ -78,6 +78,7 @@ from communs import urls
 from communs.content import ACTOR, EVENT
 from communs.directory import Directory
 from communs.i18n import _
+from communs.jsontext import html_safe
 from communs.outputs import write_if_changed
 from communs.records import Record
 from communs.rules import parse_moment
@@ -142,7 +143,7 @@ def _json(value: Any, *, compact: bool = False) -> bytes:
         text = f'{prefix},"data":[\n{rows}\n]}}' if head else f'{{"data":[\n{rows}\n]}}'
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = html_safe(text)
     return (text + "\n").encode("utf-8")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from communs import urls
 from communs.directory import Directory
+from communs.jsontext import html_safe
 from communs.records import Record
 from communs.settings import SiteSettings
 
@@ -291,15 +292,11 @@ def event(directory: Directory, site: SiteSettings, record: Record) -> dict:
 # Embedding -----------------------------------------------------------------------------------
 
 
-_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
-
 def dumps(data: Any) -> str:
     """JSON safe inside an HTML <script>: ``<``, ``>``, ``&`` (and the JS line separators) are
     written as \\u escapes, which JSON parsers read back unchanged, so no text of a record can
     close the script (``</script>``) or open a comment (``<!--``)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_UNSAFE)
+    return html_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def script_tag(data: Any) -> str:

@@ -33,6 +33,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from communs.i18n import _, ngettext
+from communs.jsontext import html_safe
 from communs.settings import SiteSettings
 from communs.vendor import vendor_url
 
@@ -198,10 +199,7 @@ def _compact(code: str) -> str:
 
 def _script_json(value: object) -> str:
     """JSON that is safe inside an inline <script>: no '<', '>', '&' or line separators."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escaped)
-    return text
+    return html_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=False))
 
 
 @lru_cache(maxsize=64)
