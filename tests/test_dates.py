@@ -188,9 +188,14 @@ def test_weekly_until_is_inclusive():
     assert [iso(o.end) for o in found][-1] == "2027-12-25T12:00:00+04:00"
 
 
-def test_until_with_a_time_is_read_as_its_day():
+def test_until_with_a_utc_time_is_an_instant_as_in_rfc_5545():
+    """The site agrees with the iCalendar feeds: 25 Dec 00:00 UTC is 04:00 in La Réunion, before
+    that day's 18:00 occurrence; without "Z" the time is read on the event's own clock."""
     found = occurrences(event("2027-12-04T18:00:00+04:00", None, "FREQ=WEEKLY;UNTIL=20271225T000000Z"))
+    assert starts(found)[-1] == "2027-12-18T18:00:00+04:00"
+    found = occurrences(event("2027-12-04T18:00:00+04:00", None, "FREQ=WEEKLY;UNTIL=20271225T180000"))
     assert starts(found)[-1] == "2027-12-25T18:00:00+04:00"
+    assert describe_recurrence("FREQ=WEEKLY;UNTIL=20271225T180000Z", datetime.fromisoformat("2027-12-04T18:00:00+04:00")).endswith("jusqu'au 25 décembre 2027")
 
 
 def test_count_includes_the_first():

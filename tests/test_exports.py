@@ -345,17 +345,28 @@ def test_map_geojson_of_the_demo(demo):
         assert kinds.count("actor") == len(demo.actors_in(code))
 
 
-def test_next_start():
+def test_map_data_lists_events_until_their_last_occurrence(demo):
+    """The commune map shows an event while an occurrence is not over (recurrences included)."""
+    from communs.dates import next_occurrence
+
+    def next_start(event, today):
+        found = next_occurrence(event, today)
+        return None if found is None else found.start
+
     today = date(2026, 10, 1)
-    assert exports.next_start({"start": "2026-10-01T08:00:00+04:00"}, today) == datetime.fromisoformat("2026-10-01T08:00:00+04:00")
-    assert exports.next_start({"start": "2026-09-30T08:00:00+04:00"}, today) is None
-    assert exports.next_start({"start": "2026-09-30T22:00:00+04:00", "end": "2026-10-01T02:00:00+04:00"}, today) is not None
-    assert exports.next_start({"start": "2026-09-01", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=1"}, today) == date(2026, 10, 1)
-    assert exports.next_start({"start": "2026-09-01", "recurrence": "FREQ=DAILY;COUNT=30"}, today) is None  # 1–30 Sept
-    assert exports.next_start({"start": "2026-09-01", "recurrence": "FREQ=DAILY;COUNT=31"}, today) == date(2026, 10, 1)
+    assert next_start({"start": "2026-10-01T08:00:00+04:00"}, today) == datetime.fromisoformat("2026-10-01T08:00:00+04:00")
+    assert next_start({"start": "2026-09-30T08:00:00+04:00"}, today) is None
+    assert next_start({"start": "2026-09-30T22:00:00+04:00", "end": "2026-10-01T02:00:00+04:00"}, today) is not None
+    assert next_start({"start": "2026-09-01", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=1"}, today) == date(2026, 10, 1)
+    assert next_start({"start": "2026-09-01", "recurrence": "FREQ=DAILY;COUNT=30"}, today) is None  # 1–30 Sept
+    assert next_start({"start": "2026-09-01", "recurrence": "FREQ=DAILY;COUNT=31"}, today) == date(2026, 10, 1)
     # UNTIL written as a UTC time: 2026-09-30T21:00Z is 1 October 01:00 in La Réunion.
     rule = {"start": "2026-09-01T01:00:00+04:00", "recurrence": "FREQ=DAILY;UNTIL=20260930T210000Z"}
-    assert exports.next_start(rule, today) == datetime.fromisoformat("2026-10-01T01:00:00+04:00")
+    assert next_start(rule, today) == datetime.fromisoformat("2026-10-01T01:00:00+04:00")
+    # And the map data of a commune uses exactly that rule.
+    data = json.loads(exports.map_geojson(demo, SiteSettings(), "97415", date(2027, 1, 1)))
+    market = [f for f in data["features"] if f["properties"]["id"] == "2026-09-05-marche-forain-du-guillaume"]
+    assert market and market[0]["properties"]["subtitle"] == "2027-01-02"  # the next Saturday
 
 
 # Hostile text --------------------------------------------------------------------------------

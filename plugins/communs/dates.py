@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from itertools import chain, islice
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -29,7 +29,7 @@ NIGHT_ENDS = time(6, 0)
 _FREQUENCIES = {"DAILY": rrule.DAILY, "WEEKLY": rrule.WEEKLY, "MONTHLY": rrule.MONTHLY}
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _BYDAY = re.compile(r"([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)")
-_UNTIL = re.compile(r"(\d{8})(?:T\d{6}Z?)?")
+_UNTIL = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
 
 
 def _day(moment: date | datetime) -> date:
@@ -67,7 +67,7 @@ class _Rule:
     interval: int
     days: tuple[tuple[int | None, int], ...]  # (rank in the month or None, weekday with Monday = 0)
     month_days: tuple[int, ...]
-    until: date | None
+    until: date | datetime | None  # a day (inclusive), or an instant (naive: the event's own clock)
     count: int | None
 
 
@@ -88,7 +88,12 @@ def _parse_rule(text: str) -> _Rule:
         match = _UNTIL.fullmatch(parts["UNTIL"])
         if match is None:
             raise ValueError(f"unsupported UNTIL in {text!r}")
-        until = datetime.strptime(match[1], "%Y%m%d").date()  # a time after the day is ignored
+        if match[2] is None:
+            until = datetime.strptime(match[1], "%Y%m%d").date()
+        else:
+            until = datetime.strptime(match[1] + match[2], "%Y%m%d%H%M%S")
+            if match[3]:
+                until = until.replace(tzinfo=timezone.utc)  # RFC 5545: "Z" is a UTC instant
     rule = _Rule(
         frequency=frequency,
         interval=int(parts.get("INTERVAL", "1")),
@@ -121,6 +126,27 @@ def _first(event: Mapping[str, Any]) -> Occurrence | None:
     return Occurrence(start, end)
 
 
+def _until_for(until: date | datetime | None, dtstart: datetime) -> datetime | None:
+    """UNTIL as dateutil compares it with ``dtstart``: a day is the whole of it in the event's
+    own offset; an instant is taken as written (UTC) or on the event's clock (no "Z")."""
+    if until is None:
+        return None
+    if not isinstance(until, datetime):
+        return datetime.combine(until, time.max, dtstart.tzinfo)
+    if dtstart.tzinfo is None:  # an all-day event: only the day counts
+        return datetime.combine(until.date(), time.max)
+    return until if until.tzinfo is not None else until.replace(tzinfo=dtstart.tzinfo)
+
+
+def _until_day(until: date | datetime, first: date | datetime) -> date:
+    """The last day a rule allows, as the event's calendar reads it."""
+    if not isinstance(until, datetime):
+        return until
+    if until.tzinfo is not None and isinstance(first, datetime):
+        return until.astimezone(first.tzinfo).date()
+    return until.date()
+
+
 def _expand(first: Occurrence, rule: _Rule) -> Iterator[Occurrence]:
     """Every occurrence, lazily: each lasts as long as the first and keeps its wall-clock time."""
     duration = first.end - first.start  # type: ignore[operator]  # same kinds, checked in _first
@@ -135,8 +161,7 @@ def _expand(first: Occurrence, rule: _Rule) -> Iterator[Occurrence]:
         interval=rule.interval,
         wkst=rrule.MO,
         count=rule.count,
-        # UNTIL is a day: the whole of it, in the event's own offset.
-        until=datetime.combine(rule.until, time.max, dtstart.tzinfo) if rule.until else None,
+        until=_until_for(rule.until, dtstart),
         byweekday=[rrule.weekday(day, rank) for rank, day in rule.days] or None,
         bymonthday=list(rule.month_days) or None,
     )
@@ -355,7 +380,7 @@ def describe_recurrence(rule: str, first: date | datetime) -> str:
         count = ngettext("{rule}, {count} fois", "{rule}, {count} fois", parsed.count)
         return count.format(rule=text, count=parsed.count)
     if parsed.until:
-        until = format_day(parsed.until, weekday=False)
+        until = format_day(_until_day(parsed.until, first), weekday=False)
         return _("{rule}, jusqu'au {day}").format(rule=text, day=until)
     return text
 

@@ -72,10 +72,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from dateutil.rrule import rrulestr
 
 from communs import urls
 from communs.content import ACTOR, EVENT
+from communs.dates import next_occurrence
 from communs.directory import Directory
 from communs.i18n import _
 from communs.jsontext import html_safe
@@ -354,46 +354,6 @@ def _until(value: str, start: date | datetime) -> date | datetime:
     return datetime.combine(day, clock, timezone.utc if value.endswith("Z") else start.tzinfo)
 
 
-def _naive(moment: date | datetime) -> datetime:
-    """Wall-clock time in the moment's own offset (dateutil works on naive times here)."""
-    return moment.replace(tzinfo=None) if isinstance(moment, datetime) else datetime.combine(moment, time())
-
-
-def next_start(event: Mapping[str, Any], today: date) -> date | datetime | None:
-    """The start of the first occurrence that is not over on ``today`` (None: all are over).
-
-    An occurrence is over when its end (its start when there is none) falls before ``today``,
-    each day read in the event's own offset; all-day ends are inclusive. Recurrences are
-    expanded with dateutil; an unbounded rule always has a next occurrence.
-    """
-    start = parse_moment(str(event.get("start", "")))
-    if start is None:
-        return None
-    end = parse_moment(str(event["end"])) if event.get("end") else None
-    length = (_naive(end) - _naive(start)) if end is not None else timedelta(0)
-    threshold = datetime.combine(today, time()) - length
-    first = _naive(start)
-    if first >= threshold:
-        return start
-    rule_text = event.get("recurrence")
-    if not rule_text:
-        return None
-    parts = []
-    for key, value in _rule_parts(str(rule_text)):
-        if key == "UNTIL":
-            until = _until(value, start)
-            local = until.astimezone(start.tzinfo) if isinstance(until, datetime) and isinstance(start, datetime) else until
-            value = (_naive(local) if isinstance(local, datetime) else datetime.combine(local, time(23, 59, 59))).strftime("%Y%m%dT%H%M%S")
-        parts.append(f"{key}={value}")
-    try:
-        found = rrulestr(";".join(parts), dtstart=first).after(threshold, inc=True)
-    except (ValueError, TypeError):
-        return start  # an unreadable rule (validation prevents it): keep the event visible
-    if found is None:
-        return None
-    return found.replace(tzinfo=start.tzinfo) if isinstance(start, datetime) else found.date()
-
-
 # iCalendar -----------------------------------------------------------------------------------
 
 
@@ -564,7 +524,6 @@ def event_ics(directory: Directory, site: SiteSettings, event: Record, *, _cache
 
 def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record) -> dict:
     data = record.data
-    commune = directory.communes.get(record.folder)
     address = data.get("address") or {}
     street = ", ".join(str(p) for p in (address.get("street"), address.get("complement")) if p)
     postal = address.get("postal_code") or ""  # never guessed: a commune may have several
@@ -642,11 +601,10 @@ def map_geojson(directory: Directory, site: SiteSettings, code: str, today: date
     for record in directory.actors_in(code):
         feature(record, "actor", directory.label("kind", record.data.get("kind", "")), False)
     for record in directory.events_in(code):
-        upcoming = next_start(record.data, today)
+        upcoming = next_occurrence(record.data, today)
         if upcoming is None:
             continue
-        day = upcoming.date() if isinstance(upcoming, datetime) else upcoming
-        feature(record, "event", day.isoformat(), record.data.get("status") == "cancelled")
+        feature(record, "event", upcoming.first_day.isoformat(), record.data.get("status") == "cancelled")
     return _json({"type": "FeatureCollection", "features": features}, compact=True)
 
 
