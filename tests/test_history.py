@@ -103,3 +103,13 @@ def test_build_outside_git_says_history_is_unavailable(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Historique de la fiche indisponible." in (output / "acteurs" / "compagnie-ti-kaz" / "index.html").read_text(encoding="utf-8")
     assert "hors d'un dépôt Git" in unescape((output / "modifications" / "index.html").read_text(encoding="utf-8"))
+
+
+def test_names_are_read_from_their_line_or_the_whole_file():
+    from communs.history import _name
+
+    assert _name(b'id: x\nname: "Atelier : peinture"\nkind: association\n', "actor", "x") == "Atelier : peinture"
+    assert _name(b"id: x\ntitle: Kabar\n", "event", "x") == "Kabar"
+    assert _name(b"id: x\ntitle: >\n  Kabar\n  du soir\n", "event", "x") == "Kabar du soir\n"
+    assert _name(b"id: x\nname: [broken\n", "actor", "x") == "x"
+    assert _name(b"id: x\n", "actor", "x") == "x"

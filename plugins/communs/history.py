@@ -10,7 +10,9 @@ history is then None and pages say it is unavailable.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,12 +52,25 @@ class History:
         return [change for change in self.changes if change.commune == commune]
 
 
+_NAME_LINE = re.compile(rb"^(name|title):[ \t]*(.*)$", re.MULTILINE)
+
+
 def _name(raw: bytes, kind: str, fallback: str) -> str:
+    """The record's name or title: its own line read alone when it holds the whole value (the
+    canonical form), else the whole file."""
+    wanted = b"name" if kind == "actor" else b"title"
+    for match in _NAME_LINE.finditer(raw):
+        if match[1] == wanted and match[2] and match[2][:1] not in b"|>&*!":
+            try:
+                value = yaml.load(match[0], Loader=yaml.CSafeLoader).get(wanted.decode())
+            except yaml.YAMLError:
+                break
+            return value if isinstance(value, str) else fallback
     try:
         data = yaml.load(raw, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return fallback
-    value = data.get("name" if kind == "actor" else "title") if isinstance(data, dict) else None
+    value = data.get(wanted.decode()) if isinstance(data, dict) else None
     return value if isinstance(value, str) else fallback
 
 
@@ -121,22 +136,26 @@ def _changes(repo: git.Repo, prefix: str, raw: list[tuple[datetime, str, str, st
     names = _read_names(repo, wanted)
     found: list[Change] = []
     for commit, items in by_commit.items():
-        added = {(_parse_path(p) or ("", "", ""))[2]: (m, s, p) for m, s, p, _c, _p in items if s == "A"}
+        # A move is one record id removed and added in the same commit (sets: an import commit
+        # touches thousands of files).
+        ids = {status: set() for status in "ADM"}
+        for _moment, status, path, _commit, _parent in items:
+            parsed = _parse_path(path)
+            if parsed is not None and status in ids:
+                ids[status].add(parsed[2])
         for moment, status, path, _commit, parent in items:
             parsed = _parse_path(path)
             if parsed is None:
                 continue
             kind, commune, record_id = parsed
-            key = f"{parent}:{prefix}{path}" if status == "D" else f"{commit}:{prefix}{path}"
-            name = names.get(key, record_id)
-            if status == "D" and record_id in added:
+            if status == "D" and record_id in ids["A"]:
                 continue  # reported with its new place
+            key = f"{parent}:{prefix}{path}" if status == "D" else f"{commit}:{prefix}{path}"
             if status == "A":
-                removed_here = any(s == "D" and (_parse_path(p) or ("", "", ""))[2] == record_id for _m, s, p, _c, _p in items)
-                action = MOVED if removed_here else ADDED
+                action = MOVED if record_id in ids["D"] else ADDED
             else:
                 action = {"D": REMOVED, "M": CHANGED}.get(status, CHANGED)
-            found.append(Change(moment, action, kind, record_id, commune, name, commit))
+            found.append(Change(moment, action, kind, record_id, commune, names.get(key, record_id), commit))
     found.sort(key=lambda change: (change.moment, change.commit, change.record_id), reverse=True)
     return found
 
@@ -148,20 +167,28 @@ def _read_names(repo: git.Repo, specs: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     unique = list(dict.fromkeys(specs))
     process = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+
+    def ask() -> None:
+        # All requests at once, from another thread: no round trip per blob, and no deadlock
+        # while this thread reads the answers.
+        try:
+            process.stdin.write(b"".join(spec.encode() + b"\n" for spec in unique))
+        finally:
+            process.stdin.close()
+
+    writer = threading.Thread(target=ask, daemon=True)
+    writer.start()
     try:
         for spec in unique:
-            process.stdin.write(spec.encode() + b"\n")
-            process.stdin.flush()
             header = process.stdout.readline().split()
             if len(header) < 3 or header[1] == b"missing":
                 continue
-            size = int(header[2])
-            body = process.stdout.read(size)
+            body = process.stdout.read(int(header[2]))
             process.stdout.read(1)
             kind = "actor" if f"/{FOLDERS['actor']}/" in f"/{spec.split(':', 1)[1]}" else "event"
             names[spec] = _name(body, kind, spec.rsplit("/", 1)[-1][:-4])
     finally:
-        process.stdin.close()
+        writer.join()
         process.wait()
     return names
 
