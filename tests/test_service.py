@@ -331,3 +331,38 @@ def test_example_configuration_loads_and_typos_are_refused(tmp_path):
     typo.write_text('[repository]\nrepository = "x"\n[forge]\nforje = "github"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="forje"):
         ServiceConfig.load(typo, {})
+
+
+def test_correction_works_with_a_data_folder_relative_to_the_working_directory(remote, tmp_path, monkeypatch):
+    """`make serve` keeps the service's data in .communs-demo/service, under the working directory."""
+    monkeypatch.chdir(tmp_path)
+    with make_client(remote, tmp_path, data_dir="service-here") as client:
+        record = yaml.safe_load(git.Repo(remote).git.show("main:content/actors/97411/compagnie-ti-kaz.yml"))
+        record["contact"]["phone"] = "+262 262 00 11 98"
+        answer = submit(client, record, action="update")
+        assert answer.status_code == 202, answer.text
+        bad = submit(client, {**record, "kind": "asso"}, action="update")
+        assert bad.status_code == 422
+        assert "service-here" not in bad.text and all(e["file"].startswith("content/") for e in bad.json()["errors"])
+
+
+def test_a_submission_delivered_by_the_request_is_not_delivered_again_by_the_worker(remote, tmp_path):
+    """The worker may hold a copy read before the request delivered it: the pull request is opened once."""
+    from dataclasses import replace
+
+    with make_client(remote, tmp_path) as client:
+        desk = client.app.state.service.desk
+        opened = []
+        forge_open = desk.forge.open_pull_request
+
+        def counting_open(**request):
+            opened.append(request["branch"])
+            return forge_open(**request)
+
+        desk.forge.open_pull_request = counting_open
+        answer = submit(client, ACTOR)
+        assert answer.status_code == 202 and answer.json()["status"] == "opened"
+        stale = replace(desk.store.get(answer.json()["receipt"]), status="queued", pull_request="")
+        again = desk.deliver(stale)
+        assert again.status == "opened" and again.pull_request
+        assert opened == [answer.json()["branch"]]

@@ -42,7 +42,6 @@ import re
 import shutil
 import tempfile
 import threading
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -140,11 +139,9 @@ _QUERY_WORD = re.compile(r"\w+")
 
 @lru_cache(maxsize=200_000)
 def fold_word(word: str) -> str:
-    """One word lowercased, without accents or ligatures ('Théâtre' -> 'theatre', 'St' -> 'saint')."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss").replace("_", "")
-    return {"st": "saint", "ste": "sainte"}.get(plain, plain)
+    """One word as communs.text.fold folds names ('Théâtre' -> 'theatre', 'St' -> 'saint'),
+    kept in one piece ('jeune_public' -> 'jeunepublic')."""
+    return fold(word).replace(" ", "")
 
 
 # Snowball's French list, which lacks "les".

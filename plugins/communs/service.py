@@ -131,7 +131,7 @@ class Service:
         forge_kind = "gitea" if config.forge == "forgejo" else config.forge
         project = config.project or (config.repository if forge_kind == "git" else "")
         self.forge = make_forge(forge_kind, api_url=config.api_url or None, project=project or None, token=token, records_dir=data_dir / "requests")
-        self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, timezone_name=config.timezone, site_url=config.site_url)
+        self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url)
         self.tokens = FormTokens(_secret(config, data_dir), min_fill_seconds=config.min_fill_seconds, max_age_seconds=config.token_max_age)
         self.limiter = RateLimiter(config.submissions_per_hour, 3600.0)
         self.site = SiteSettings(site_url=config.site_url.rstrip("/"), timezone=config.timezone, contribution_service_url="")

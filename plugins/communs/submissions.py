@@ -22,11 +22,12 @@ from typing import Any
 
 from communs import urls
 from communs.canonical import dump_record, update_record
-from communs.content import ACTOR, COMMUNE_CODE, EVENT, FOLDERS, RECORD_ID, RecordFile
+from communs.content import ACTOR, COMMUNE_CODE, EVENT, FOLDERS, RECORD_ID, RecordFile, scan
 from communs.crosscheck import Entry, entry_of, entry_of_file
 from communs.directory import Directory
 from communs.forges import Forge, ForgeError
 from communs.i18n import _
+from communs.lookup import Lookup
 from communs.problems import Problem
 from communs.text import slugify
 from communs.validation import Checker, check_against, validate
@@ -149,17 +150,17 @@ class Contributor:
 class Desk:
     """Receives submissions and sees them through to a pull request."""
 
-    def __init__(self, workspace: Workspace, forge: Forge, store: Store, *, noreply_email: str, timezone_name: str, site_url: str = "", checker: Checker | None = None) -> None:
+    def __init__(self, workspace: Workspace, forge: Forge, store: Store, *, noreply_email: str, site_url: str = "", checker: Checker | None = None) -> None:
         self.workspace = workspace
         self.forge = forge
         self.store = store
         self.noreply_email = noreply_email
-        self.timezone_name = timezone_name
         self.site_url = site_url
         self.checker = checker or Checker()
         self._base: Base | None = None
         self._base_lock = threading.Lock()
         self._submit_lock = threading.Lock()
+        self._deliver_lock = threading.Lock()
 
     # The base branch ---------------------------------------------------------------------------
 
@@ -171,21 +172,15 @@ class Desk:
             content = self.workspace.content_dir(sha)
             report = validate(content, jobs=1, keep_records=True)
             directory = Directory.from_records(report.records, self.checker.rules.communes, self.checker.schemas)
-            from communs.content import scan
-
             files, _strays = scan(content)
-            root = content.parent
-
-            def relative(file: str) -> str:
-                # As the repository names it ("content/actors/..."): what a submission replaces,
-                # and what messages may show (never the service's own folders).
-                path = Path(file)
-                return (path if not path.is_absolute() else path.resolve()).relative_to(root.resolve()).as_posix() if path.is_absolute() else file
-
-            entries = [replace(entry, file=relative(entry.file)) for entry in [entry_of_file(f) for f in files] + [entry_of(r) for r in report.records]]
-            paths = {f.stem: f"content/{FOLDERS[f.kind]}/{f.folder}/{f.path.name}" for f in files}
-            from communs.lookup import Lookup
-
+            # Every file as the repository names it ("content/actors/..."): what a submission
+            # replaces, and what messages may show (never the service's own folders).
+            repository_path = {f.display: f"content/{FOLDERS[f.kind]}/{f.folder}/{f.path.name}" for f in files}
+            entries = [
+                replace(entry, file=repository_path.get(entry.file, entry.file))
+                for entry in [entry_of_file(f) for f in files] + [entry_of(r) for r in report.records]
+            ]
+            paths = {f.stem: repository_path[f.display] for f in files}
             self._base = Base(sha, content, directory, entries, paths, Lookup.build(directory))
             return self._base
 
@@ -333,7 +328,16 @@ class Desk:
     # Delivering --------------------------------------------------------------------------------
 
     def deliver(self, submission: Submission) -> Submission:
-        """Push the branch and open the pull request; on failure, schedule a retry (never drop)."""
+        """Push the branch and open the pull request; on failure, schedule a retry (never drop).
+
+        The request that received a submission and the queue's worker may both try to deliver it:
+        one at a time, each starting from the stored state, so a pull request is opened once.
+        """
+        with self._deliver_lock:
+            submission = self.store.get(submission.receipt) or submission
+            return self._deliver(submission)
+
+    def _deliver(self, submission: Submission) -> Submission:
         try:
             if submission.status == "queued":
                 if self.workspace.remote_branch(submission.branch) != submission.commit:
