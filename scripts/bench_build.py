@@ -73,7 +73,8 @@ STAGES = r"""
 import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from communs import cli, site
+from communs import cli
+from communs.site import plugin as site
 timings = {"start-up (imports)": time.perf_counter() - started}
 
 def timed(name, function):

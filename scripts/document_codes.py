@@ -1,4 +1,4 @@
-"""Write docs/validation.md from the catalogue of problem codes (communs.problems.CODES).
+"""Write docs/validation.md from the catalogue of problem codes (communs.records.problems.CODES).
 
     python scripts/document_codes.py [--check]
 
@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from communs.problems import CODES  # noqa: E402
+from communs.records.problems import CODES  # noqa: E402
 
 TARGET = ROOT / "docs" / "validation.md"
 HEADER = """\
@@ -27,7 +27,7 @@ Chaque message dit où est le problème (fichier, ligne, colonne, champ sous for
 et ce qu'il faut écrire à la place.
 
 Ce fichier est produit par `python scripts/document_codes.py` à partir de
-`plugins/communs/problems.py` ; ne le modifiez pas à la main.
+`plugins/communs/records/problems.py` ; ne le modifiez pas à la main.
 
 | Code | Gravité | Signification |
 |---|---|---|

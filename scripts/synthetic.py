@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
-from communs.communes import default_communes  # noqa: E402
-from communs.schemas import default_schemas  # noqa: E402
-from communs.text import slugify  # noqa: E402
+from communs.records.communes import default_communes  # noqa: E402
+from communs.records.schemas import default_schemas  # noqa: E402
+from communs.records.text import slugify  # noqa: E402
 
 WORDS = (
     "association quartier jardin partagé atelier musique maloya séga théâtre enfants familles "

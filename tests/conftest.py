@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from communs.problems import Problem
-from communs.validation import Report, validate
+from communs.records.problems import Problem
+from communs.records.validation import Report, validate
 
 SCHEMA_HINT = "# yaml-language-server: $schema=../../../schemas/{kind}.schema.json\n"
 
@@ -171,3 +171,12 @@ def demo_server(demo_site):
     server = Server(demo_site)
     yield server
     server.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (see browser_helpers)."""
+    from browser_helpers import chromium
+
+    with chromium() as instance:
+        yield instance

@@ -11,7 +11,7 @@ from pathlib import Path
 import git
 import uvicorn
 
-from communs.service import ServiceConfig, create_app
+from communs.contrib.service import ServiceConfig, create_app
 
 
 def demo_remote(root: Path, content: Path) -> Path:

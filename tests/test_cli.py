@@ -57,8 +57,8 @@ def test_github_format_prints_workflow_annotations(tree):
 
 
 def test_github_annotations_escape_newlines_and_separators():
-    from communs.problems import problem
-    from communs.reporting import format_github
+    from communs.records.problems import problem
+    from communs.records.reporting import format_github
 
     text = format_github([problem("yaml-syntax", "a\nb % c", file="a,b:c.yml", line=1, column=2)], 1)
     assert text.splitlines()[0] == "::error file=a%2Cb%3Ac.yml,line=1,col=2,title=yaml-syntax::a%0Ab %25 c"

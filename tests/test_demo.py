@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from communs.rules import parse_moment
-from communs.schemas import default_schemas
-from communs.validation import validate
+from communs.records.rules import parse_moment
+from communs.records.schemas import default_schemas
+from communs.records.validation import validate
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 BUILD_DAY = date(2026, 11, 23)  # the demo's reference day for "past" and "upcoming"

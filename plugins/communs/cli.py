@@ -12,8 +12,8 @@ import click
 
 from communs import __version__
 from communs.i18n import _, ngettext
-from communs.reporting import FORMATS, format_github, format_json, format_text
-from communs.validation import UsageError, validate
+from communs.records.reporting import FORMATS, format_github, format_json, format_text
+from communs.records.validation import UsageError, validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -80,8 +80,8 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
 
 
 def _directory_stats(report) -> str:
-    from communs.communes import default_communes
-    from communs.schemas import default_schemas
+    from communs.records.communes import default_communes
+    from communs.records.schemas import default_schemas
 
     communes = default_communes()
     titles = {choice.value: choice.title for choice in default_schemas().choices("theme")}
@@ -109,9 +109,9 @@ def _directory_stats(report) -> str:
 
 def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None) -> int:
     """Validate, then build with Pelican (which indexes the search); an exit status."""
-    from communs import site as site_plugin
-    from communs.directory import Directory
-    from communs.reporting import format_text
+    from communs.records.directory import Directory
+    from communs.records.reporting import format_text
+    from communs.site import plugin as site_plugin
 
     if not settings_file.is_file():
         _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
@@ -225,7 +225,7 @@ def contrib_command(config_file: Path | None, **options) -> None:
     """
     import uvicorn
 
-    from communs.service import ConfigError, ServiceConfig, create_app
+    from communs.contrib.service import ConfigError, ServiceConfig, create_app
 
     try:
         config = ServiceConfig.load(config_file, options)
@@ -255,10 +255,10 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
     import json
     from dataclasses import asdict
 
-    from communs.communes import default_communes
-    from communs.content import COMMUNE_CODE
-    from communs.directory import Directory
-    from communs.lookup import Lookup
+    from communs.contrib.lookup import Lookup
+    from communs.records.communes import default_communes
+    from communs.records.content import COMMUNE_CODE
+    from communs.records.directory import Directory
 
     if commune is not None:
         commune = commune.strip().upper()
@@ -289,17 +289,23 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
 
 
 # Commands defined in their own modules are registered here, one line each:
-from communs.newrecord import new_command  # noqa: E402
+from communs.maintain.newrecord import new_command  # noqa: E402
+
 main.add_command(new_command)
 from communs.importers.cli import import_command  # noqa: E402
+
 main.add_command(import_command)
-from communs.audit import audit_command  # noqa: E402
+from communs.maintain.audit import audit_command  # noqa: E402
+
 main.add_command(audit_command)
-from communs.review import review_command  # noqa: E402
+from communs.maintain.review import review_command  # noqa: E402
+
 main.add_command(review_command)
-from communs.maintainers import maintainers_command  # noqa: E402
+from communs.maintain.maintainers import maintainers_command  # noqa: E402
+
 main.add_command(maintainers_command)
-from communs.exporting import export_command  # noqa: E402
+from communs.site.exporting import export_command  # noqa: E402
+
 main.add_command(export_command)
 
 

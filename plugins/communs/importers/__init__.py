@@ -35,7 +35,7 @@ Re-import is an update (``state``)
     * changed in the source *and* edited by people -> kept as people left it, and reported as a
       conflict ("champ modifié à la main, non écrasé").
 
-    Edits go through ``communs.canonical.update_record``: untouched lines, comments included,
+    Edits go through ``communs.records.canonical.update_record``: untouched lines, comments included,
     stay byte for byte. The record of a source id is found through the state, else through the
     ``source`` block of the records (so a record renamed or moved by hand, or a hand-made record
     to which someone added the ``source`` of a row, is updated rather than duplicated). Without
@@ -46,7 +46,7 @@ Re-import is an update (``state``)
 
 Duplicates
     A new item whose name is the same as, or close to, an existing record's in the same commune
-    (``communs.lookup``'s rules; events only on the same day), or an earlier row's, is reported
+    (``communs.contrib.lookup``'s rules; events only on the same day), or an earlier row's, is reported
     and not created. To import it anyway, link the existing record by giving it the row's
     ``source`` block: the next import updates it.
 
@@ -64,89 +64,7 @@ Filters
 
 Exit status: 0 done; 1 when the written files do not validate or nothing could be imported;
 2 for usage errors (unknown format, missing or unreadable file, bad mapping, unknown code).
+
+Public face: ``run.run_import`` and ``run.FORMATS`` (``cli`` is the command line);
+``model.ImportUsageError`` for usage problems.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from pathlib import Path
-
-from communs.importers.model import ImportUsageError
-
-FORMATS = ("csv", "geojson", "gogocarto", "osm", "ical", "festivals")
-
-__all__ = ["FORMATS", "ImportUsageError", "run_import"]
-
-
-def reader_for(format_name: str, path: Path, mapping):
-    """The reader of a format, with its file parsed (usage errors raised now)."""
-    if format_name == "csv":
-        from communs.importers.from_csv import CsvReader as reader
-    elif format_name == "geojson":
-        from communs.importers.from_geojson import GeojsonReader as reader
-    elif format_name == "gogocarto":
-        from communs.importers.from_gogocarto import GogocartoReader as reader
-    elif format_name == "osm":
-        from communs.importers.from_osm import OsmReader as reader
-    elif format_name == "ical":
-        from communs.importers.from_ical import IcalReader as reader
-    elif format_name == "festivals":
-        from communs.importers.from_festivals import FestivalsReader as reader
-    else:
-        from communs.i18n import _
-
-        raise ImportUsageError(_("Format inconnu « {format} » : {formats}.").format(format=format_name, formats=", ".join(FORMATS)))
-    return reader(path, mapping)
-
-
-def run_import(
-    format_name: str,
-    file: Path,
-    content_dir: Path,
-    *,
-    communes: tuple[str, ...] = (),
-    departements: tuple[str, ...] = (),
-    mapping: Path | None = None,
-    dataset: str | None = None,
-    parent_communes: bool = False,
-    dry_run: bool = False,
-    jobs: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-):
-    """Import ``file`` into ``content_dir``; an ``engine.ImportResult`` (``ImportUsageError`` for
-    usage problems)."""
-    from dataclasses import replace
-
-    from communs.content import RECORD_ID
-    from communs.i18n import _
-    from communs.importers.build import Dataset
-    from communs.importers.engine import Filters, Importer
-    from communs.importers.mapping import load_mapping
-
-    if not file.is_file():
-        raise ImportUsageError(_("Le fichier {path} n'existe pas.").format(path=file))
-    if mapping is not None and not mapping.is_file():
-        raise ImportUsageError(_("Le fichier de correspondance {path} n'existe pas.").format(path=mapping))
-    if content_dir.exists() and not content_dir.is_dir():
-        raise ImportUsageError(_("{path} n'est pas un dossier.").format(path=content_dir))
-    loaded = load_mapping(mapping)
-    reader = reader_for(format_name, file, loaded)
-    chosen: Dataset = reader.dataset()
-    overrides = {key: value for key, value in loaded.dataset.items() if key != "name"}
-    name = dataset or loaded.dataset.get("name") or chosen.name
-    if not (RECORD_ID.match(name or "") and 2 <= len(name) <= 40):
-        raise ImportUsageError(_("Nom de jeu de données « {name} » invalide : lettres minuscules sans accents, chiffres et tirets, 2 à 40 caractères (--dataset).").format(name=name))
-    chosen = replace(chosen, name=name, **overrides)
-    importer = Importer(
-        content_dir=content_dir,
-        format_name=format_name,
-        file=file,
-        dataset=chosen,
-        mapping=loaded,
-        filters=Filters(communes, departements),
-        parent_communes=parent_communes,
-        dry_run=dry_run,
-        jobs=jobs,
-        progress=progress,
-    )
-    return importer.run(reader.items(importer.context))

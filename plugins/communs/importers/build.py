@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from communs.communes import Commune, Communes
 from communs.i18n import _
 from communs.importers.cleaning import (
     clean_email,
@@ -45,7 +44,8 @@ from communs.importers.cleaning import (
 from communs.importers.mapping import Mapping, Vocabulary
 from communs.importers.model import Item, Note, Reason, Skip
 from communs.importers.places import Places
-from communs.text import fold
+from communs.records.communes import Commune, Communes
+from communs.records.text import fold
 
 Raw = dict[str, Any]
 MAX_TAGS = 20
@@ -317,7 +317,7 @@ def _moment_text(value: date | datetime) -> str:
 def build_event(ctx: Context, raw: Raw, line: int) -> Item | Skip:
     """An event from raw values: title, start and end (date or aware datetime), type, themes,
     venue_name, venue street/postal_code, lat/lon, city/insee/postal_code, website, recurrence."""
-    from communs.dates import format_day
+    from communs.records.dates import format_day
 
     notes: list[Note] = list(raw.get("notes", []))
     title = shorten(one_line(raw.get("title")), 150)

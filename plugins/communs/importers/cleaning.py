@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from communs.text import fold, slugify
+from communs.records.text import fold, slugify
 
 # Read in this order: UTF-8 (a BOM is dropped), then Windows-1252, the encoding of French
 # spreadsheets saved "as CSV" on Windows (Latin-1 with typographic quotes and the euro sign).
@@ -25,7 +25,7 @@ DELIMITERS = (";", ",", "\t", "|")
 URL_PATTERN = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@.]+(?::[0-9]+)?(?:[/?#]\S*)?$")
 _URL_CANDIDATE = re.compile(r"(?:https?://|www\.)[^\s<>\"'|,;]+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}(?:[/?#]\S*)?$", re.IGNORECASE)
-# The shape the validator accepts without asking email-validator (communs.rules._PLAIN_EMAIL).
+# The shape the validator accepts without asking email-validator (communs.records.rules._PLAIN_EMAIL).
 EMAIL_PATTERN = re.compile(
     r"^(?=.{1,64}@)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
@@ -273,7 +273,7 @@ def clean_email(value: object) -> str | None:
     return None
 
 
-# Phone numbering plans of the overseas départements and collectivities (as communs.rules).
+# Phone numbering plans of the overseas départements and collectivities (as communs.records.rules).
 PHONE_REGIONS = {
     "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT",
     "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from communs.i18n import _
-from communs.importers import FORMATS
+from communs.importers.run import FORMATS
 
 EXIT_USAGE = 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -21,8 +21,8 @@ def _usage(message: str) -> None:
 
 def _codes(communes: tuple[str, ...], departements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The filters' codes, checked against the COG (a typo must not silently import nothing)."""
-    from communs.communes import default_communes
     from communs.importers.cleaning import normalise_insee
+    from communs.records.communes import default_communes
 
     reference = default_communes()
     checked_communes = []
@@ -68,7 +68,8 @@ def import_command(format_name: str, file: Path, communes: tuple[str, ...], depa
     Code de sortie : 0 si l'import a réussi, 1 si des fiches écrites sont invalides ou si rien n'a
     pu être importé, 2 en cas d'usage incorrect.
     """
-    from communs.importers import ImportUsageError, run_import
+    from communs.importers.model import ImportUsageError
+    from communs.importers.run import run_import
     from communs.importers.report import format_json, format_text
 
     if not file.is_file():

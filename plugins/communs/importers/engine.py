@@ -9,11 +9,11 @@ See ``communs.importers`` for the rules; this module applies them in this order:
    ``source`` block carries the same dataset and id (a record moved or renamed by hand, or
    linked by hand to a source row);
 4. new items: a likely duplicate of an existing record of the same commune (same or similar
-   name, as ``communs.lookup`` judges; for events, on the same day), or of an earlier item of
+   name, as ``communs.contrib.lookup`` judges; for events, on the same day), or of an earlier item of
    the file, is reported and not created; the others get an id and are checked on their own by
    the validator's single-record checks, optional fields it refuses being dropped (flagged);
 5. known items: field-by-field three-way merge with the state (``communs.importers.state``),
-   written with ``communs.canonical.update_record`` so that people's formatting and comments
+   written with ``communs.records.canonical.update_record`` so that people's formatting and comments
    survive; a record whose commune changes moves to its new folder;
 6. write (not with ``--dry-run``), save the state, validate the written files against the whole
    directory.
@@ -29,17 +29,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from communs.canonical import dump_record, normalise_record, update_record
-from communs.communes import Communes, default_communes, departement_of_code
-from communs.content import EVENT, FOLDERS, RECORD_ID, SUFFIX, RecordFile, display_path, scan
 from communs.i18n import _
 from communs.importers.build import Context, Dataset
 from communs.importers.mapping import Mapping
 from communs.importers.model import Item, Note, Reason, Skip
 from communs.importers.places import Places
 from communs.importers.state import Entry, State, file_hash, fingerprint, merge
-from communs.text import fold, slugify
-from communs.yamlreader import read_yaml
+from communs.records.canonical import dump_record, normalise_record, update_record
+from communs.records.communes import Communes, default_communes, departement_of_code
+from communs.records.content import (
+    EVENT,
+    FOLDERS,
+    RECORD_ID,
+    SUFFIX,
+    RecordFile,
+    display_path,
+    scan,
+)
+from communs.records.text import fold, slugify
+from communs.records.yamlreader import read_yaml
 
 MAX_ID = 80
 # Fields a single-record check may refuse without the record losing its meaning: dropped.
@@ -83,7 +91,7 @@ class ImportResult:
     skipped: list[Skipped] = field(default_factory=list)
     filtered: int = 0
     absent: list[str] = field(default_factory=list)  # records of earlier imports not in the file
-    validation: Any = None  # communs.validation.Report of the written files
+    validation: Any = None  # communs.records.validation.Report of the written files
     written: list[str] = field(default_factory=list)
     state_file: str = ""
     seconds: float = 0.0
@@ -231,7 +239,7 @@ class Importer:
         jobs: int | None = None,
         progress: Progress | None = None,
     ) -> None:
-        from communs.validation import Checker
+        from communs.records.validation import Checker
 
         self.content_dir = content_dir
         self.format_name = format_name
@@ -267,7 +275,7 @@ class Importer:
         The checks run on the data itself (the canonical text is guaranteed to read back to it),
         so positions in the messages are not needed and the text is written once.
         """
-        from communs.records import Record
+        from communs.records.record import Record
 
         data = dict(item.data)
         for _attempt in range(8):
@@ -348,7 +356,7 @@ class Importer:
                 result.state_file = display_path(State.path_for(self.content_dir, self.dataset.name))
             result.written = [self._shown(write.path) for write in writes]
             if writes:
-                from communs.validation import validate
+                from communs.records.validation import validate
 
                 # Into a folder that held no record, everything there was written now: the whole
                 # tree is checked, which is the same and spares resolving each path.
@@ -442,7 +450,7 @@ class Importer:
     # Creations ----------------------------------------------------------------------------------
 
     def _create_all(self, items: list[Item], state: State, existing: Existing) -> list[_Write]:
-        from communs.lookup import compare_names, name_words
+        from communs.contrib.lookup import compare_names, name_words
 
         lookup, starts = self._lookup(items, existing)
         taken = set(existing.ids)
@@ -486,9 +494,9 @@ class Importer:
         start of each event in it (events are duplicates only on the same day)."""
         if not items:
             return None, {}
-        from communs.directory import Directory
-        from communs.lookup import Lookup
-        from communs.records import read_record
+        from communs.contrib.lookup import Lookup
+        from communs.records.directory import Directory
+        from communs.records.record import read_record
 
         places = {(item.kind, item.commune) for item in items}
         records = []

@@ -21,7 +21,7 @@ from communs.importers.build import Context, Dataset, build_actor
 from communs.importers.cleaning import Table, one_line, read_table
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Reason, Skip
-from communs.text import fold, slugify
+from communs.records.text import fold, slugify
 
 MULTILINE = ("description",)
 

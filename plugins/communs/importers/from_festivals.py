@@ -45,7 +45,7 @@ from communs.importers.cleaning import (
 )
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Skip
-from communs.text import fold, slugify
+from communs.records.text import fold, slugify
 
 DATASET = Dataset(
     name="festivals-global-festivals-pl",

@@ -25,7 +25,7 @@ from communs.importers.cleaning import URL_PATTERN, normalise_insee, one_line
 from communs.importers.jsonfile import load_items, pick
 from communs.importers.mapping import Mapping
 from communs.importers.model import Item, Reason, Skip
-from communs.text import slugify
+from communs.records.text import slugify
 
 DEFAULT_PROPERTIES: dict[str, list[str]] = {
     "id": ["id", "identifiant", "uid"],

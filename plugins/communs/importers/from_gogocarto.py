@@ -1,7 +1,7 @@
 """``gogocarto``: the elements of a GoGoCarto map (its ``/api/elements.json``, or communs' own
 ``/donnees/gogocarto.json``): an array, or an object whose ``data`` holds it.
 
-Fields read (GoGoCarto's element format, as ``communs.exports`` writes it): ``id``, ``name``,
+Fields read (GoGoCarto's element format, as ``communs.site.exports`` writes it): ``id``, ``name``,
 ``geo.latitude`` / ``geo.longitude``, ``address`` (``streetAddress``, ``addressLocality``,
 ``postalCode``; a plain string is taken for the street), ``categories`` (names; or
 ``categoriesFull``) mapped onto our themes, disciplines then tags, ``type`` (the kind, as a code
@@ -28,7 +28,7 @@ from communs.importers.from_geojson import GeojsonReader
 from communs.importers.jsonfile import load_items, pick
 from communs.importers.mapping import Mapping
 from communs.importers.model import Item, Reason, Skip
-from communs.text import slugify
+from communs.records.text import slugify
 
 DEFAULT_KEYS: dict[str, list[str]] = {
     "id": ["id"],

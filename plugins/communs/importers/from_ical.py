@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from communs.communes import Commune
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_event
 from communs.importers.cleaning import decode, one_line
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
 from communs.importers.places import Places
-from communs.text import slugify
+from communs.records.communes import Commune
+from communs.records.text import slugify
 
 SUPPORTED = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT")
 HARMLESS = ("WKST",)

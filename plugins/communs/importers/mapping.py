@@ -72,11 +72,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from communs.content import RECORD_ID
 from communs.i18n import _
 from communs.importers.model import ImportUsageError
-from communs.schemas import default_schemas
-from communs.text import fold
+from communs.records.content import RECORD_ID
+from communs.records.schemas import default_schemas
+from communs.records.text import fold
 
 COLUMN_FIELDS = (
     "id", "name", "kind", "summary", "description", "themes", "disciplines", "tags", "insee", "city",

@@ -19,7 +19,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from communs.communes import Commune, Communes, distance_km
 from communs.i18n import _
 from communs.importers.cleaning import (
     normalise_insee,
@@ -28,7 +27,8 @@ from communs.importers.cleaning import (
     plausible_point,
 )
 from communs.importers.model import Note, Reason
-from communs.text import fold
+from communs.records.communes import Commune, Communes, distance_km
+from communs.records.text import fold
 
 # Time zones of the overseas départements and collectivities; elsewhere Europe/Paris.
 TIMEZONES = {

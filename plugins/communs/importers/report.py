@@ -119,7 +119,7 @@ def format_text(result: ImportResult) -> str:
     elif result.validation is None:
         lines.append(_("Aucune fiche écrite."))
     else:
-        from communs.reporting import format_text as problems_text
+        from communs.records.reporting import format_text as problems_text
 
         report = result.validation
         lines.append(_("Vérification des fiches écrites (communs validate) :"))
@@ -133,7 +133,7 @@ def format_text(result: ImportResult) -> str:
         if len(report.errors) > MAX_LISTED:
             lines.append(_more(len(report.errors)))
         errors, warnings = len(report.errors), len(report.warnings)
-        from communs.reporting import summary_line
+        from communs.records.reporting import summary_line
 
         lines.append("  " + summary_line(report.checked, errors, warnings))
         if warnings:

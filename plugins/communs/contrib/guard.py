@@ -1,0 +1,70 @@
+"""Keeping abuse out of the contribution service: signed form tokens (minimum fill time,
+expiry, CSRF nonce), per-client rate limits. The honeypot field is part of every form (forms.HONEYPOT)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from communs.i18n import _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    ok: bool
+    reason: str = ""  # French, for the contributor
+    nonce: str = ""
+
+
+class FormTokens:
+    """Tokens that prove a form was fetched from us, long enough ago for a person to fill it."""
+
+    def __init__(self, secret: bytes, *, min_fill_seconds: float, max_age_seconds: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="communs-form")
+        self.min_fill_seconds = min_fill_seconds
+        self.max_age_seconds = max_age_seconds
+
+    def issue(self) -> tuple[str, str]:
+        nonce = secrets.token_urlsafe(16)
+        return self._serializer.dumps({"n": nonce}), nonce
+
+    def check(self, token: object) -> TokenCheck:
+        if not isinstance(token, str) or not token:
+            return TokenCheck(False, _("Le jeton du formulaire manque : rechargez la page du formulaire et renvoyez-le."))
+        try:
+            payload, issued = self._serializer.loads(token, max_age=self.max_age_seconds, return_timestamp=True)
+        except SignatureExpired:
+            return TokenCheck(False, _("Le formulaire a expiré : rechargez la page, vos réponses seront à ressaisir."))
+        except BadSignature:
+            return TokenCheck(False, _("Le jeton du formulaire n'est pas valide : rechargez la page du formulaire."))
+        age = time.time() - issued.timestamp()
+        if age < self.min_fill_seconds:
+            return TokenCheck(False, _("Le formulaire a été envoyé trop vite : patientez quelques secondes et renvoyez-le."))
+        nonce = payload.get("n", "") if isinstance(payload, dict) else ""
+        return TokenCheck(True, nonce=nonce)
+
+
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds per client (sliding window, in memory)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> tuple[bool, float]:
+        """Whether the client may go on, and if not, in how many seconds it may."""
+        now = time.monotonic()
+        with self._lock:
+            events = self._events[client]
+            while events and now - events[0] >= self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return False, self.window - (now - events[0])
+            events.append(now)
+            return True, 0.0

@@ -1,0 +1,425 @@
+"""``communs contrib``: the contribution service (Starlette on uvicorn).
+
+Starlette rather than FastAPI: the records are validated by our JSON Schema validator, not by
+pydantic models, so FastAPI's main feature would duplicate the schema; Starlette gives routing,
+form parsing and CORS with a small footprint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from communs.contrib.forges import make_forge
+from communs.contrib.guard import FormTokens, RateLimiter
+from communs.contrib.submissions import Desk, Rejected, Store, Submission
+from communs.contrib.workspace import Workspace
+from communs.i18n import _
+from communs.records.content import ACTOR, EVENT, RECORD_ID
+from communs.records.forms import HONEYPOT, Form, form_for, record_from_fields, values_from_record
+from communs.settings import SiteSettings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT}
+
+
+class ConfigError(ValueError):
+    """The service's configuration is unknown or incomplete (message in English and French)."""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    repository: str = ""
+    base: str = "main"
+    forge: str = "git"
+    project: str = ""
+    api_url: str = ""
+    token_variable: str = "COMMUNS_FORGE_TOKEN"
+    site_url: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8001
+    data_dir: str = ".communs-service"
+    secret_variable: str = "COMMUNS_SERVICE_SECRET"
+    noreply_email: str = "contributions@noreply.communs.invalid"
+    timezone: str = "Indian/Reunion"
+    trust_proxy: bool = False
+    min_fill_seconds: float = 3.0
+    token_max_age: int = 7200
+    submissions_per_hour: int = 10
+    max_body_bytes: int = 65536
+
+    @classmethod
+    def load(cls, path: Path | None, overrides: dict[str, Any]) -> "ServiceConfig":
+        """The TOML file's sections flattened (unknown keys refused), then the command's flags."""
+        values: dict[str, Any] = {}
+        if path is not None:
+            try:
+                document = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as error:
+                raise ConfigError(f"cannot read {path}: {error} / fichier de configuration illisible") from None
+            for section in document.values():
+                if not isinstance(section, dict):
+                    raise ConfigError("the configuration is made of [sections] / la configuration est faite de [sections]")
+                values.update(section)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)} / réglage(s) inconnu(s)")
+        if "allowed_origins" in values:
+            values["allowed_origins"] = tuple(values["allowed_origins"])
+        config = cls(**values)
+        if not config.repository:
+            raise ConfigError("repository (path or URL) is required / le dépôt (chemin ou URL) est obligatoire")
+        return config
+
+    def origins(self) -> tuple[str, ...]:
+        found = list(self.allowed_origins)
+        if self.site_url:
+            parts = self.site_url.split("/")
+            found.append("/".join(parts[:3]))
+        return tuple(dict.fromkeys(found))
+
+
+def _secret(config: ServiceConfig, data_dir: Path) -> bytes:
+    """The signing key: from the environment, else generated once and kept (mode 600)."""
+    from_env = os.environ.get(config.secret_variable)
+    if from_env:
+        return from_env.encode("utf-8")
+    path = data_dir / "secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_bytes().strip()
+
+
+def _http_header(config: ServiceConfig, token: str | None) -> str | None:
+    """How git authenticates to the forge over HTTPS (never on a command line)."""
+    import base64
+
+    if not token or not config.repository.startswith("https://"):
+        return None
+    user = {"github": "x-access-token", "gitlab": "oauth2", "gitea": "communs"}.get(config.forge, "communs")
+    return "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
+
+
+class Service:
+    """The application's state: desk, tokens, limits, templates."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        data_dir = Path(config.data_dir).resolve()
+        token = os.environ.get(config.token_variable) or None
+        remote = config.repository if "://" in config.repository or config.repository.startswith("git@") else str(Path(config.repository).resolve())
+        self.workspace = Workspace(data_dir, remote, config.base, http_header=_http_header(config, token))
+        forge_kind = "gitea" if config.forge == "forgejo" else config.forge
+        project = config.project or (config.repository if forge_kind == "git" else "")
+        self.forge = make_forge(forge_kind, api_url=config.api_url or None, project=project or None, token=token, records_dir=data_dir / "requests")
+        self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url)
+        self.tokens = FormTokens(_secret(config, data_dir), min_fill_seconds=config.min_fill_seconds, max_age_seconds=config.token_max_age)
+        self.limiter = RateLimiter(config.submissions_per_hour, 3600.0)
+        self.site = SiteSettings(site_url=config.site_url.rstrip("/"), timezone=config.timezone, contribution_service_url="")
+        self._env = None
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+
+    # The delivery worker -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._worker = threading.Thread(target=self._deliver_forever, name="communs-delivery", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join(timeout=10)
+
+    def _deliver_forever(self) -> None:
+        while not self._stop.is_set():
+            for submission in self.desk.pending():
+                if self._stop.is_set():
+                    break
+                self.desk.deliver(submission)
+            self._stop.wait(0.5)
+
+    # Pages ---------------------------------------------------------------------------------------
+
+    def env(self):
+        if self._env is None:
+            from communs.site.pages import template_filters, template_globals
+            from communs.site.render import environment
+
+            directory = self.desk.base().directory
+            self._env = environment(template_filters(directory, self.site), template_globals(directory, self.site))
+        return self._env
+
+    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, errors: dict | None = None, general: list[str] | None = None, record_id: str = "", status: int = 200, notice: str = "") -> HTMLResponse:
+        form = form_for(kind)
+        token, _nonce = self.tokens.issue()
+        html = self.env().get_template("contribution.html").render(
+            page_url="/contribuer/", form=form, kind=kind, action=action, values=values or {}, errors=errors or {},
+            general=general or [], token=token, honeypot=HONEYPOT, record_id=record_id, service_url="", notice=notice,
+            forge_new_url="", switch_url="?type=" + ("evenement" if kind == ACTOR else "acteur"),
+        )
+        return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
+
+    def client(self, request: Request) -> str:
+        if self.config.trust_proxy:
+            forwarded = request.headers.get("x-forwarded-for", "")
+            if forwarded:
+                return forwarded.split(",")[0].strip()
+        return request.client.host if request.client else "unknown"
+
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def _errors_by_field(form: Form, errors: list[dict]) -> tuple[dict[str, list[str]], list[str]]:
+    by_field: dict[str, list[str]] = {}
+    general = []
+    for error in errors:
+        target = form.field_for(error.get("pointer") or "")
+        if target is None:
+            general.append(error["message"])
+        else:
+            by_field.setdefault(target.name, []).append(error["message"])
+    return by_field, general
+
+
+def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette:
+    service = Service(config)
+
+    async def read_json(request: Request) -> Any:
+        body = await _limited_body(request, config.max_body_bytes)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise Rejected(400, _("Le corps de la demande n'est pas du JSON valide.")) from None
+
+    def check_guards(request: Request, payload: dict) -> None:
+        allowed, wait = service.limiter.allow(service.client(request))
+        if not allowed:
+            raise Rejected(429, _("Trop d'envois depuis cette adresse : réessayez dans {minutes} minutes.").format(minutes=max(1, round(wait / 60))), retry_after=wait)
+        if payload.get(HONEYPOT):
+            raise Rejected(400, _("Envoi refusé : un champ caché a été rempli (robot ?). Si vous êtes une personne, rechargez le formulaire."))
+        verdict = service.tokens.check(payload.get("token"))
+        if not verdict.ok:
+            raise Rejected(403, verdict.reason)
+
+    def rejected(error: Rejected) -> JSONResponse:
+        headers = {"Retry-After": str(int(error.retry_after) + 1)} if error.retry_after else {}
+        return JSONResponse({"message": error.message, "errors": error.errors}, status_code=error.status, headers=headers)
+
+    def accepted(submission: Submission) -> JSONResponse:
+        return JSONResponse(submission.public(), status_code=202)
+
+    def submit(payload: dict) -> Submission:
+        submission = service.desk.submit(payload)
+        if submission.status != "opened":
+            submission = service.desk.deliver(submission)
+        return submission
+
+    # API -------------------------------------------------------------------------------------------
+
+    async def api_submit(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await _api_submit(request)
+        # How long the service took, for clients and benchmarks (RFC: Server-Timing).
+        response.headers["Server-Timing"] = f"total;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+    async def _api_submit(request: Request) -> Response:
+        try:
+            payload = await read_json(request)
+            if not isinstance(payload, dict):
+                raise Rejected(400, _("La demande doit être un objet JSON."))
+            check_guards(request, payload)
+            from starlette.concurrency import run_in_threadpool
+
+            return accepted(await run_in_threadpool(submit, payload))
+        except Rejected as error:
+            return rejected(error)
+
+    async def api_token(request: Request) -> Response:
+        token, _nonce = service.tokens.issue()
+        return JSONResponse({"token": token, "min_fill_seconds": config.min_fill_seconds}, headers={"Cache-Control": "no-store"})
+
+    async def api_status(request: Request) -> Response:
+        receipt = request.path_params["receipt"]
+        found = service.desk.store.get(receipt) if len(receipt) == 12 and receipt.isalnum() else None
+        if found is None:
+            return JSONResponse({"message": _("Aucun envoi n'a ce numéro de reçu.")}, status_code=404)
+        return JSONResponse(found.public())
+
+    async def api_duplicates(request: Request) -> Response:
+        name = request.query_params.get("name", "")[:200]
+        commune = request.query_params.get("commune", "")[:5]
+        kind = KIND_NAMES.get(request.query_params.get("kind", "actor"), ACTOR)
+        if not name.strip():
+            return JSONResponse({"duplicates": []})
+        from starlette.concurrency import run_in_threadpool
+
+        base = await run_in_threadpool(service.desk.base)
+        matches = base.lookup.duplicates(name, commune, kind=kind) if base.lookup else []
+        site = config.site_url.rstrip("/")
+        return JSONResponse({"duplicates": [
+            {"id": m.id, "name": m.name, "commune": m.commune, "commune_name": m.commune_name, "url": f"{site}{m.url}", "reason": m.reason}
+            for m in matches
+        ]})
+
+    async def api_communes(request: Request) -> Response:
+        query = request.query_params.get("q", "")[:80]
+        communes = service.desk.checker.rules.communes
+        exact = communes.get(query.strip().upper())
+        found = [exact] if exact is not None and exact.is_current else (communes.search(query, limit=10) if query.strip() else [])
+        return JSONResponse({"communes": [
+            {"code": c.code, "name": c.name, "departement": c.departement, "postal_codes": list(c.postal_codes), "lat": c.lat, "lon": c.lon}
+            for c in found
+        ]})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    # The server-rendered form ----------------------------------------------------------------------
+
+    async def form_get(request: Request) -> Response:
+        kind = KIND_NAMES.get(request.query_params.get("type", "acteur"), ACTOR)
+        return service.form_page(kind)
+
+    async def correction_get(request: Request) -> Response:
+        kind = KIND_NAMES.get(request.path_params["kind"])
+        record_id = request.path_params["record_id"]
+        if kind is None or not RECORD_ID.fullmatch(record_id):
+            return HTMLResponse(_("Fiche introuvable."), status_code=404)
+        from starlette.concurrency import run_in_threadpool
+
+        base = await run_in_threadpool(service.desk.base)
+        records = base.directory.actors if kind == ACTOR else base.directory.events
+        record = records.get(record_id)
+        if record is None:
+            return HTMLResponse(_("Fiche introuvable."), status_code=404)
+        values = values_from_record(form_for(kind), dict(record.data))
+        return service.form_page(kind, action="update", values=values, record_id=record_id)
+
+    async def form_post(request: Request) -> Response:
+        origin = request.headers.get("origin") or request.headers.get("referer", "")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if origin and not any(origin == o or origin.startswith(o + "/") for o in (own, *config.origins())):
+            return HTMLResponse(_("Envoi refusé : le formulaire ne vient pas de ce site."), status_code=403)
+        try:
+            await _limited_body(request, config.max_body_bytes)
+            posted = await request.form(max_files=0, max_fields=400)
+        except Rejected as error:
+            return HTMLResponse(error.message, status_code=error.status)
+        values = {key: [v for v in posted.getlist(key) if isinstance(v, str)] for key in posted.keys()}
+        kind = KIND_NAMES.get((values.get("form_kind") or ["actor"])[0], ACTOR)
+        action = (values.get("action") or ["create"])[0]
+        form = form_for(kind)
+        record = record_from_fields(form, values, config.timezone)
+        record_id = (values.get("record_id") or [""])[0]
+        if action in ("update", "delete") and record_id:
+            record["id"] = record_id
+        payload = {
+            "kind": kind, "action": action, "record": record,
+            "message": (values.get("message") or [""])[0],
+            "contributor": {"name": (values.get("contributor_name") or [""])[0], "email": (values.get("contributor_email") or [""])[0], "credit": bool(values.get("contributor_credit"))},
+            "token": (values.get("token") or [""])[0], HONEYPOT: (values.get(HONEYPOT) or [""])[0],
+        }
+        try:
+            check_guards(request, payload)
+            from starlette.concurrency import run_in_threadpool
+
+            submission = await run_in_threadpool(submit, payload)
+        except Rejected as error:
+            by_field, general = _errors_by_field(form, error.errors)
+            return service.form_page(kind, action=action, values=values, errors=by_field, general=[error.message, *general], record_id=record_id, status=error.status if error.status != 400 else 422)
+        html = service.env().get_template("contribution_done.html").render(page_url="/contribuer/", submission=submission.public())
+        return HTMLResponse(html, status_code=202, headers=_SECURITY_HEADERS)
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/contribuer/", status_code=303)
+
+    # Static files: the theme and the vendor libraries ----------------------------------------------
+
+    async def static(request: Request) -> Response:
+        from communs.site.render import theme_dir
+        from communs.site.vendor import VENDOR_FILES, default_node_modules
+
+        name = request.path_params["path"]
+        if name.startswith("vendor/"):
+            wanted = name[len("vendor/"):]
+            for source, target in VENDOR_FILES:
+                if target == wanted:
+                    return FileResponse(default_node_modules() / source)
+            return Response(status_code=404)
+        base = (theme_dir() / "static").resolve()
+        candidate = (base / name).resolve()
+        if not candidate.is_relative_to(base) or not candidate.is_file():
+            return Response(status_code=404)
+        return FileResponse(candidate)
+
+    routes = [
+        Route("/", home),
+        Route("/healthz", healthz),
+        Route("/contribuer/", form_get, methods=["GET"]),
+        Route("/contribuer/", form_post, methods=["POST"]),
+        Route("/contribuer/{kind}/{record_id}", correction_get, methods=["GET"]),
+        Route("/api/form-token", api_token, methods=["GET"]),
+        Route("/api/submissions", api_submit, methods=["POST"]),
+        Route("/api/submissions/{receipt}", api_status, methods=["GET"]),
+        Route("/api/duplicates", api_duplicates, methods=["GET"]),
+        Route("/api/communes", api_communes, methods=["GET"]),
+        Route("/theme/{path:path}", static, methods=["GET"]),
+    ]
+    middleware = [Middleware(CORSMiddleware, allow_origins=list(config.origins()), allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)]
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if start_worker:
+            service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.service = service
+    return app
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Rejected(413, _("La demande est trop volumineuse ({limit} Kio au plus).").format(limit=limit // 1024))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(413, _("La demande est trop volumineuse ({limit} Kio au plus).").format(limit=limit // 1024))
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # noqa: SLF001 - let request.form() read what was already received
+    return body

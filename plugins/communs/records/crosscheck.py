@@ -1,0 +1,181 @@
+"""Checks that need more than one record: unique ids, references to actors, duplicates.
+
+An ``Entry`` is what the cross-record checks must know of a record: id, kind, commune, folded
+name, day, the actors it names, and where those are written. Entries are small, so worker
+processes send them back instead of whole records. A record whose file is known but not read
+(``--changed-since`` leaves most files unread) is indexed by its file name alone, which the
+validator guarantees equals its id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from communs.i18n import _
+from communs.records.content import ACTOR, EVENT, RecordFile
+from communs.records.problems import Problem, problem
+from communs.records.record import Record
+from communs.records.text import fold
+from rapidfuzz import fuzz, process
+
+NEAR_DUPLICATE_SCORE = 90
+Mark = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    kind: str
+    file: str
+    commune: str | None  # the folder it sits in
+    name: str | None = None  # folded name or title; None when the file was not read
+    day: str | None = None  # an event's start date
+    references: tuple[tuple[str, str, Mark], ...] = ()  # (pointer, actor id, where) of an event
+    id_mark: Mark = (1, 1)
+    name_mark: Mark = (1, 1)
+
+    def problem(self, code: str, message: str, pointer: str, mark: Mark) -> Problem:
+        return problem(code, message, file=self.file, line=mark[0], column=mark[1], record_id=self.id, pointer=pointer)
+
+
+def entry_of(record: Record) -> Entry:
+    start = record.data.get("start")
+    references: list[tuple[str, str, Mark]] = []
+    if record.kind == EVENT:
+        organizers = record.data.get("organizers")
+        if isinstance(organizers, list):
+            for index, value in enumerate(organizers):
+                if isinstance(value, str):
+                    pointer = f"/organizers/{index}"
+                    references.append((pointer, value, record.position(pointer)))
+        venue = record.data.get("venue")
+        if isinstance(venue, str):
+            references.append(("/venue", venue, record.position("/venue")))
+    return Entry(
+        id=record.id,
+        kind=record.kind,
+        file=record.file,
+        commune=record.folder,
+        name=fold(record.name) if record.name else None,
+        day=start[:10] if record.kind == EVENT and isinstance(start, str) else None,
+        references=tuple(references),
+        id_mark=record.position("/id"),
+        name_mark=record.position("/name" if record.kind == ACTOR else "/title"),
+    )
+
+
+def entry_of_file(source: RecordFile) -> Entry:
+    return Entry(id=source.stem, kind=source.kind, file=source.display, commune=source.folder)
+
+
+class Index:
+    """Every known record, indexed for the cross-record checks."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.by_file: dict[str, Entry] = {}
+        for entry in entries:
+            known = self.by_file.get(entry.file)
+            if known is None or known.name is None:
+                self.by_file[entry.file] = entry
+        self.by_id: dict[str, list[Entry]] = defaultdict(list)
+        self.by_place: dict[tuple[str, str | None], list[Entry]] = defaultdict(list)
+        for entry in self.by_file.values():
+            self.by_id[entry.id].append(entry)
+            self.by_place[(entry.kind, entry.commune)].append(entry)
+        self.actor_ids = {entry.id for entry in self.by_file.values() if entry.kind == ACTOR}
+
+    def __len__(self) -> int:
+        return len(self.by_file)
+
+
+def cross_problems(entries: list[Entry], index: Index) -> list[Problem]:
+    """Problems of the records behind ``entries`` against the whole index."""
+    checked_files = {entry.file for entry in entries}
+    found: list[Problem] = []
+    for entry in entries:
+        found += _duplicate_id(entry, index)
+        found += reference_problems([entry], index)
+        found += _duplicates(entry, index, checked_files)
+    return found
+
+
+def _duplicate_id(entry: Entry, index: Index) -> list[Problem]:
+    others = [other for other in index.by_id.get(entry.id, []) if other.file != entry.file]
+    if not others:
+        return []
+    return [
+        entry.problem(
+            "duplicate-id",
+            _("L'identifiant « {id} » est déjà celui de {other} : les identifiants sont uniques parmi tous les acteurs et événements ; choisissez-en un autre (par exemple en ajoutant le nom de la commune).").format(
+                id=entry.id, other=others[0].file
+            ),
+            "/id",
+            entry.id_mark,
+        )
+    ]
+
+
+def reference_problems(entries: list[Entry], index: Index) -> list[Problem]:
+    """Events whose organisers or venue name no actor of the index."""
+    found = []
+    for entry in entries:
+        for pointer, actor_id, mark in entry.references:
+            if actor_id in index.actor_ids:
+                continue
+            close = [match for match, _score, _key in process.extract(actor_id, index.actor_ids, scorer=fuzz.ratio, score_cutoff=75, limit=3)]
+            hint = " " + _("Vouliez-vous dire : {ids} ?").format(ids=", ".join(close)) if close else ""
+            kind_hint = (
+                " " + _("C'est l'identifiant d'un événement, pas d'un acteur.")
+                if any(other.kind == EVENT for other in index.by_id.get(actor_id, []))
+                else ""
+            )
+            found.append(
+                entry.problem(
+                    "unknown-reference",
+                    _("Aucun acteur n'a l'identifiant « {id} » : créez d'abord sa fiche, ou corrigez l'identifiant.").format(id=actor_id) + kind_hint + hint,
+                    pointer,
+                    mark,
+                )
+            )
+    return found
+
+
+def _duplicates(entry: Entry, index: Index, checked_files: set[str]) -> list[Problem]:
+    if not entry.name:
+        return []
+    candidates = [
+        other
+        for other in index.by_place.get((entry.kind, entry.commune), [])
+        if other.file != entry.file and other.name and other.day == entry.day
+        # Of two checked records, only the later file is reported.
+        and (other.file not in checked_files or other.file < entry.file)
+    ]
+    if not candidates:
+        return []
+    pointer = "/name" if entry.kind == ACTOR else "/title"
+    exact = [other for other in candidates if other.name == entry.name]
+    if exact:
+        return [
+            entry.problem(
+                "duplicate-record",
+                _("Ce nom existe déjà dans cette commune ({other}) : complétez la fiche existante plutôt que d'en créer une seconde.").format(other=exact[0].file),
+                pointer,
+                entry.name_mark,
+            )
+        ]
+    matches = process.extract(entry.name, [other.name for other in candidates], scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=1)
+    if not matches:
+        return []
+    other = candidates[matches[0][2]]
+    return [
+        entry.problem(
+            "near-duplicate",
+            _("Le nom ressemble beaucoup à celui de {other} dans la même commune : s'il s'agit du même {what}, complétez plutôt la fiche existante.").format(
+                other=other.file, what=_("acteur") if entry.kind == ACTOR else _("événement")
+            ),
+            pointer,
+            entry.name_mark,
+        )
+    ]

@@ -1,0 +1,161 @@
+"""The validated directory: every record, indexed the ways the renderers need.
+
+Built once per build from a validation report (so a site is never built from invalid data);
+renderers (pages, maps, exports, feeds, search) only read it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from communs.records.communes import Commune, Communes, default_communes
+from communs.records.content import ACTOR, EVENT
+from communs.records.record import Record
+from communs.records.schemas import Choice, SchemaSet, default_schemas
+from communs.records.validation import Report, validate
+
+VOCABULARIES = {
+    "kind": "kind",
+    "type": "eventType",
+    "themes": "theme",
+    "disciplines": "discipline",
+    "actor_status": "actorStatus",
+    "event_status": "eventStatus",
+    "attendance": "attendance",
+}
+
+
+class InvalidDirectory(Exception):
+    """The content holds invalid records; the report says which."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"{len(report.errors)} error(s) in the records")
+        self.report = report
+
+
+@dataclass
+class Directory:
+    actors: dict[str, Record]
+    events: dict[str, Record]
+    communes: Communes = field(default_factory=default_communes)
+    schemas: SchemaSet = field(default_factory=default_schemas)
+
+    @classmethod
+    def from_records(cls, records: list[Record], communes: Communes | None = None, schemas: SchemaSet | None = None) -> "Directory":
+        ordered = sorted(records, key=lambda r: r.id)
+        return cls(
+            actors={r.id: r for r in ordered if r.kind == ACTOR},
+            events={r.id: r for r in ordered if r.kind == EVENT},
+            communes=communes or default_communes(),
+            schemas=schemas or default_schemas(),
+        )
+
+    # Vocabularies ---------------------------------------------------------------------------
+
+    @cached_property
+    def labels(self) -> dict[str, dict[str, Choice]]:
+        """Closed vocabularies by field: labels["themes"]["culture"].title == "Culture"."""
+        return {name: {c.value: c for c in self.schemas.choices(definition)} for name, definition in VOCABULARIES.items()}
+
+    def label(self, vocabulary: str, value: str) -> str:
+        choice = self.labels[vocabulary].get(value)
+        return choice.title if choice else value
+
+    # Communes ------------------------------------------------------------------------------
+
+    @cached_property
+    def _by_commune(self) -> dict[str, tuple[list[Record], list[Record]]]:
+        places: dict[str, tuple[list[Record], list[Record]]] = defaultdict(lambda: ([], []))
+        for record in self.actors.values():
+            places[record.folder][0].append(record)
+        for record in self.events.values():
+            places[record.folder][1].append(record)
+        for actors, events in places.values():
+            actors.sort(key=lambda r: (r.name.casefold(), r.id))
+            events.sort(key=lambda r: (r.data["start"], r.id))
+        return dict(places)
+
+    def commune(self, code: str) -> Commune:
+        found = self.communes.get(code)
+        assert found is not None, code  # validation guarantees it
+        return found
+
+    def commune_codes(self) -> list[str]:
+        """Communes that hold at least one record: only they get a page."""
+        return sorted(self._by_commune)
+
+    def actors_in(self, code: str) -> list[Record]:
+        return self._by_commune.get(code, ([], []))[0]
+
+    def events_in(self, code: str) -> list[Record]:
+        return self._by_commune.get(code, ([], []))[1]
+
+    # Records -------------------------------------------------------------------------------
+
+    @cached_property
+    def _events_by_actor(self) -> dict[str, list[Record]]:
+        found: dict[str, list[Record]] = defaultdict(list)
+        for record in self.events.values():
+            named = set(record.data.get("organizers", []))
+            if isinstance(record.data.get("venue"), str):
+                named.add(record.data["venue"])
+            for actor_id in sorted(named):
+                found[actor_id].append(record)
+        for events in found.values():
+            events.sort(key=lambda r: (r.data["start"], r.id))
+        return dict(found)
+
+    def events_of(self, actor_id: str) -> list[Record]:
+        """Events an actor organises or hosts."""
+        return self._events_by_actor.get(actor_id, [])
+
+    def venue_of(self, event: Record) -> Record | None:
+        venue = event.data.get("venue")
+        return self.actors.get(venue) if isinstance(venue, str) else None
+
+    def organizers_of(self, event: Record) -> list[Record]:
+        return [self.actors[i] for i in event.data.get("organizers", []) if i in self.actors]
+
+    @cached_property
+    def _by_theme(self) -> dict[str, tuple[list[Record], list[Record]]]:
+        themes: dict[str, tuple[list[Record], list[Record]]] = {value: ([], []) for value in self.labels["themes"]}
+        for record in self.actors.values():
+            for theme in record.data["themes"]:
+                themes[theme][0].append(record)
+        for record in self.events.values():
+            for theme in record.data["themes"]:
+                themes[theme][1].append(record)
+        return themes
+
+    def actors_with_theme(self, theme: str) -> list[Record]:
+        return sorted(self._by_theme[theme][0], key=lambda r: (r.name.casefold(), r.id))
+
+    def events_with_theme(self, theme: str) -> list[Record]:
+        return sorted(self._by_theme[theme][1], key=lambda r: (r.data["start"], r.id))
+
+    def position(self, record: Record) -> tuple[float, float] | None:
+        """Where a record goes on a map: its own point, its venue's, or its commune's centre."""
+        place = record.data.get("geo")
+        if record.kind == EVENT:
+            venue = record.data.get("venue")
+            if isinstance(venue, dict):
+                place = venue.get("geo")
+            elif isinstance(venue, str) and venue in self.actors:
+                place = self.actors[venue].data.get("geo")
+        if isinstance(place, dict):
+            return float(place["lat"]), float(place["lon"])
+        commune = self.communes.get(record.folder)
+        if commune is not None and commune.lat is not None and commune.lon is not None:
+            return commune.lat, commune.lon
+        return None
+
+
+def load_directory(content_dir: Path, *, jobs: int | None = None, progress=None) -> tuple[Directory, Report]:
+    """Validate the content and index it; refuses invalid data with the validation report."""
+    report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True)
+    if not report.ok:
+        raise InvalidDirectory(report)
+    return Directory.from_records(report.records), report

@@ -1,0 +1,265 @@
+"""``communs validate``: every problem of a content tree, or of part of it against the whole.
+
+Per-file work (reading, schema, record rules) runs in worker processes for large trees; the
+checks across records run once, on the index of the whole directory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from communs.i18n import _
+from communs.records.communes import Communes, default_communes
+from communs.records.content import ACTOR, EVENT, FOLDERS, RecordFile, classify, display_path, scan
+from communs.records.crosscheck import (
+    Entry,
+    Index,
+    cross_problems,
+    entry_of,
+    entry_of_file,
+    reference_problems,
+)
+from communs.records.problems import Problem, problem
+from communs.records.record import Record, parse_record, read_record
+from communs.records.rules import RecordRules
+from communs.records.schemas import SchemaSet, default_schemas
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 1500
+Progress = Callable[[int, int], None]
+
+
+class UsageError(Exception):
+    """The command was asked something impossible (missing path, unknown revision)."""
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)  # the checked records that could be read
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class FileResult:
+    problems: list[Problem]
+    entry: Entry | None
+    record: Record | None  # kept only when asked for: records are heavy to send between processes
+
+
+class Checker:
+    """The checks of single records, with their reference data loaded once."""
+
+    def __init__(self, communes: Communes | None = None, schemas: SchemaSet | None = None) -> None:
+        self.schemas = schemas or default_schemas()
+        self.rules = RecordRules(communes or default_communes(), self.schemas)
+
+    def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None) -> FileResult:
+        """The checks of one record, read from its file or given as ``raw`` bytes."""
+        try:
+            record, problems = read_record(source) if raw is None else parse_record(raw, source)
+            if record is None:
+                return FileResult(problems, None, None)
+            problems = problems + self.schemas.problems(record) + self.rules.problems(record)
+            return FileResult(problems, entry_of(record), record.without_marks() if keep_record else None)
+        except Exception as error:  # noqa: BLE001 - one broken check must not stop the run
+            return FileResult(
+                [
+                    problem(
+                        "internal-error",
+                        _("Erreur interne du validateur sur ce fichier ({error}) : signalez-la aux mainteneurs avec ce fichier.").format(
+                            error=type(error).__name__
+                        ),
+                        file=source.display,
+                        line=1,
+                        column=1,
+                    )
+                ],
+                None,
+                None,
+            )
+
+
+_worker_checker: Checker | None = None
+_worker_keeps_records = True
+
+
+def _check_in_worker(source: RecordFile) -> FileResult:
+    assert _worker_checker is not None
+    return _worker_checker.check(source, _worker_keeps_records)
+
+
+def check_files(
+    sources: Sequence[RecordFile],
+    checker: Checker,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    keep_records: bool = True,
+) -> list[FileResult]:
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    total = len(sources)
+    results: list[FileResult] = []
+    if jobs <= 1 or total < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        for index, source in enumerate(sources, start=1):
+            results.append(checker.check(source, keep_records))
+            if progress and (index % 200 == 0 or index == total):
+                progress(index, total)
+        return results
+    global _worker_checker, _worker_keeps_records
+    _worker_checker = checker  # inherited by the forked workers: nothing is loaded twice
+    _worker_keeps_records = keep_records
+    context = multiprocessing.get_context("fork")
+    chunk = max(50, total // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for index, result in enumerate(pool.map(_check_in_worker, sources, chunksize=chunk), start=1):
+            results.append(result)
+            if progress and (index % 200 == 0 or index == total):
+                progress(index, total)
+    return results
+
+
+def check_against(raw: bytes, source: RecordFile, base: list[Entry], checker: Checker, *, replaces: tuple[str, ...] = ()) -> FileResult:
+    """A record that is not on disk yet (a contribution), checked against a directory's entries as
+    if it stood at ``source``; ``replaces`` are files it takes the place of (itself, or the file it
+    moves from)."""
+    result = checker.check(source, keep_record=True, raw=raw)
+    if result.entry is None:
+        return result
+    gone = {source.display, *replaces}
+    index = Index([entry for entry in base if entry.file not in gone] + [result.entry])
+    result.problems.extend(cross_problems([result.entry], index))
+    return result
+
+
+def changed_paths(content_dir: Path, revision: str) -> tuple[list[Path], list[Path]]:
+    """Record paths added or modified since ``revision`` (working tree included), and those deleted."""
+    import git
+
+    try:
+        repo = git.Repo(content_dir, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
+        raise UsageError(_("{path} n'est pas dans un dépôt Git : --changed-since a besoin de l'historique.").format(path=display_path(content_dir))) from error
+    try:
+        repo.commit(revision)
+    except (git.BadName, ValueError, git.GitCommandError) as error:
+        raise UsageError(_("La révision Git « {revision} » est inconnue.").format(revision=revision)) from error
+    top = Path(repo.working_tree_dir)
+    scope = [os.path.relpath(content_dir / folder, top) for folder in FOLDERS.values()]
+    output = repo.git.diff("--name-status", "--no-renames", "-z", revision, "--", *scope)
+    changed, deleted = [], []
+    parts = [part for part in output.split("\0") if part]
+    for status, name in zip(parts[0::2], parts[1::2]):
+        (deleted if status.startswith("D") else changed).append(top / name)
+    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *scope)
+    changed += [top / name for name in untracked.split("\0") if name]
+    return sorted(set(changed)), sorted(set(deleted))
+
+
+def validate(
+    content_dir: Path,
+    files: Sequence[Path] | None = None,
+    *,
+    changed_since: str | None = None,
+    checker: Checker | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    keep_records: bool = True,
+) -> Report:
+    """Check the whole tree, or only ``files`` / what changed since a Git revision, against the whole."""
+    if not content_dir.is_dir():
+        raise UsageError(_("Le dossier des fiches {path} n'existe pas.").format(path=display_path(content_dir)))
+    checker = checker or Checker()
+    all_files, strays = scan(content_dir)
+    partial = files is not None or changed_since is not None
+    deleted: list[Path] = []
+    problems: list[Problem] = []
+    if not partial:
+        targets = all_files
+        problems += strays
+    else:
+        wanted: list[Path] = []
+        if files is not None:
+            for path in files:
+                if not path.exists():
+                    raise UsageError(_("Le fichier {path} n'existe pas.").format(path=path))
+                wanted.append(path)
+        if changed_since is not None:
+            changed, deleted = changed_paths(content_dir, changed_since)
+            wanted += changed
+        targets = []
+        for path in sorted(set(wanted)):
+            found = classify(path, content_dir)
+            if isinstance(found, RecordFile):
+                targets.append(found)
+            elif found is not None:
+                problems.append(found)
+            elif files is not None and path in files:
+                raise UsageError(
+                    _("{path} n'est pas une fiche : les fiches sont dans {actors}/ et {events}/.").format(
+                        path=path, actors=display_path(content_dir / FOLDERS[ACTOR]), events=display_path(content_dir / FOLDERS[EVENT])
+                    )
+                )
+    results = check_files(targets, checker, jobs=jobs, progress=progress, keep_records=keep_records)
+    checked = [result.entry for result in results if result.entry is not None]
+    for result in results:
+        problems += result.problems
+
+    entries: list[Entry] = [entry_of_file(source) for source in all_files] + checked
+    if partial:
+        entries += _context_entries(checked, all_files)
+    record_index = Index(entries)
+    problems += cross_problems(checked, record_index)
+    if deleted:
+        problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {e.file for e in checked}), record_index)
+    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.code))
+    records = [result.record for result in results if result.record is not None]
+    return Report(checked=len(targets), problems=problems, records=records)
+
+
+def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> list[Entry]:
+    """Read the neighbours of the checked records (same kind, same commune) for duplicate checks."""
+    places = {(entry.kind, entry.commune) for entry in checked}
+    known = {entry.file for entry in checked}
+    entries = []
+    for source in all_files:
+        if (source.kind, source.folder) in places and source.display not in known:
+            record, _problems = read_record(source)
+            if record is not None:
+                entries.append(entry_of(record))
+    return entries
+
+
+def _events_naming_deleted_actors(deleted: list[Path], all_files: Iterable[RecordFile], known: set[str]) -> list[Entry]:
+    """Events that still name a deleted actor: they must be checked too."""
+    removed_ids = {path.name[: -len(".yml")] for path in deleted if path.suffix == ".yml" and f"/{FOLDERS[ACTOR]}/" in path.as_posix()}
+    if not removed_ids:
+        return []
+    needles = [identifier.encode() for identifier in removed_ids]
+    found = []
+    for source in all_files:
+        if source.kind != EVENT or source.display in known:
+            continue
+        raw = source.path.read_bytes()
+        if any(needle in raw for needle in needles):
+            record, _problems = read_record(source)
+            if record is not None:
+                found.append(entry_of(record))
+    return found

@@ -1,0 +1,685 @@
+"""The open-data files under ``/donnees/``: JSON, CSV, GeoJSON, iCalendar and GoGoCarto JSON.
+
+Every export is deterministic: the same directory and settings give the same bytes (keys and
+rows sorted, no clock read; the only date is ``SiteSettings.build_date``, from which the
+iCalendar ``DTSTAMP`` is derived too). Each file states its licence and source, in the file
+itself where the format has room for it (JSON, GeoJSON foreign members, iCalendar
+``DESCRIPTION``), in ``/donnees/LISEZMOI.txt`` for CSV.
+
+CSV, for French spreadsheet users
+    UTF-8 *with* a byte-order mark, ``;`` as the separator, CRLF line ends. Excel opens a UTF-8
+    file correctly only when it starts with a BOM, and French Excel splits columns on ``;`` (its
+    list separator), not on ``,``; LibreOffice and Python's ``csv`` (``encoding="utf-8-sig"``,
+    ``delimiter=";"``) read it as well. Decimals keep a ``.`` so that machines read them alike.
+    Lists are joined with ``|``; nested fields become dotted columns (``address.street``,
+    ``geo.lat``); the columns come from the JSON Schema, so the header does not depend on the
+    data. A text cell that a spreadsheet would run as a formula (first character ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return) is prefixed with ``'`` (OWASP's advice against CSV
+    injection); the JSON files carry the values untouched.
+
+iCalendar (RFC 5545)
+    All-day events: ``DTSTART;VALUE=DATE`` and an exclusive ``DTEND`` (the record's last day + 1).
+    Timed events: in the site's time zone (``TZID``, with its ``VTIMEZONE``) when the offset
+    written in the record is that zone's offset at that moment, so that a weekly event keeps its
+    wall-clock time across daylight-saving changes; otherwise in UTC (``Z``). The record's
+    RRULE is kept, its ``UNTIL`` rewritten to the type RFC 5545 demands (a date for all-day
+    events, a UTC time for timed ones: the end of the UNTIL day in the event's offset).
+
+GoGoCarto (external JSON source)
+    GoGoCarto's importer (``ElementImportMappingService::transform`` in pixelhumain/GoGoCarto,
+    and the element format of GoGoCartoJs' ``docs/dataset-element-configuration.md``) accepts an
+    array of elements or an object whose ``data`` member holds it, reads ``geo.latitude`` /
+    ``geo.longitude`` and an ``address`` object (``streetAddress``, ``addressLocality``,
+    ``postalCode``, ``addressCountry``), and maps ``categories`` (names) onto its taxonomy; any
+    other field becomes a custom field that the map's administrator may show. Our mapping, one
+    element per actor (events are not places):
+
+    ============================  ========================================================
+    GoGoCarto                     communs
+    ============================  ========================================================
+    id                            id
+    name                          name
+    geo.latitude / .longitude     geo, else the centre of the commune
+    address.streetAddress         address.street (+ ", " + address.complement)
+    address.addressLocality       name of the commune (COG)
+    address.postalCode            address.postal_code (empty when the record has none: never guessed)
+    address.codeInsee             the commune's INSEE code (an extra key, so that a re-import needs no guess)
+    address.addressCountry        "FR"
+    categories                    French labels of the themes
+    description                   summary
+    descriptionMore               description (Markdown)
+    email / telephone / website   contact.email / contact.phone / contact.website
+    type                          French label of the kind
+    tags, disciplines             tags, French labels of the disciplines
+    opening_hours                 opening_hours (OpenStreetMap syntax, as written)
+    status                        status (active, inactive, defunct)
+    url                           the actor's page on this site
+    source                        the site's name (GoGoCarto's "source key")
+    ============================  ========================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+from communs.i18n import _
+from communs.records.content import ACTOR, EVENT
+from communs.records.dates import next_occurrence
+from communs.records.directory import Directory
+from communs.records.record import Record
+from communs.records.rules import parse_moment
+from communs.settings import SiteSettings
+from communs.site import urls
+from communs.site.jsontext import html_safe
+from communs.site.outputs import write_if_changed
+
+CSV_DELIMITER = ";"
+CSV_LIST_SEPARATOR = "|"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+COORDINATE_DIGITS = 6
+COUNTRY = "FR"
+ICS_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
+# Years of VTIMEZONE rules written after the last start of a calendar (recurrences run on).
+_ZONE_YEARS_AFTER = 5
+_CALENDAR_END = b"END:VCALENDAR\r\n"
+
+# File names under /donnees/ (see urls.data_file).
+ACTORS_JSON = "acteurs.json"
+ACTORS_CSV = "acteurs.csv"
+ACTORS_GEOJSON = "acteurs.geojson"
+EVENTS_JSON = "evenements.json"
+EVENTS_CSV = "evenements.csv"
+EVENTS_ICS = "evenements.ics"
+GOGOCARTO_JSON = "gogocarto.json"
+README = "LISEZMOI.txt"
+
+
+# Shared helpers ------------------------------------------------------------------------------
+
+
+def _url(site: SiteSettings, url: str) -> str:
+    """Absolute when the site's address is known, site-relative otherwise."""
+    return urls.absolute(site.site_url, url) if site.site_url else url
+
+
+def source(site: SiteSettings) -> str:
+    """What the exports name as their source: the data page of the site, or its name."""
+    return urls.absolute(site.site_url, urls.data_file("")) if site.site_url else site.site_name
+
+
+def _plain(value: Any) -> Any:
+    """A record value as plain JSON types (records hold mappings and lists from YAML)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _json(value: Any, *, compact: bool = False) -> bytes:
+    """Sorted, UTF-8 JSON; ``<``, ``>`` and ``&`` escaped, so that no text of a record can ever
+    close a script or open a tag should a file be embedded in, or mistaken for, HTML.
+
+    One record per line in the big exports (readable in a text editor, diffable), each line
+    written by the C encoder: an indented dump goes through the pure-Python encoder, 10x slower.
+    """
+    if not compact and isinstance(value, dict) and isinstance(value.get("data"), list):
+        head = {k: v for k, v in value.items() if k != "data"}
+        rows = ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) for item in value["data"])
+        prefix = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)[:-1]
+        text = f'{prefix},"data":[\n{rows}\n]}}' if head else f'{{"data":[\n{rows}\n]}}'
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    text = html_safe(text)
+    return (text + "\n").encode("utf-8")
+
+
+def _point(position: tuple[float, float] | None) -> dict | None:
+    """A GeoJSON point (RFC 7946: longitude first)."""
+    if position is None:
+        return None
+    lat, lon = position
+    return {"type": "Point", "coordinates": [round(lon, COORDINATE_DIGITS), round(lat, COORDINATE_DIGITS)]}
+
+
+def _own_position(directory: Directory, record: Record) -> tuple[float, float] | None:
+    """A record's exact position (its own or its venue's), without the commune-centre fallback."""
+    place: Any = record.data.get("geo")
+    if record.kind == EVENT:
+        venue = record.data.get("venue")
+        if isinstance(venue, Mapping):
+            place = venue.get("geo")
+        else:
+            actor = directory.venue_of(record)
+            place = actor.data.get("geo") if actor is not None else None
+    if isinstance(place, Mapping) and "lat" in place and "lon" in place:
+        return float(place["lat"]), float(place["lon"])
+    return None
+
+
+def _address_line(address: Mapping[str, Any] | None, locality: str) -> str:
+    """'12 rue de Paris, Le Brûlé, 97400 Saint-Denis' from an address block and a commune name."""
+    address = address or {}
+    town = " ".join(part for part in (address.get("postal_code", ""), locality) if part)
+    return ", ".join(part for part in (address.get("street"), address.get("complement"), town) if part)
+
+
+def _commune_name(directory: Directory, code: str) -> str:
+    found = directory.communes.get(code)
+    return found.name if found is not None else code
+
+
+# JSON ----------------------------------------------------------------------------------------
+
+
+def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Record]) -> bytes:
+    data = []
+    for record in records:
+        item = _plain(record.data)
+        item["url"] = _url(site, urls.record(record.kind, record.id))
+        item["commune_name"] = _commune_name(directory, record.folder)
+        data.append(item)
+    return _json({
+        "licence": site.data_licence,
+        "licence_url": site.data_licence_url,
+        "source": source(site),
+        "generated": site.build_date.isoformat(),
+        "count": len(data),
+        "data": data,
+    })
+
+
+def actors_json(directory: Directory, site: SiteSettings) -> bytes:
+    """Every actor as written in its file, with its page's URL and its commune's name."""
+    return _records_json(directory, site, directory.actors.values())
+
+
+def events_json(directory: Directory, site: SiteSettings) -> bytes:
+    """Every event as written in its file, with its page's URL and its commune's name."""
+    return _records_json(directory, site, directory.events.values())
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def csv_columns(directory: Directory, kind: str) -> list[str]:
+    """The CSV header of a kind of record, from its schema: one column per leaf field."""
+    schemas = directory.schemas
+    root = schemas.field_schema(kind, [])
+    columns: list[str] = []
+
+    def walk(path: list[str]) -> None:
+        schema = schemas.field_schema(kind, path)
+        branches = [b for b in schema.get("oneOf", []) if isinstance(b, dict) and "properties" in b]
+        if "properties" in schema and schema.get("type") == "object":
+            for name in schema["properties"]:
+                walk(path + [name])
+            return
+        if branches:  # an id or an object (an event's venue): the id, then the object's fields
+            columns.append(".".join(path))
+            for branch in branches:
+                for name in branch["properties"]:
+                    walk(path + [name])
+            return
+        columns.append(".".join(path))
+        if path == ["commune"]:
+            columns.append("commune_name")
+
+    for name in root.get("x-order") or list(root.get("properties", {})):
+        walk([name])
+    columns.append("url")
+    return columns
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return CSV_LIST_SEPARATOR.join(_cell(v) for v in value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _lookup(data: Any, path: list[str]) -> Any:
+    for part in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: Iterable[Record]) -> bytes:
+    columns = csv_columns(directory, kind)
+    paths = [column.split(".") for column in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for record in records:
+        row = []
+        for column, path in zip(columns, paths):
+            if column == "url":
+                value: Any = _url(site, urls.record(record.kind, record.id))
+            elif column == "commune_name":
+                value = _commune_name(directory, record.folder)
+            else:
+                value = _lookup(record.data, path)
+                if isinstance(value, Mapping):  # an object where the column takes a plain value
+                    value = None
+            row.append(_cell(value))
+        writer.writerow(row)
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def actors_csv(directory: Directory, site: SiteSettings) -> bytes:
+    """One row per actor; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
+    return _records_csv(directory, site, ACTOR, directory.actors.values())
+
+
+def events_csv(directory: Directory, site: SiteSettings) -> bytes:
+    """One row per event; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
+    return _records_csv(directory, site, EVENT, directory.events.values())
+
+
+# GeoJSON -------------------------------------------------------------------------------------
+
+
+def actors_geojson(directory: Directory, site: SiteSettings, commune: str | None = None) -> bytes:
+    """The actors (of one commune, or all) as an RFC 7946 FeatureCollection; licence and source
+    are foreign members (§6.1). Actors with no position at all are left out."""
+    records = directory.actors_in(commune) if commune is not None else directory.actors.values()
+    features = []
+    for record in records:
+        geometry = _point(directory.position(record))
+        if geometry is None:
+            continue
+        data = record.data
+        features.append({
+            "type": "Feature",
+            "id": record.id,
+            "geometry": geometry,
+            "properties": {
+                "id": record.id,
+                "name": record.name,
+                "kind": data.get("kind"),
+                "kind_label": directory.label("kind", data.get("kind", "")),
+                "themes": list(data.get("themes", [])),
+                "summary": data.get("summary", ""),
+                "url": _url(site, urls.actor(record.id)),
+                "commune": record.folder,
+                "commune_name": _commune_name(directory, record.folder),
+            },
+        })
+    return _json({
+        "type": "FeatureCollection",
+        "licence": site.data_licence,
+        "licence_url": site.data_licence_url,
+        "source": source(site),
+        "features": features,
+    })
+
+
+# Recurrences ---------------------------------------------------------------------------------
+
+
+def _rule_parts(rule: str) -> list[tuple[str, str]]:
+    return [tuple(part.split("=", 1)) for part in rule.split(";") if "=" in part]  # type: ignore[misc]
+
+
+def _until(value: str, start: date | datetime) -> date | datetime:
+    """The UNTIL of a record's rule as a moment of the start's kind (a plain UNTIL date on a
+    timed event means the end of that day, in the event's offset)."""
+    day = datetime.strptime(value[:8], "%Y%m%d").date()
+    if not isinstance(start, datetime):
+        return day
+    if len(value) == 8:
+        return datetime.combine(day, time(23, 59, 59), start.tzinfo)
+    clock = datetime.strptime(value[9:15], "%H%M%S").time()
+    return datetime.combine(day, clock, timezone.utc if value.endswith("Z") else start.tzinfo)
+
+
+# iCalendar -----------------------------------------------------------------------------------
+
+
+def _zone(site: SiteSettings) -> ZoneInfo | None:
+    if not hasattr(icalendar.Timezone, "from_tzinfo"):
+        return None  # an icalendar too old to write VTIMEZONE: times go out in UTC
+    try:
+        return ZoneInfo(site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE of the site's zone, with its rules from ``first_year`` to ``last_year``."""
+    return icalendar.Timezone.from_tzinfo(ZoneInfo(name), name, date(first_year, 1, 1), date(last_year, 1, 1)).to_ical()
+
+
+def _host(site: SiteSettings) -> str:
+    return urlsplit(site.site_url).hostname or "communs"
+
+
+def _ics_rule(rule: str, start: date | datetime) -> icalendar.vRecur:
+    parts = []
+    for key, value in _rule_parts(rule):
+        if key == "UNTIL":
+            until = _until(value, start)
+            value = until.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") if isinstance(until, datetime) else until.strftime("%Y%m%d")
+        parts.append(f"{key}={value}")
+    return icalendar.vRecur.from_ical(";".join(parts))
+
+
+def _location(directory: Directory, event: Record) -> str:
+    data = event.data
+    if data.get("attendance") == "online" or data.get("status") == "moved-online":
+        return str(data.get("online_url", ""))
+    venue = data.get("venue")
+    actor = directory.venue_of(event)
+    if actor is not None:
+        return ", ".join(p for p in (actor.name, _address_line(actor.data.get("address"), _commune_name(directory, actor.folder))) if p)
+    if isinstance(venue, Mapping):
+        return ", ".join(p for p in (str(venue.get("name", "")), _address_line(venue.get("address"), _commune_name(directory, event.folder))) if p)
+    return _commune_name(directory, event.folder)
+
+
+def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneInfo | None) -> tuple[icalendar.Event, bool]:
+    """The VEVENT of a record, and whether it uses the site's time zone."""
+    data = event.data
+    start = parse_moment(str(data["start"]))
+    end = parse_moment(str(data["end"])) if data.get("end") else None
+    assert start is not None, event.id  # validation guarantees it
+    vevent = icalendar.Event()
+    vevent.add("uid", f"{event.id}@{_host(site)}")
+    vevent.add("dtstamp", datetime.combine(site.build_date, time(), timezone.utc))
+    status = data.get("status", "scheduled")
+    title = event.name
+    if status != "scheduled":
+        title = _("{status} : {title}").format(status=directory.label("event_status", status), title=title)
+    vevent.add("summary", title)
+    page = urls.absolute(site.site_url, urls.event(event.id)) if site.site_url else ""
+    lines = [str(data.get("summary", ""))]
+    if data.get("online_url"):
+        lines.append(_("En ligne : {url}").format(url=data["online_url"]))
+    if data.get("registration"):
+        lines.append(_("Inscription : {url}").format(url=data["registration"]))
+    if page:
+        lines.append(_("Plus d'informations : {url}").format(url=page))
+        vevent.add("url", page)
+    vevent.add("description", "\n\n".join(lines))
+    location = _location(directory, event)
+    if location:
+        vevent.add("location", location)
+    online = data.get("attendance") == "online" or status == "moved-online"
+    position = None if online else _own_position(directory, event)
+    if position is not None:
+        vevent.add("geo", (round(position[0], COORDINATE_DIGITS), round(position[1], COORDINATE_DIGITS)))
+    local = False
+    if isinstance(start, datetime):
+        moments = [m for m in (start, end) if isinstance(m, datetime)]
+        local = zone is not None and all(m.utcoffset() == m.astimezone(zone).utcoffset() for m in moments)
+        target = zone if local else timezone.utc
+        vevent.add("dtstart", start.astimezone(target))
+        if isinstance(end, datetime):
+            vevent.add("dtend", end.astimezone(target))
+    else:
+        vevent.add("dtstart", start)
+        last = end if isinstance(end, date) and not isinstance(end, datetime) else start
+        vevent.add("dtend", last + timedelta(days=1))  # RFC 5545: DTEND of a DATE is exclusive
+    if data.get("recurrence"):
+        vevent.add("rrule", _ics_rule(str(data["recurrence"]), start))
+    vevent.add("status", ICS_STATUS.get(status, "CONFIRMED"))
+    themes = [directory.label("themes", t) for t in data.get("themes", [])]
+    if themes:
+        vevent.add("categories", themes)
+    return vevent, local
+
+
+_heads: dict[bytes, bytes] = {}
+
+
+def _calendar_head(calendar: icalendar.Calendar) -> bytes:
+    """The serialised calendar without its end line; memoised on its properties."""
+    key = repr(sorted((k, str(v)) for k, v in calendar.items())).encode("utf-8")
+    if key not in _heads:
+        head = calendar.to_ical()
+        assert head.endswith(_CALENDAR_END)
+        _heads[key] = head
+    return _heads[key]
+
+
+def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record], name: str, cache: dict | None = None) -> bytes:
+    zone = _zone(site)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{site.site_name}//communs//FR")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    description = _("{name}. Données sous licence {licence} ({licence_url}). Source : {source}.").format(
+        name=name, licence=site.data_licence, licence_url=site.data_licence_url, source=source(site)
+    )
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("description", description)
+    calendar.add("x-wr-caldesc", description)
+    if zone is not None:
+        calendar.add("x-wr-timezone", site.timezone)
+    calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT12H")
+    # Each VEVENT is serialised once per export run and spliced into every calendar that lists
+    # it (the whole agenda, its commune's, its own file): icalendar's folding is the slow part.
+    lines: list[bytes] = []
+    years: list[int] = []
+    for event in events:
+        found = cache.get(event.id) if cache is not None else None
+        if found is None:
+            vevent, local = _vevent(directory, site, event, zone)
+            found = (vevent.to_ical(), local)
+            if cache is not None:
+                cache[event.id] = found
+        lines.append(found[0])
+        if found[1]:
+            years.append(int(str(event.data["start"])[:4]))
+    if years and zone is not None:
+        lines.insert(0, _vtimezone(site.timezone, min(years), max(years) + _ZONE_YEARS_AFTER))
+    head = _calendar_head(calendar)
+    return head[: -len(_CALENDAR_END)] + b"".join(lines) + _CALENDAR_END
+
+
+def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, _cache: dict | None = None) -> bytes:
+    """The agenda (of one commune, or all) as an iCalendar feed to subscribe to."""
+    if commune is None:
+        events: Iterable[Record] = directory.events.values()
+        name = _("{site} — agenda").format(site=site.site_name)
+    else:
+        events = directory.events_in(commune)
+        name = _("{site} — agenda de {commune}").format(site=site.site_name, commune=_commune_name(directory, commune))
+    return _calendar(directory, site, events, name, _cache)
+
+
+def event_ics(directory: Directory, site: SiteSettings, event: Record, *, _cache: dict | None = None) -> bytes:
+    """One event as an iCalendar file ("add to my calendar"). All of them share one calendar
+    name, so that the calendar's head is serialised once per run, not once per event."""
+    return _calendar(directory, site, [event], _("{site} — événement").format(site=site.site_name), _cache)
+
+
+# GoGoCarto -----------------------------------------------------------------------------------
+
+
+def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record) -> dict:
+    data = record.data
+    address = data.get("address") or {}
+    street = ", ".join(str(p) for p in (address.get("street"), address.get("complement")) if p)
+    postal = address.get("postal_code") or ""  # never guessed: a commune may have several
+    contact = data.get("contact") or {}
+    element: dict[str, Any] = {
+        "id": record.id,
+        "name": record.name,
+        "address": {
+            "streetAddress": street,
+            "addressLocality": _commune_name(directory, record.folder),
+            "postalCode": postal,
+            "codeInsee": record.folder,  # GoGoCarto keeps extra keys; re-importers need no guess
+            "addressCountry": COUNTRY,
+        },
+        "categories": [directory.label("themes", t) for t in data.get("themes", [])],
+        "description": data.get("summary", ""),
+        "descriptionMore": data.get("description", ""),
+        "email": contact.get("email", ""),
+        "telephone": contact.get("phone", ""),
+        "website": contact.get("website", ""),
+        "type": directory.label("kind", data.get("kind", "")),
+        "tags": list(data.get("tags", [])),
+        "disciplines": [directory.label("disciplines", d) for d in data.get("disciplines", [])],
+        "opening_hours": data.get("opening_hours", ""),
+        "status": data.get("status", "active"),
+        "url": _url(site, urls.actor(record.id)),
+        "source": site.site_name,
+    }
+    element = {key: value for key, value in element.items() if value not in ("", [])}
+    position = directory.position(record)
+    if position is not None:
+        element["geo"] = {"latitude": round(position[0], COORDINATE_DIGITS), "longitude": round(position[1], COORDINATE_DIGITS)}
+    return element
+
+
+def gogocarto_json(directory: Directory, site: SiteSettings) -> bytes:
+    """The actors in the form a GoGoCarto map imports as an external JSON source."""
+    return _json({
+        "licence": site.data_licence,
+        "licence_url": site.data_licence_url,
+        "source": source(site),
+        "data": [_gogocarto_element(directory, site, record) for record in directory.actors.values()],
+    })
+
+
+# The commune page's map ----------------------------------------------------------------------
+
+
+def map_geojson(directory: Directory, site: SiteSettings, code: str, today: date) -> bytes:
+    """What a commune page's map shows: its actors, and its events not over on ``today``.
+
+    Compact GeoJSON; each feature's properties: id, type (actor or event), name, url
+    (site-relative), subtitle (the kind for an actor; for an event the day, AAAA-MM-JJ, of its
+    next occurrence, its start unless it recurs) and cancelled.
+    """
+    features = []
+
+    def feature(record: Record, kind: str, subtitle: str, cancelled: bool) -> None:
+        geometry = _point(directory.position(record))
+        if geometry is None:
+            return
+        features.append({
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {
+                "id": record.id,
+                "type": kind,
+                "name": record.name,
+                "url": urls.record(record.kind, record.id),
+                "subtitle": subtitle,
+                "cancelled": cancelled,
+            },
+        })
+
+    for record in directory.actors_in(code):
+        feature(record, "actor", directory.label("kind", record.data.get("kind", "")), False)
+    for record in directory.events_in(code):
+        upcoming = next_occurrence(record.data, today)
+        if upcoming is None:
+            continue
+        feature(record, "event", upcoming.first_day.isoformat(), record.data.get("status") == "cancelled")
+    return _json({"type": "FeatureCollection", "features": features}, compact=True)
+
+
+# Writing -------------------------------------------------------------------------------------
+
+
+def readme(directory: Directory, site: SiteSettings) -> bytes:
+    """/donnees/LISEZMOI.txt: what each file holds, its licence and its source (French)."""
+    text = _(
+        "Données ouvertes de {site} ({territory})\n"
+        "==========================================\n"
+        "\n"
+        "Source : {source}\n"
+        "Licence : {licence} ({licence_url})\n"
+        "Date de production : {date}\n"
+        "Contenu : {actors} acteurs et {events} événements.\n"
+        "\n"
+        "Vous pouvez réutiliser ces données aux conditions de la licence, en citant la source.\n"
+        "\n"
+        "Fichiers\n"
+        "--------\n"
+        "acteurs.json, evenements.json : toutes les fiches, champ par champ (JSON, UTF-8).\n"
+        "acteurs.csv, evenements.csv : une ligne par fiche, pour les tableurs.\n"
+        "acteurs.geojson : les acteurs sur une carte (GeoJSON, RFC 7946, WGS 84).\n"
+        "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
+        "gogocarto.json : les acteurs, à importer comme source externe dans une carte GoGoCarto.\n"
+        "communes/<code INSEE>.geojson et communes/<code INSEE>.ics : les acteurs et l'agenda\n"
+        "de chaque commune.\n"
+        "\n"
+        "Fichiers CSV\n"
+        "------------\n"
+        "Encodage UTF-8 avec BOM, séparateur point-virgule (;), décimales avec un point.\n"
+        "Les listes (thématiques, mots-clés...) sont séparées par « | ». Les champs imbriqués\n"
+        "ont des colonnes pointées (address.street, geo.lat...). Un texte qui commence par\n"
+        "=, +, - ou @ est précédé d'une apostrophe pour qu'un tableur ne l'exécute pas comme\n"
+        "une formule (les fichiers JSON donnent le texte exact).\n"
+        "\n"
+        "Les champs sont décrits par les schémas JSON du projet (dossier schemas/).\n"
+    ).format(
+        site=site.site_name,
+        territory=site.territory,
+        source=source(site),
+        licence=site.data_licence,
+        licence_url=site.data_licence_url,
+        date=site.build_date.isoformat(),
+        actors=len(directory.actors),
+        events=len(directory.events),
+    )
+    return text.encode("utf-8")
+
+
+def _files(directory: Directory, site: SiteSettings) -> Iterator[tuple[str, bytes]]:
+    """Every export as (site URL, bytes)."""
+    cache: dict = {}
+    yield urls.data_file(ACTORS_JSON), actors_json(directory, site)
+    yield urls.data_file(ACTORS_CSV), actors_csv(directory, site)
+    yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site)
+    yield urls.data_file(EVENTS_JSON), events_json(directory, site)
+    yield urls.data_file(EVENTS_CSV), events_csv(directory, site)
+    yield urls.data_file(EVENTS_ICS), events_ics(directory, site, _cache=cache)
+    yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site)
+    yield urls.data_file(README), readme(directory, site)
+    for code in directory.commune_codes():
+        place = directory.commune(code)
+        yield urls.commune_geojson(place), actors_geojson(directory, site, code)
+        yield urls.commune_ics(place), events_ics(directory, site, code, _cache=cache)
+        yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
+    for event in directory.events.values():
+        yield urls.event_ics(event.id), event_ics(directory, site, event, _cache=cache)
+
+
+def write_exports(directory: Directory, output: Path, site: SiteSettings) -> list[Path]:
+    """Write every export under ``output``; returns the files actually (re)written."""
+    written = []
+    for url, data in _files(directory, site):
+        path = output / url.lstrip("/")
+        if write_if_changed(path, data):
+            written.append(path)
+    return written

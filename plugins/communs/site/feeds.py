@@ -1,0 +1,133 @@
+"""Atom feeds (new actors, upcoming events), the sitemap and robots.txt."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from communs.records import dates
+from communs.records.directory import Directory
+from communs.settings import SiteSettings
+from communs.site import urls
+from communs.site.history import ADDED, CHANGED, MOVED, REMOVED, Change, History
+from communs.site.outputs import write_if_changed
+from feedgenerator import Atom1Feed
+
+FEED_SIZE = 50
+FEEDS = "flux"
+
+
+def _moment(day) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+
+
+def _absolute(site: SiteSettings, path: str) -> str:
+    return urls.absolute(site.site_url or "http://localhost", path)
+
+
+def actors_feed(directory: Directory, site: SiteSettings, history: History | None) -> bytes:
+    """The latest actors: by creation date when Git history is known, else all of them by name."""
+    feed = Atom1Feed(
+        title=f"{site.site_name} — nouveaux acteurs",
+        link=_absolute(site, "/"),
+        description=f"Les derniers acteurs ajoutés à l'annuaire ({site.territory}).",
+        language="fr",
+        feed_url=_absolute(site, f"/{FEEDS}/acteurs.atom"),
+    )
+    actors = list(directory.actors.values())
+    created = {}
+    for record in actors:
+        known = history.files.get(f"actors/{record.folder}/{record.stem}.yml") if history else None
+        created[record.id] = known.created if known else _moment(site.build_date)
+    actors.sort(key=lambda r: (created[r.id], r.id), reverse=True)
+    for record in actors[:FEED_SIZE]:
+        feed.add_item(
+            title=record.name,
+            link=_absolute(site, urls.actor(record.id)),
+            description=record.data["summary"],
+            unique_id=_absolute(site, urls.actor(record.id)),
+            updateddate=created[record.id],
+            pubdate=created[record.id],
+            categories=[directory.label("themes", t) for t in record.data["themes"]],
+        )
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def events_feed(directory: Directory, site: SiteSettings) -> bytes:
+    feed = Atom1Feed(
+        title=f"{site.site_name} — prochains événements",
+        link=_absolute(site, f"/{urls.AGENDA}/"),
+        description=f"Les prochains événements de l'annuaire ({site.territory}).",
+        language="fr",
+        feed_url=_absolute(site, f"/{FEEDS}/evenements.atom"),
+    )
+    upcoming = []
+    for record in directory.events.values():
+        following = dates.next_occurrence(record.data, site.build_date)
+        if following is not None:
+            upcoming.append((following.first_day, record.id, record, following))
+    upcoming.sort(key=lambda item: (item[0], item[1]))
+    for _day, _id, record, occurrence in upcoming[:FEED_SIZE]:
+        feed.add_item(
+            title=f"{record.data['title']} — {dates.format_when(occurrence)}",
+            link=_absolute(site, urls.event(record.id)),
+            description=record.data["summary"],
+            unique_id=_absolute(site, urls.event(record.id)),
+            updateddate=_moment(site.build_date),
+            categories=[directory.label("themes", t) for t in record.data["themes"]],
+        )
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+ACTIONS = {ADDED: "Ajout", CHANGED: "Modification", MOVED: "Déplacement", REMOVED: "Suppression"}
+
+
+def changes_feed(directory: Directory, site: SiteSettings, changes: list[Change], title: str, feed_path: str) -> bytes:
+    """The latest changes to the directory (or to one commune), newest first."""
+    feed = Atom1Feed(title=title, link=_absolute(site, f"/{urls.CHANGES}/"), description=title, language="fr", feed_url=_absolute(site, feed_path))
+    for change in changes[:FEED_SIZE]:
+        records = directory.actors if change.kind == "actor" else directory.events
+        link = urls.record(change.kind, change.record_id) if change.record_id in records else f"/{urls.CHANGES}/"
+        commune = directory.communes.get(change.commune)
+        feed.add_item(
+            title=f"{ACTIONS[change.action]} : {change.name}" + (f" ({commune.name})" if commune else ""),
+            link=_absolute(site, link),
+            description=f"{ACTIONS[change.action]} de la fiche « {change.name} »" + (f" à {commune.name}" if commune else "") + ".",
+            unique_id=f"{_absolute(site, link)}#{change.commit[:12]}-{change.action}",
+            updateddate=change.moment,
+            pubdate=change.moment,
+        )
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def sitemap(site: SiteSettings, page_urls: list[str]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url in sorted(page_urls):
+        if url.endswith("/"):
+            lines.append(f"<url><loc>{escape(_absolute(site, url))}</loc></url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots(site: SiteSettings) -> bytes:
+    return f"User-agent: *\nAllow: /\nSitemap: {_absolute(site, '/sitemap.xml')}\n".encode("utf-8")
+
+
+def write_feeds(directory: Directory, site: SiteSettings, output: Path, history, page_urls: list[str]) -> None:
+    write_if_changed(output / FEEDS / "acteurs.atom", actors_feed(directory, site, history))
+    write_if_changed(output / FEEDS / "evenements.atom", events_feed(directory, site))
+    if history is not None:
+        write_if_changed(
+            output / FEEDS / "modifications.atom",
+            changes_feed(directory, site, history.changes, f"{site.site_name} — dernières modifications", f"/{FEEDS}/modifications.atom"),
+        )
+        for code in directory.commune_codes():
+            commune = directory.commune(code)
+            path = urls.commune_changes_feed(commune)
+            write_if_changed(
+                output / path.lstrip("/"),
+                changes_feed(directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path),
+            )
+    write_if_changed(output / "sitemap.xml", sitemap(site, page_urls))
+    write_if_changed(output / "robots.txt", robots(site))

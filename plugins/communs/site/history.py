@@ -1,0 +1,216 @@
+"""Where each record comes from: one ``git log`` pass over the content, at build time.
+
+Per record file: when it was created, last changed and how many commits touched it; for the
+directory: the list of changes (added, changed, moved, removed), newest first, with the record's
+name at the time. The result is cached per commit in the build cache, so a rebuild of the same
+commit reads no history at all. A build outside a Git checkout (an exported tarball) works:
+history is then None and pages say it is unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import git
+import yaml
+from communs.records.content import FOLDERS, KINDS
+
+ADDED, CHANGED, MOVED, REMOVED = "added", "changed", "moved", "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class FileHistory:
+    created: datetime
+    changed: datetime
+    changes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    moment: datetime
+    action: str  # added | changed | moved | removed
+    kind: str  # actor | event
+    record_id: str
+    commune: str  # the folder it is in after the change (before it, for a removal)
+    name: str  # the record's name or title at the time
+    commit: str
+
+
+@dataclass
+class History:
+    files: dict[str, FileHistory]  # "actors/97411/x.yml" -> its history
+    changes: list[Change]  # newest first
+
+    def changes_in(self, commune: str) -> list[Change]:
+        return [change for change in self.changes if change.commune == commune]
+
+
+_NAME_LINE = re.compile(rb"^(name|title):[ \t]*(.*)$", re.MULTILINE)
+
+
+def _name(raw: bytes, kind: str, fallback: str) -> str:
+    """The record's name or title: its own line read alone when it holds the whole value (the
+    canonical form), else the whole file."""
+    wanted = b"name" if kind == "actor" else b"title"
+    for match in _NAME_LINE.finditer(raw):
+        if match[1] == wanted and match[2] and match[2][:1] not in b"|>&*!":
+            try:
+                value = yaml.load(match[0], Loader=yaml.CSafeLoader).get(wanted.decode())
+            except yaml.YAMLError:
+                break
+            return value if isinstance(value, str) else fallback
+    try:
+        data = yaml.load(raw, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return fallback
+    value = data.get(wanted.decode()) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else fallback
+
+
+def _parse_path(path: str) -> tuple[str, str, str] | None:
+    """("actor", "97411", "compagnie-ti-kaz") for "actors/97411/compagnie-ti-kaz.yml"."""
+    parts = path.split("/")
+    if len(parts) != 3 or parts[0] not in KINDS or not parts[2].endswith(".yml"):
+        return None
+    return KINDS[parts[0]], parts[1], parts[2][:-4]
+
+
+def read_history(content_dir: Path, cache_dir: Path | None = None) -> History | None:
+    """The history of the records under ``content_dir``, or None outside a Git checkout."""
+    try:
+        repo = git.Repo(content_dir, search_parent_directories=True)
+        head = repo.head.commit.hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = content_dir.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    cache = cache_dir / "communs" / f"history-{head[:16]}-{abs(hash(prefix)) % 10**8}.json" if cache_dir else None
+    if cache is not None and cache.is_file():
+        try:
+            return _load(cache)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    scope = [f"{prefix}{folder}" for folder in FOLDERS.values()]
+    log = repo.git.log("--format=\x01%H %P\x01%aI", "--name-status", "--no-renames", "--", *scope)
+    moments: dict[str, list[datetime]] = {}
+    raw_changes: list[tuple[datetime, str, str, str, str]] = []  # moment, status, path, commit, parent
+    commit = parent = ""
+    moment = datetime.min
+    for line in log.splitlines():
+        if line.startswith("\x01"):
+            _empty, ids, when = line.split("\x01")
+            commit, _space, parents = ids.partition(" ")
+            parent = parents.split(" ")[0] if parents else ""
+            moment = datetime.fromisoformat(when)
+            continue
+        status, _tab, path = line.partition("\t")
+        if not path.startswith(prefix) or not path.endswith(".yml"):
+            continue
+        relative = path[len(prefix):]
+        moments.setdefault(relative, []).append(moment)
+        raw_changes.append((moment, status[:1], relative, commit, parent))
+    files = {path: FileHistory(min(found), max(found), len(found)) for path, found in moments.items()}
+    changes = _changes(repo, prefix, raw_changes)
+    history = History(files, changes)
+    if cache is not None:
+        _save(cache, history)
+    return history
+
+
+def _changes(repo: git.Repo, prefix: str, raw: list[tuple[datetime, str, str, str, str]]) -> list[Change]:
+    """Changes with names, a move (same id removed and added in one commit) as one change."""
+    by_commit: dict[str, list[tuple[datetime, str, str, str, str]]] = {}
+    for item in raw:
+        by_commit.setdefault(item[3], []).append(item)
+    wanted: list[str] = []
+    for moment, status, path, commit, parent in raw:
+        wanted.append(f"{parent}:{prefix}{path}" if status == "D" else f"{commit}:{prefix}{path}")
+    names = _read_names(repo, wanted)
+    found: list[Change] = []
+    for commit, items in by_commit.items():
+        # A move is one record id removed and added in the same commit (sets: an import commit
+        # touches thousands of files).
+        ids = {status: set() for status in "ADM"}
+        for _moment, status, path, _commit, _parent in items:
+            parsed = _parse_path(path)
+            if parsed is not None and status in ids:
+                ids[status].add(parsed[2])
+        for moment, status, path, _commit, parent in items:
+            parsed = _parse_path(path)
+            if parsed is None:
+                continue
+            kind, commune, record_id = parsed
+            if status == "D" and record_id in ids["A"]:
+                continue  # reported with its new place
+            key = f"{parent}:{prefix}{path}" if status == "D" else f"{commit}:{prefix}{path}"
+            if status == "A":
+                action = MOVED if record_id in ids["D"] else ADDED
+            else:
+                action = {"D": REMOVED, "M": CHANGED}.get(status, CHANGED)
+            found.append(Change(moment, action, kind, record_id, commune, names.get(key, record_id), commit))
+    found.sort(key=lambda change: (change.moment, change.commit, change.record_id), reverse=True)
+    return found
+
+
+def _read_names(repo: git.Repo, specs: list[str]) -> dict[str, str]:
+    """Record names from many blobs through one ``git cat-file --batch`` process."""
+    if not specs:
+        return {}
+    names: dict[str, str] = {}
+    unique = list(dict.fromkeys(specs))
+    process = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+
+    def ask() -> None:
+        # All requests at once, from another thread: no round trip per blob, and no deadlock
+        # while this thread reads the answers.
+        try:
+            process.stdin.write(b"".join(spec.encode() + b"\n" for spec in unique))
+        finally:
+            process.stdin.close()
+
+    writer = threading.Thread(target=ask, daemon=True)
+    writer.start()
+    try:
+        for spec in unique:
+            header = process.stdout.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            body = process.stdout.read(int(header[2]))
+            process.stdout.read(1)
+            kind = "actor" if f"/{FOLDERS['actor']}/" in f"/{spec.split(':', 1)[1]}" else "event"
+            names[spec] = _name(body, kind, spec.rsplit("/", 1)[-1][:-4])
+    finally:
+        writer.join()
+        process.wait()
+    return names
+
+
+def _save(path: Path, history: History) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "files": {k: [v.created.isoformat(), v.changed.isoformat(), v.changes] for k, v in history.files.items()},
+        "changes": [{**asdict(c), "moment": c.moment.isoformat()} for c in history.changes],
+    }
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    temporary.replace(path)
+
+
+def _load(path: Path) -> History:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    files = {k: FileHistory(datetime.fromisoformat(a), datetime.fromisoformat(b), n) for k, (a, b, n) in document["files"].items()}
+    changes = [Change(**{**c, "moment": datetime.fromisoformat(c["moment"])}) for c in document["changes"]]
+    return History(files, changes)
+
+
+def content_history(content_dir: Path) -> dict[str, FileHistory] | None:
+    """Per record file (relative to the content folder): created, changed, number of changes."""
+    history = read_history(content_dir)
+    return None if history is None else history.files

@@ -1,0 +1,314 @@
+"""The site's maps: Leaflet through folium, self-hosted, fed by a GeoJSON file.
+
+``map_parts`` returns three strings for a page template: the vendor tags for ``<head>``, the
+map container (an accessible region holding a French sentence for readers without JavaScript)
+and the inline ``<script>`` element (anywhere after the container, e.g. the end of ``<body>``). The records themselves travel as GeoJSON: a file beside the page
+(``data_url``, commune and overview maps) or a small inline collection (``features``, the one
+point of a record page). The script builds popups with DOM calls only: record fields are
+untrusted, and none of them is ever parsed as HTML.
+
+folium's elements are given fixed ids (its own are random) and live inside one function per
+map, so two maps on a page do not collide and the same inputs give the same bytes. Rendering a
+folium figure takes milliseconds, so the rendered code is cached per configuration (site URL,
+tiles, clustering, language); what varies per page (element id, data, centre, zoom, height)
+is passed to that code as one JSON object, never spliced into it.
+
+Feature properties the script reads: ``name``, ``url`` (http(s) or site-relative, else the
+name is not a link), ``subtitle``, ``type`` ("actor" or "event"), ``cancelled`` (true/false)
+and ``count`` (overview map of communes: shown as "N fiches").
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import folium
+from communs.i18n import _, ngettext
+from communs.settings import SiteSettings
+from communs.site.jsontext import html_safe
+from communs.site.vendor import vendor_url
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+# CSS classes the theme may style.
+CONTAINER_CLASS = "communs-map"
+FALLBACK_CLASS = "communs-map-fallback"
+POPUP_CLASS = "communs-map-popup"
+# Markers carry "communs-map-actor" or "communs-map-event"; cancelled events are faded.
+
+# Zoom the map never exceeds when it fits itself to its data (one point: street level).
+FIT_MAX_ZOOM = 16
+
+LEAFLET_CSS = ("leaflet/leaflet.css",)
+LEAFLET_JS = ("leaflet/leaflet.js",)
+CLUSTER_CSS = ("leaflet.markercluster/MarkerCluster.css", "leaflet.markercluster/MarkerCluster.Default.css")
+CLUSTER_JS = ("leaflet.markercluster/leaflet.markercluster.js",)
+
+_ELEMENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
+_HEIGHT = re.compile(r"(?:\d{1,4}(?:\.\d{1,3})?)(?:px|em|rem|vh|%)\Z")
+_UNSAFE_URL_CHARACTERS = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+@dataclass(frozen=True)
+class MapParts:
+    head: str    # <link>/<script defer> tags for the vendor files, and the map's reserved height
+    html: str    # the map container, with its fallback text
+    script: str  # the inline JavaScript, in its <script> element (for the end of <body>)
+
+
+class _Map(folium.Map):
+    """folium's Map, reduced to its script: the page, not folium, owns <head> and the container.
+
+    It draws into ``box`` (the container element) at ``cfg.center`` / ``cfg.zoom`` (see _PAGE),
+    with the zoom buttons' and the popups' close button's labels in the site's language.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        map = L.map(box, {
+            center: cfg.center,
+            zoom: cfg.zoom,
+            crs: L.CRS.{{ this.crs }},
+            ...{{ this.options|tojavascript }}
+        });
+        L.control.zoom({zoomInTitle: msg.zoomIn, zoomOutTitle: msg.zoomOut}).addTo(map);
+        map.on("popupopen", function (event) {
+            var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+            if (close) close.setAttribute("aria-label", msg.close);
+        });
+        {% endmacro %}
+        """
+    )
+
+    def get_name(self) -> str:
+        return "map"
+
+
+class _RecordLayer(folium.MacroElement):
+    """Loads the records' GeoJSON (``cfg.url``, else ``cfg.features``) into ``group``: one
+    marker per point, a popup built with DOM calls, then the map fits itself to the data."""
+
+    _template = Template(
+        r"""
+        {% macro script(this, kwargs) %}
+        (function (group) {
+            var icons = {};
+            function safe(url) {
+                return typeof url === "string" && /^(?:https?:\/\/|\/(?![\/\\]))[^\x00-\x20\x7f\\]*$/i.test(url);
+            }
+            function text(tag, name, value) {
+                var node = document.createElement(tag);
+                node.className = "{{ this.popup_class }}-" + name;
+                node.textContent = String(value);
+                return node;
+            }
+            function popup(p) {
+                var node = document.createElement("div"), title = text(safe(p.url) ? "a" : "strong", "name", p.name);
+                node.className = "{{ this.popup_class }}";
+                if (safe(p.url)) title.href = p.url;
+                node.appendChild(title);
+                if (p.subtitle) node.appendChild(text("div", "subtitle", p.subtitle));
+                if (typeof p.count === "number") node.appendChild(text("div", "count", msg[p.count > 1 ? "many" : "one"].replace("{n}", p.count)));
+                if (p.cancelled === true) node.appendChild(text("div", "cancelled", msg.cancelled));
+                return node;
+            }
+            function point(feature, latlng) {
+                var p = feature.properties || {}, kind = p.type === "event" ? "event" : "actor";
+                p.name = p.name == null ? "" : String(p.name);
+                icons[kind] = icons[kind] || new L.Icon.Default({className: "{{ this.container_class }}-" + kind});
+                return L.marker(latlng, {icon: icons[kind], title: p.name, alt: p.name, opacity: p.cancelled === true ? 0.55 : 1})
+                    .bindPopup(function () { return popup(p); });
+            }
+            function add(data) {
+                var layer = L.geoJSON(data, {pointToLayer: point}), bounds = layer.getBounds();
+                if (group.addLayers) group.addLayers(layer.getLayers()); else group.addLayer(layer);
+                if (bounds.isValid()) map.fitBounds(bounds, {padding: [24, 24], maxZoom: {{ this.fit_max_zoom }}, animate: false});
+            }
+            if (cfg.url) {
+                fetch(cfg.url).then(function (response) {
+                    if (!response.ok) throw new Error(response.status);
+                    return response.json();
+                }).then(add).catch(fail);
+            } else {
+                add(cfg.features);
+            }
+        })({{ this.group.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, group: folium.map.Layer) -> None:
+        super().__init__()
+        self._name = "RecordLayer"
+        self._id = "0"
+        self.group = group
+        self.popup_class = POPUP_CLASS
+        self.container_class = CONTAINER_CLASS
+        self.fit_max_zoom = FIT_MAX_ZOOM
+
+
+# One function per map; `body` is folium's script. It waits for the deferred vendor scripts
+# (DOMContentLoaded), and falls back to a French sentence when Leaflet, the data or anything
+# else fails, rather than leaving an empty grey box.
+_PAGE = Template(
+    """
+    (function (cfg) {
+        var msg = {{ messages|tojson }};
+        function start() {
+            var box = document.getElementById(cfg.id), classes, map = null;
+            if (!box) return;
+            classes = box.className;
+            function fail() {
+                if (map) { try { map.remove(); } catch (error) {} map = null; }
+                var note = document.createElement("p");
+                note.className = "{{ fallback_class }}";
+                note.textContent = msg.failed;
+                box.className = classes;
+                box.removeAttribute("tabindex");
+                box.style.height = "auto";
+                box.replaceChildren(note);
+            }
+            if (!window.L{% if cluster %} || !L.markerClusterGroup{% endif %} || !window.fetch) { fail(); return; }
+            box.replaceChildren();
+            box.style.height = cfg.height;
+            try {
+                {{ body }}
+            } catch (error) {
+                fail();
+            }
+        }
+        if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+        else start();
+    })
+    """
+)
+
+
+def _compact(code: str) -> str:
+    """Drop indentation and blank lines (the generated code has no multi-line strings)."""
+    return "\n".join(line.strip() for line in code.splitlines() if line.strip())
+
+
+def _script_json(value: object) -> str:
+    """JSON that is safe inside an inline <script>: no '<', '>', '&' or line separators."""
+    return html_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=False))
+
+
+@lru_cache(maxsize=64)
+def _rendered(site_url: str, tiles_url: str, tiles_attribution: str, cluster: bool,
+              messages: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The vendor tags and the map function for one configuration (folium renders here only)."""
+    css = LEAFLET_CSS + (CLUSTER_CSS if cluster else ())
+    js = LEAFLET_JS + (CLUSTER_JS if cluster else ())
+
+    figure_map = _Map(location=None, tiles=None, zoom_control=False, scroll_wheel_zoom=False)
+    figure_map.options.pop("zoom", None)  # the zoom is per page: cfg.zoom
+    # Instance lists, so that folium's CDN defaults (class attributes) are neither used nor mutated.
+    figure_map.default_css = [(f"css{index}", vendor_url(site_url, name)) for index, name in enumerate(css)]
+    figure_map.default_js = [(f"js{index}", vendor_url(site_url, name)) for index, name in enumerate(js)]
+    tiles = folium.TileLayer(tiles=tiles_url, attr=tiles_attribution, name="tiles", control=False)
+    tiles._id = "0"
+    tiles.add_to(figure_map)
+    if cluster:
+        group: folium.map.Layer = MarkerCluster(control=False, show_coverage_on_hover=False)
+        group.default_css, group.default_js = [], []
+    else:
+        group = folium.FeatureGroup(control=False)
+    group._id = "0"
+    group.add_to(figure_map)
+    _RecordLayer(group).add_to(figure_map)
+
+    figure = figure_map.get_root()
+    figure.render()
+    body = figure.script.render()
+    script = _compact(_PAGE.render(messages=dict(messages), body=body, cluster=cluster, fallback_class=FALLBACK_CLASS))
+
+    tags = [f'<link rel="stylesheet" href="{html.escape(url)}">' for _name, url in figure_map.default_css]
+    tags += [f'<script defer src="{html.escape(url)}"></script>' for _name, url in figure_map.default_js]
+    return "\n".join(tags), script
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if (not url or _UNSAFE_URL_CHARACTERS.search(url) or parts.scheme not in ("", "http", "https")
+            or (parts.scheme and not parts.netloc) or (not parts.scheme and parts.netloc)):
+        raise ValueError(f"data_url must be an http(s) or site-relative URL, not {url!r}")
+    return url
+
+
+def _check_center(center: tuple[float, float]) -> list[float]:
+    try:
+        lat, lon = (float(value) for value in center)
+    except (TypeError, ValueError):
+        raise ValueError(f"center must be (latitude, longitude), not {center!r}") from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"center out of range: {center!r}")
+    return [lat, lon]
+
+
+def map_parts(*, element_id: str, site: SiteSettings, data_url: str | None = None, features: dict | None = None,
+              center: tuple[float, float] | None = None, zoom: int | None = None, cluster: bool = True,
+              height: str = "420px", label: str, fallback: str | None = None) -> MapParts:
+    """The head tags, container and script of one map.
+
+    Exactly one of ``data_url`` (the GeoJSON beside the page) and ``features`` (a small GeoJSON
+    dict, inlined) is given. ``center``/``zoom`` is the view while the data loads (default zoom:
+    ``site.map_zoom``; without a centre, the whole world); once loaded, the map fits its points.
+    ``label`` names the map region for assistive technologies; ``fallback`` says where the
+    records are when the map cannot show (default: the list below).
+    """
+    if not _ELEMENT_ID.match(element_id):
+        raise ValueError(f"element_id must be a letter then letters, digits, '-' or '_': {element_id!r}")
+    if (data_url is None) == (features is None):
+        raise ValueError("give exactly one of data_url and features")
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError("label (the map's accessible name) is required")
+    if not _HEIGHT.match(height):
+        raise ValueError(f"height must be a CSS length such as '420px', not {height!r}")
+    if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, int) or not 0 <= zoom <= 22):
+        raise ValueError(f"zoom must be an integer from 0 to 22, not {zoom!r}")
+
+    messages = (
+        ("failed", _("La carte n’a pas pu être chargée.") + " " + (fallback or _("La liste ci-dessous présente toutes les fiches."))),
+        ("one", ngettext("{n} fiche", "{n} fiches", 1)),
+        ("many", ngettext("{n} fiche", "{n} fiches", 2)),
+        ("cancelled", _("Annulé")),
+        ("zoomIn", _("Zoom avant")),
+        ("zoomOut", _("Zoom arrière")),
+        ("close", _("Fermer")),
+    )
+    head, function = _rendered(site.site_url, site.tiles_url, site.tiles_attribution, bool(cluster), messages)
+
+    cfg: dict[str, object] = {
+        "id": element_id,
+        "height": height,
+        "center": _check_center(center) if center is not None else [0.0, 0.0],
+        "zoom": zoom if zoom is not None else (site.map_zoom if center is not None else 1),
+    }
+    if data_url is not None:
+        cfg["url"] = _check_url(data_url)
+    else:
+        if not isinstance(features, dict):
+            raise ValueError("features must be a GeoJSON dict")
+        cfg["features"] = features
+    try:
+        config = _script_json(cfg)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"features must be plain, finite JSON: {error}") from None
+
+    # The height is reserved only where scripts run, so that a page read without JavaScript
+    # shows a sentence, not an empty box, and one read with it does not jump when the map comes.
+    head = f"{head}\n<style>@media (scripting:enabled){{#{element_id}{{height:{height}}}}}</style>"
+    note = _("La carte interactive nécessite JavaScript.") + " " + (fallback or _("La liste ci-dessous présente toutes les fiches."))
+    container = (
+        f'<div id="{element_id}" class="{CONTAINER_CLASS}" role="region" aria-label="{html.escape(label)}">'
+        f'<p class="{FALLBACK_CLASS}">{html.escape(note)}</p></div>'
+    )
+    return MapParts(head=head, html=container, script=f"<script>{function}({config});</script>")

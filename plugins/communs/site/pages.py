@@ -1,0 +1,387 @@
+"""Every page of the site and the data each one declares it needs.
+
+``SiteBuild.specs()`` lists the pages; each ``PageSpec`` names a builder method here that
+gathers exactly that page's data from the directory. Templates only format what they are given.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
+
+from communs.i18n import _
+from communs.records import dates
+from communs.records.content import ACTOR, EVENT
+from communs.records.directory import Directory
+from communs.records.record import Record
+from communs.settings import SiteSettings
+from communs.site import jsonld, maps, urls
+from communs.site.buildcache import digest
+from communs.site.history import Change, FileHistory, History
+from communs.site.render import PageSpec
+from markupsafe import Markup
+
+AGENDA_DAYS = 183  # how far ahead the agenda and the commune agendas look
+HOME_EVENTS = 8
+HOME_LATEST = 8
+CHANGES_PER_PAGE = 50
+COMMUNE_CHANGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """One occurrence of an event, as agendas list them."""
+
+    record: Record
+    occurrence: dates.Occurrence
+
+
+class SiteBuild:
+    def __init__(self, directory: Directory, site: SiteSettings, history: History | None = None) -> None:
+        self.directory = directory
+        self.site = site
+        self.today = site.build_date
+        self.history = history
+
+    # The list of pages ---------------------------------------------------------------------
+
+    def specs(self) -> list[PageSpec]:
+        d = self.directory
+        specs = [
+            PageSpec("/", "home.html", "home"),
+            PageSpec(f"/{urls.COMMUNES}/", "communes.html", "communes_index"),
+            PageSpec(f"/{urls.THEMES}/", "themes.html", "themes_index"),
+            PageSpec(f"/{urls.AGENDA}/", "agenda.html", "agenda"),
+            PageSpec(f"/{urls.AGENDA}/archives/", "archive.html", "archive"),
+            PageSpec(f"/{urls.SEARCH}/", "search.html", "plain"),
+            PageSpec(f"/{urls.DATA}/", "data.html", "data"),
+            PageSpec(f"/{urls.CONTRIBUTE}/", "contribute.html", "contribute", ("actor",)),
+            PageSpec(f"/{urls.CONTRIBUTE}/evenement/", "contribute.html", "contribute", ("event",)),
+            PageSpec("/404.html", "404.html", "plain"),
+        ]
+        specs += [PageSpec(urls.commune(d.commune(code)), "commune.html", "commune", (code,)) for code in d.commune_codes()]
+        pages = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE)) if self.history else 1
+        specs += [PageSpec(urls.changes_page(number), "changes.html", "changes", (number,)) for number in range(1, pages + 1)]
+        specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
+        specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
+        specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
+        return specs
+
+    def inputs(self, spec: PageSpec) -> str | None:
+        """What a record page is made of, for incremental builds; None for pages always rebuilt."""
+        d = self.directory
+        if spec.builder == "actor":
+            record = d.actors[spec.args[0]]
+            events = d.events_of(record.id)
+            upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
+            return digest("actor", record.digest, [e.digest for e in events], upcoming, self.record_history(record))
+        if spec.builder == "event":
+            record = d.events[spec.args[0]]
+            venue = d.venue_of(record)
+            return digest(
+                "event", record.digest, [a.digest for a in d.organizers_of(record)], venue.digest if venue else "",
+                self.today, self.record_history(record),
+            )
+        return None
+
+    def builders(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (
+            "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "archive", "plain", "data",
+            "commune", "theme", "actor", "event",
+        )}
+
+    # Shared pieces -------------------------------------------------------------------------
+
+    def record_history(self, record: Record) -> FileHistory | None:
+        if self.history is None:
+            return None
+        folder = "actors" if record.kind == ACTOR else "events"
+        return self.history.files.get(f"{folder}/{record.folder}/{record.stem}.yml")
+
+    def upcoming(self, events: list[Record], days: int = AGENDA_DAYS) -> list[Dated]:
+        """Occurrences from today on, soonest first (a recurring event appears once per date)."""
+        horizon = self.today + timedelta(days=days)
+        found = [
+            Dated(record, occurrence)
+            for record in events
+            for occurrence in dates.occurrences(record.data, start=self.today, end=horizon)
+        ]
+        found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
+        return found
+
+    def next_events(self, events: list[Record]) -> list[Dated]:
+        """Each event once, at its next occurrence, soonest first."""
+        found = []
+        for record in events:
+            following = dates.next_occurrence(record.data, self.today)
+            if following is not None:
+                found.append(Dated(record, following))
+        found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
+        return found
+
+    def by_day(self, items: list[Dated]) -> list[tuple[date, list[Dated]]]:
+        days: dict[date, list[Dated]] = defaultdict(list)
+        for item in items:
+            days[max(item.occurrence.first_day, self.today)].append(item)
+        return sorted(days.items())
+
+    def correction_url(self, record: Record) -> str:
+        if self.site.contribution_service_url:
+            return f"{self.site.contribution_service_url.rstrip('/')}/{urls.CONTRIBUTE}/{record.kind}/{record.id}"
+        if self.site.forge_edit_url:
+            return self.site.forge_edit_url.format(path=self.record_path(record))
+        return ""
+
+    def history_url(self, record: Record) -> str:
+        return self.site.forge_history_url.format(path=self.record_path(record)) if self.site.forge_history_url else ""
+
+    @staticmethod
+    def record_path(record: Record) -> str:
+        folder = "actors" if record.kind == ACTOR else "events"
+        return f"content/{folder}/{record.folder}/{record.stem}.yml"
+
+    def small_map(self, record: Record, element_id: str) -> maps.MapParts | None:
+        position = self.directory.position(record)
+        if position is None:
+            return None
+        lat, lon = position
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "properties": {"name": record.name, "type": record.kind, "url": "", "subtitle": ""},
+        }
+        return maps.map_parts(
+            element_id=element_id,
+            site=self.site,
+            features={"type": "FeatureCollection", "features": [feature]},
+            center=(lat, lon),
+            zoom=15,
+            cluster=False,
+            height="260px",
+            label=_("Carte : {name}").format(name=record.name),
+            fallback=_("L'adresse et la commune sont indiquées sur cette page."),
+        )
+
+    def territory_centre(self) -> tuple[float, float] | None:
+        """The middle of the communes that have records, where the overview map starts."""
+        points = [(c.lat, c.lon) for c in map(self.directory.commune, self.directory.commune_codes()) if c.lat is not None]
+        if not points:
+            return None
+        lats, lons = zip(*points)
+        return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
+
+    @cached_property
+    def commune_counts(self) -> list[tuple[str, int, int]]:
+        d = self.directory
+        return [(code, len(d.actors_in(code)), len(d.events_in(code))) for code in d.commune_codes()]
+
+    # Builders ------------------------------------------------------------------------------
+
+    def plain(self) -> dict:
+        return {}
+
+    def change_link(self, change: Change) -> str:
+        """The record page of a change, when the record still exists."""
+        records = self.directory.actors if change.kind == ACTOR else self.directory.events
+        return urls.record(change.kind, change.record_id) if change.record_id in records else ""
+
+    def changes(self, number: int) -> dict:
+        """The directory's latest changes, 50 per page."""
+        if self.history is None:
+            return {"available": False, "items": [], "number": 1, "pages": 1}
+        total = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE))
+        chunk = self.history.changes[(number - 1) * CHANGES_PER_PAGE: number * CHANGES_PER_PAGE]
+        return {
+            "available": True,
+            "items": [(change, self.change_link(change), self.directory.communes.get(change.commune)) for change in chunk],
+            "number": number,
+            "pages": total,
+            "previous": urls.changes_page(number - 1) if number > 1 else "",
+            "next": urls.changes_page(number + 1) if number < total else "",
+        }
+
+    def contribute(self, kind: str) -> dict:
+        """The contribution page: the form posts to the service, or prepares the file for the forge."""
+        from communs.records.forms import HONEYPOT, form_for
+
+        return {
+            "form": form_for(kind), "kind": kind, "action": "create", "values": {}, "errors": {}, "general": [],
+            "token": "", "honeypot": HONEYPOT, "record_id": "", "notice": "",
+            "service_url": self.site.contribution_service_url.rstrip("/"), "forge_new_url": self.site.forge_new_url,
+            "switch_url": f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("evenement/" if kind == "actor" else ""),
+        }
+
+    def home(self) -> dict:
+        d = self.directory
+        latest: list[tuple[Record, Any]] = []
+        if self.history is not None:
+            dated = [(r, self.record_history(r)) for r in d.actors.values()]
+            latest = sorted(((r, h) for r, h in dated if h), key=lambda item: (item[1].created, item[0].id), reverse=True)[:HOME_LATEST]
+        overview = maps.map_parts(
+            element_id="carte-communes",
+            site=self.site,
+            data_url=f"{self.site.site_url}/{urls.COMMUNES}/carte.geojson",
+            center=self.territory_centre(),
+            zoom=self.site.map_zoom,
+            cluster=False,
+            label=_("Carte des communes de l'annuaire"),
+            fallback=_("La liste des communes est sur la page « Communes »."),
+        )
+        return {
+            "actor_count": len(d.actors),
+            "event_count": len(d.events),
+            "commune_count": len(d.commune_codes()),
+            "upcoming": self.next_events(list(d.events.values()))[:HOME_EVENTS],
+            "latest": latest,
+            "themes": [(choice, len(d.actors_with_theme(value))) for value, choice in d.labels["themes"].items()],
+            "map": overview,
+        }
+
+    def communes_index(self) -> dict:
+        d = self.directory
+        groups: dict[str, list] = defaultdict(list)
+        for code, actors, events in self.commune_counts:
+            commune = d.commune(code)
+            groups[commune.departement].append((commune, actors, events))
+        departements = [(d.communes.departement(code), items) for code, items in sorted(groups.items())]
+        return {"departements": departements}
+
+    def commune(self, code: str) -> dict:
+        d = self.directory
+        commune = d.commune(code)
+        actors = d.actors_in(code)
+        themes = [
+            (choice, [a for a in actors if value in a.data["themes"]])
+            for value, choice in d.labels["themes"].items()
+        ]
+        return {
+            "commune": commune,
+            "departement": d.communes.departement(commune.departement),
+            "actors": actors,
+            "themes": [(choice, members) for choice, members in themes if members],
+            "agenda": self.by_day(self.upcoming(d.events_in(code))),
+            "event_count": len(d.events_in(code)),
+            "map": maps.map_parts(
+                element_id="carte",
+                site=self.site,
+                data_url=f"{self.site.site_url}{urls.commune_map_data(commune)}",
+                center=(commune.lat, commune.lon) if commune.lat is not None else None,
+                label=_("Carte des acteurs et événements de {name}").format(name=commune.name),
+            ),
+            "geojson_url": urls.commune_geojson(commune),
+            "ics_url": urls.commune_ics(commune),
+            "changes": [(c, self.change_link(c)) for c in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history else None,
+            "changes_feed": urls.commune_changes_feed(commune),
+        }
+
+    def themes_index(self) -> dict:
+        d = self.directory
+        return {"themes": [(choice, len(d.actors_with_theme(v)), len(d.events_with_theme(v))) for v, choice in d.labels["themes"].items()]}
+
+    def theme(self, value: str) -> dict:
+        d = self.directory
+        actors = d.actors_with_theme(value)
+        by_commune: dict[str, list[Record]] = defaultdict(list)
+        for actor in actors:
+            by_commune[actor.folder].append(actor)
+        return {
+            "choice": d.labels["themes"][value],
+            "communes": [(d.commune(code), members) for code, members in sorted(by_commune.items())],
+            "actor_count": len(actors),
+            "agenda": self.by_day(self.upcoming(d.events_with_theme(value))),
+        }
+
+    def agenda(self) -> dict:
+        d = self.directory
+        items = self.upcoming(list(d.events.values()))
+        codes = sorted({item.record.folder for item in items})
+        return {
+            "agenda": self.by_day(items),
+            "communes": [d.commune(code) for code in codes],
+            "themes": list(d.labels["themes"].values()),
+            "horizon": self.today + timedelta(days=AGENDA_DAYS),
+        }
+
+    def archive(self) -> dict:
+        d = self.directory
+        past = [r for r in d.events.values() if not dates.is_upcoming(r.data, self.today)]
+        past.sort(key=lambda r: (r.data["start"], r.id), reverse=True)
+        return {"events": past}
+
+    def data(self) -> dict:
+        d = self.directory
+        return {"communes": [d.commune(code) for code in d.commune_codes()]}
+
+    def actor(self, record_id: str) -> dict:
+        d = self.directory
+        record = d.actors[record_id]
+        events = d.events_of(record_id)
+        upcoming = [e for e in events if dates.is_upcoming(e.data, self.today)]
+        return {
+            "record": record,
+            "commune": d.commune(record.folder),
+            "area": [d.commune(code) for code in record.data.get("area", []) if d.communes.get(code)],
+            "upcoming": upcoming,
+            "past": [e for e in events if e not in upcoming],
+            "jsonld": Markup(jsonld.script_tag(jsonld.actor(d, self.site, record))),
+            "map": self.small_map(record, "carte-fiche"),
+            "correction_url": self.correction_url(record),
+            "history_url": self.history_url(record),
+            "history": self.record_history(record),
+        }
+
+    def event(self, record_id: str) -> dict:
+        d = self.directory
+        record = d.events[record_id]
+        data = record.data
+        following = dates.occurrences(data, start=self.today, limit=12)
+        first = dates.occurrences(data, limit=1)
+        shown = dates.next_occurrence(data, self.today) or (first[0] if first else None)
+        return {
+            "record": record,
+            "commune": d.commune(record.folder),
+            "venue": d.venue_of(record),
+            "organizers": d.organizers_of(record),
+            "occurrence": shown,
+            "following": following if "recurrence" in data else [],
+            "recurrence": dates.describe_recurrence(data["recurrence"], first[0].start) if "recurrence" in data and first else "",
+            "is_past": not dates.is_upcoming(data, self.today),
+            "jsonld": Markup(jsonld.script_tag(jsonld.event(d, self.site, record))),
+            "map": self.small_map(record, "carte-fiche") if data.get("attendance") != "online" else None,
+            "ics_url": urls.event_ics(record.id),
+            "correction_url": self.correction_url(record),
+            "history_url": self.history_url(record),
+            "history": self.record_history(record),
+        }
+
+
+def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]:
+    from communs.site.richtext import render_markdown
+
+    def link(path: str) -> str:
+        return f"{site.site_url}{path}"
+
+    def record_url(record: Record) -> str:
+        return link(urls.record(record.kind, record.id))
+
+    return {
+        "link": link,
+        "record_url": record_url,
+        "commune_url": lambda commune: link(urls.commune(commune)),
+        "theme_url": lambda value: link(urls.theme(value)),
+        "label": lambda value, vocabulary: directory.label(vocabulary, value),
+        "markdown": lambda text: Markup(render_markdown(text)),
+        "when": dates.format_when,
+        "day": dates.format_day,
+        "iso_day": lambda text: dates.format_day(date.fromisoformat(text[:10])),
+        "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
+        "iso": dates.iso,
+        "commune_name": lambda code: directory.commune(code).name,
+    }
+
+
+def template_globals(directory: Directory, site: SiteSettings) -> dict[str, Any]:
+    return {"site": site, "urls": urls, "today": site.build_date, "EVENT": EVENT, "ACTOR": ACTOR}

@@ -1,0 +1,193 @@
+"""The Pelican plugin: the directory's pages, maps, exports, feeds and search index.
+
+Pelican stays in charge of its own content (free pages in content/pages) and of the theme's
+static files; this generator adds everything that comes from the records. It reads the
+directory once (validating it: invalid records stop the build with the validator's messages).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from communs.records.directory import Directory, InvalidDirectory, load_directory
+from communs.settings import SiteSettings
+from communs.site import urls
+from communs.site.buildcache import BuildCache, code_version, digest
+from communs.site.history import read_history
+from communs.site.outputs import write_if_changed
+from communs.site.render import Renderer, environment, render_all
+
+# Set by `communs build` so that the plugin reuses the directory it has just validated.
+PRELOADED: dict[str, Any] = {}
+Progress = Callable[[str, int, int], None]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class DirectoryGenerator:
+    """A Pelican generator (duck-typed: Pelican calls generate_context and generate_output)."""
+
+    def __init__(self, context: dict, settings: dict, path: str, theme: str, output_path: str, *args: Any, **kwargs: Any) -> None:
+        self.context = context
+        self.settings = settings
+        self.content_dir = Path(path)
+        self.output = Path(output_path)
+        self.site = SiteSettings.from_pelican(settings)
+        self.directory: Directory | None = None
+        self.history = None
+
+    def generate_context(self) -> None:
+        preloaded = PRELOADED.get("directory")
+        if preloaded is not None and PRELOADED.get("content") == self.content_dir.resolve():
+            self.directory = preloaded
+        else:
+            try:
+                self.directory, _report = load_directory(self.content_dir)
+            except InvalidDirectory as error:
+                from communs.records.reporting import format_text
+
+                raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
+        cache = self.settings.get("CACHE_PATH")
+        self.history = read_history(self.content_dir, Path(cache) if cache else None)
+
+    def generate_output(self, writer: Any = None) -> None:
+        assert self.directory is not None
+        progress: Progress | None = PRELOADED.get("progress")
+        cache = self.settings.get("CACHE_PATH")
+        build_site(
+            self.directory, self.site, self.output, history=self.history, progress=progress,
+            jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None,
+        )
+
+
+def build_site(
+    directory: Directory,
+    site: SiteSettings,
+    output: Path,
+    *,
+    history=None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, float]:
+    """Write every page and file that comes from the records; returns the time of each step.
+
+    Record pages whose inputs have not changed since the last build (same records, code,
+    settings and, for events, day) are not rendered again; exports and the search index are
+    redone only when something they hold changed. Pagefind indexes while the exports are written.
+    """
+    from communs.site import exports, feeds, vendor
+    from communs.site.pages import SiteBuild, template_filters, template_globals
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    cache = BuildCache.for_output(cache_dir, output)
+    version = digest(code_version(), replace(site, build_date=date.min))
+    build = SiteBuild(directory, site, history)
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(directory, site)), build.builders(), output)
+    specs = build.specs()
+    todo, keys = [], {}
+    for spec in specs:
+        inputs = build.inputs(spec)
+        key = digest(version, inputs) if inputs is not None else None
+        if key is not None and cache.fresh(spec.url, key, output / urls.output_path(spec.url)):
+            continue
+        todo.append(spec)
+        if key is not None:
+            keys[spec.url] = key
+    render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    for url, key in keys.items():
+        cache.remember(url, key)
+    timings["pages"] = time.perf_counter() - started
+    timings["pages_rendered"] = len(todo)
+
+    everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())))
+    indexing = None
+    if site.search and not cache.fresh("@search", everything, output / "pagefind" / "pagefind-entry.json"):
+        indexing = start_search_index(output)
+
+    started = time.perf_counter()
+    if not cache.fresh("@exports", everything, output / urls.DATA / "acteurs.json"):
+        exports.write_exports(directory, output, site)
+        write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
+        cache.remember("@exports", everything)
+    timings["exports"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs])
+    vendor.copy_vendor(output)
+    copy_theme_static(output)
+    timings["feeds"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    if indexing is not None:
+        if indexing.wait() != 0:
+            raise RuntimeError("communs: Pagefind failed to index the site")
+        cache.remember("@search", everything)
+    timings["search_wait"] = time.perf_counter() - started
+    cache.save()
+    return timings
+
+
+def copy_theme_static(output: Path) -> None:
+    """The theme's CSS and JavaScript, under /theme/ (only files whose bytes changed)."""
+    from communs.site.render import theme_dir
+
+    static = theme_dir() / "static"
+    for path in sorted(static.rglob("*")):
+        if path.is_file():
+            write_if_changed(output / "theme" / path.relative_to(static), path.read_bytes())
+
+
+def overview_geojson(directory: Directory, site: SiteSettings) -> bytes:
+    """The home page map: one point per commune with records, with its count."""
+    features = []
+    for code in directory.commune_codes():
+        commune = directory.commune(code)
+        if commune.lat is None or commune.lon is None:
+            continue
+        count = len(directory.actors_in(code)) + len(directory.events_in(code))
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(commune.lon, 6), round(commune.lat, 6)]},
+            "properties": {"name": commune.name, "url": f"{site.site_url}{urls.commune(commune)}", "type": "commune", "count": count, "subtitle": ""},
+        })
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def start_search_index(output: Path) -> subprocess.Popen:
+    """Pagefind indexes the built record pages (French stemming from <html lang="fr">), in its
+    own process so that it runs while Python writes the exports."""
+    return subprocess.Popen([sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"])
+
+
+def _get_generators(pelican: Any) -> type:
+    return DirectoryGenerator
+
+
+def _install_gettext(generator: Any) -> None:
+    """Pelican's own templates (free pages) use the same gettext callables as ours."""
+    from communs.site.render import install_gettext
+
+    env = getattr(generator, "env", None)
+    if env is not None:
+        install_gettext(env)
+        env.globals.update({"site": SiteSettings.from_pelican(generator.settings), "urls": urls})
+
+
+def register() -> None:
+    from pelican import signals
+
+    signals.get_generators.connect(_get_generators)
+    signals.generator_init.connect(_install_gettext)

@@ -1,0 +1,83 @@
+"""The site's stable French URLs, and where each page is written in the output.
+
+Every renderer asks here; no template or export builds a URL by hand. Paths end with ``/`` and
+are served from ``<path>index.html``.
+"""
+
+from __future__ import annotations
+
+from communs.records.communes import Commune
+
+ACTORS = "acteurs"
+EVENTS = "evenements"
+COMMUNES = "communes"
+THEMES = "themes"
+AGENDA = "agenda"
+SEARCH = "recherche"
+DATA = "donnees"
+CONTRIBUTE = "contribuer"
+CHANGES = "modifications"
+
+
+def actor(record_id: str) -> str:
+    return f"/{ACTORS}/{record_id}/"
+
+
+def event(record_id: str) -> str:
+    return f"/{EVENTS}/{record_id}/"
+
+
+def record(kind: str, record_id: str) -> str:
+    return actor(record_id) if kind == "actor" else event(record_id)
+
+
+def commune(place: Commune) -> str:
+    return f"/{COMMUNES}/{place.code}-{place.slug}/"
+
+
+def commune_map_data(place: Commune) -> str:
+    """The GeoJSON the commune page's map loads (actors and upcoming events)."""
+    return f"{commune(place)}carte.geojson"
+
+
+def theme(value: str) -> str:
+    return f"/{THEMES}/{value}/"
+
+
+def event_ics(record_id: str) -> str:
+    return f"{event(record_id)}{record_id}.ics"
+
+
+def data_file(name: str) -> str:
+    return f"/{DATA}/{name}"
+
+
+def commune_geojson(place: Commune) -> str:
+    return data_file(f"communes/{place.code}.geojson")
+
+
+def commune_ics(place: Commune) -> str:
+    return data_file(f"communes/{place.code}.ics")
+
+
+def changes_page(number: int) -> str:
+    return f"/{CHANGES}/" if number <= 1 else f"/{CHANGES}/{number}/"
+
+
+def commune_changes_feed(place: Commune) -> str:
+    return f"{commune(place)}modifications.atom"
+
+
+def page(name: str) -> str:
+    return f"/{name}/"
+
+
+def output_path(url: str) -> str:
+    """Where a URL's file lies in the output folder: '/acteurs/x/' -> 'acteurs/x/index.html'."""
+    path = url.lstrip("/")
+    return f"{path}index.html" if path.endswith("/") or not path else path
+
+
+def absolute(site_url: str, url: str) -> str:
+    """The URL as re-users and feeds need it: with the site's address when one is configured."""
+    return f"{site_url.rstrip('/')}{url}"

@@ -1,0 +1,368 @@
+"""The contribution service over HTTP, against real Git repositories (local bare remotes)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import git
+import pytest
+import yaml
+from conftest import ROOT
+from starlette.testclient import TestClient
+
+from communs.contrib.service import ServiceConfig, create_app
+from communs.records.validation import validate
+from service_helpers import demo_remote
+
+ACTOR = {
+    "name": "Atelier Zot Koulèr",
+    "kind": "association",
+    "summary": "Atelier de peinture et de fresques pour les jeunes du quartier.",
+    "description": "Des **ateliers** chaque mercredi.\n",
+    "themes": ["culture", "education"],
+    "commune": "97411",
+    "address": {"street": "3 rue Jean Chatel", "postal_code": "97400"},
+    "geo": {"lat": -20.8801, "lon": 55.4502},
+    "contact": {"email": "bonjour@zot-kouler.example.org"},
+}
+
+
+@pytest.fixture
+def remote(tmp_path) -> Path:
+    """A bare repository holding the demo content on main, like a forge would."""
+    return demo_remote(tmp_path, ROOT / "content")
+
+
+def make_client(remote: Path, tmp_path: Path, **overrides) -> TestClient:
+    settings = {"repository": str(remote), "data_dir": str(tmp_path / "service"), "min_fill_seconds": 0, "site_url": "http://site.test", **overrides}
+    app = create_app(ServiceConfig.load(None, settings), start_worker=False)
+    return TestClient(app)
+
+
+@pytest.fixture
+def client(remote, tmp_path):
+    with make_client(remote, tmp_path) as test_client:
+        yield test_client
+
+
+def token(client: TestClient) -> str:
+    answer = client.get("/api/form-token")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    return answer.json()["token"]
+
+
+def submit(client: TestClient, record: dict, **extra) -> object:
+    payload = {"kind": "actor", "action": "create", "record": record, "message": "", "contributor": {}, "token": token(client), **extra}
+    return client.post("/api/submissions", json=payload)
+
+
+def branches(remote: Path) -> dict[str, str]:
+    repository = git.Repo(remote)
+    return {ref.name: ref.commit.hexsha for ref in repository.branches}
+
+
+def changed_files(remote: Path, branch: str) -> list[str]:
+    return git.Repo(remote).git.diff("--name-only", "main", branch).splitlines()
+
+
+def test_new_actor_becomes_a_branch_with_one_canonical_file(client, remote, tmp_path):
+    main_before = branches(remote)["main"]
+    answer = submit(client, ACTOR)
+    assert answer.status_code == 202, answer.text
+    body = answer.json()
+    assert body["status"] == "opened" and body["receipt"] and body["branch"].startswith("contrib/atelier-zot-kouler-")
+    assert branches(remote)["main"] == main_before  # main untouched
+    assert changed_files(remote, body["branch"]) == ["content/actors/97411/atelier-zot-kouler.yml"]
+    repository = git.Repo(remote)
+    commit = repository.commit(body["branch"])
+    assert (commit.author.name, commit.author.email) == ("Contribution anonyme", "contributions@noreply.communs.invalid")
+    text = repository.git.show(f"{body['branch']}:content/actors/97411/atelier-zot-kouler.yml")
+    assert text.startswith("# yaml-language-server: $schema=../../../schemas/actor.schema.json\nid: atelier-zot-kouler\nname: Atelier Zot Koulèr\n")
+    assert yaml.safe_load(text) == {"id": "atelier-zot-kouler", **ACTOR}
+    # The branch passes the same validation as CI.
+    checkout = tmp_path / "checkout"
+    git.Repo.clone_from(remote, checkout, branch=body["branch"])
+    assert validate(checkout / "content").ok
+    status = client.get(f"/api/submissions/{body['receipt']}").json()
+    assert status["status"] == "opened" and status["branch"] == body["branch"]
+
+
+def test_credited_contributor_is_the_author_with_a_noreply_address(client, remote):
+    answer = submit(client, ACTOR, contributor={"name": "Marie Payet", "email": "marie@example.org", "credit": True}, message="Bonjour")
+    branch = answer.json()["branch"]
+    commit = git.Repo(remote).commit(branch)
+    assert commit.author.name == "Marie Payet" and commit.author.email == "contributions@noreply.communs.invalid"
+    request = json.loads(next((Path(client.app.state.service.config.data_dir) / "requests").glob("*.json")).read_text())
+    assert "marie@example.org" in request["body"] and "Bonjour" in request["body"]
+
+
+def test_anonymous_contributor_email_never_reaches_the_request(client, remote):
+    answer = submit(client, ACTOR, contributor={"name": "Marie Payet", "email": "marie@example.org", "credit": False})
+    assert answer.status_code == 202
+    request = next((Path(client.app.state.service.config.data_dir) / "requests").glob("*.json")).read_text()
+    assert "marie@example.org" not in request and "Marie Payet" not in request
+
+
+def test_invalid_record_is_refused_with_the_validator_messages_and_nothing_written(client, remote):
+    before = branches(remote)
+    bad = {**ACTOR, "kind": "asso", "commune": "97499"}
+    answer = submit(client, bad)
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]
+    assert {e["code"] for e in errors} >= {"not-in-list", "unknown-commune"}
+    for error in errors:
+        assert set(error) == {"file", "line", "column", "record_id", "pointer", "code", "severity", "message"}
+    assert "Vouliez-vous écrire « association » ?" in " ".join(e["message"] for e in errors)
+    assert branches(remote) == before
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+
+
+def test_the_same_submission_twice_opens_one_request(client, remote):
+    first = submit(client, ACTOR).json()
+    second = submit(client, ACTOR).json()
+    assert first["receipt"] == second["receipt"] and first["branch"] == second["branch"]
+    assert len([b for b in branches(remote) if b.startswith("contrib/")]) == 1
+
+
+def test_exact_duplicate_of_an_existing_actor_is_refused(client):
+    answer = submit(client, {**ACTOR, "name": "Compagnie Ti Kaz"})
+    assert answer.status_code == 422
+    assert [e["code"] for e in answer.json()["errors"]] == ["duplicate-record"]
+
+
+def test_correction_changes_only_what_changed_and_keeps_the_comment(client, remote):
+    repository = git.Repo(remote)
+    path = "content/actors/97411/compagnie-ti-kaz.yml"
+    record = yaml.safe_load(repository.git.show(f"main:{path}"))
+    record["contact"]["phone"] = "+262 262 00 11 99"
+    answer = submit(client, record, action="update")
+    assert answer.status_code == 202, answer.text
+    branch = answer.json()["branch"]
+    diff = repository.git.diff("main", branch, "--unified=0", "--", path).splitlines()
+    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ['-  phone: "+262 262 00 11 01"', '+  phone: "+262 262 00 11 99"']
+    assert repository.git.show(f"{branch}:{path}").startswith("# yaml-language-server:")
+
+
+def test_correction_of_nothing_is_refused(client, remote):
+    record = yaml.safe_load(git.Repo(remote).git.show("main:content/actors/97411/compagnie-ti-kaz.yml"))
+    answer = submit(client, record, action="update")
+    assert answer.status_code == 422 and "ne change rien" in answer.json()["message"]
+
+
+def test_deletion_request_removes_the_file_and_says_why(client, remote):
+    answer = submit(client, {"id": "compagnie-ti-kaz"}, action="delete", message="L'association a été dissoute en 2026.")
+    assert answer.status_code == 202, answer.text
+    branch = answer.json()["branch"]
+    assert git.Repo(remote).git.diff("--name-status", "main", branch) == "D\tcontent/actors/97411/compagnie-ti-kaz.yml"
+    assert any("nomme cet acteur" in w["message"] for w in answer.json()["warnings"])  # its events will need fixing
+    refused = submit(client, {"id": "compagnie-ti-kaz"}, action="delete", message="")
+    assert refused.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("payload_change", "status", "words"),
+    [
+        ({"token": ""}, 403, "jeton"),
+        ({"token": "forged.token.value"}, 403, "pas valide"),
+        ({"site_web_2": "http://spam.example"}, 400, "champ caché"),
+        ({"kind": "place"}, 400, "actor"),
+        ({"action": "rename"}, 400, "create"),
+        ({"record": "not an object"}, 400, "objet"),
+        ({"message": "x" * 2001}, 400, "2000"),
+        ({"contributor": {"name": "x" * 101}}, 400, "trop long"),
+        ({"record": {**ACTOR, "commune": "../../etc"}}, 422, ""),
+        ({"record": {"id": "../../etc/passwd"}, "action": "update"}, 404, "Aucune fiche"),
+        ({"record": {**ACTOR, "description": "<script>alert(1)</script>\n"}}, 422, "HTML"),
+        ({"record": {**ACTOR, "name": ["liste"]}}, 422, ""),
+        ({"record": {**ACTOR, "summary": "x" * 251}}, 422, "251"),
+    ],
+)
+def test_bad_input_is_refused_clearly_and_nothing_is_written(client, remote, payload_change, status, words):
+    before = branches(remote)
+    payload = {"kind": "actor", "action": "create", "record": ACTOR, "message": "", "contributor": {}, "token": token(client), **payload_change}
+    answer = client.post("/api/submissions", json=payload)
+    assert answer.status_code == status, answer.text
+    document = answer.json()
+    text = document["message"] + " ".join(e["message"] for e in document.get("errors", []))
+    assert words in text
+    assert branches(remote) == before
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+    assert str(client.app.state.service.config.data_dir) not in answer.text and "Traceback" not in answer.text
+
+
+def test_huge_body_is_refused_before_it_is_read(client, remote):
+    answer = client.post("/api/submissions", content=b"{" + b" " * (10 * 1024 * 1024) + b"}", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413 and "trop volumineuse" in answer.json()["message"]
+
+
+def test_expired_and_too_fast_tokens(remote, tmp_path):
+    with make_client(remote, tmp_path, min_fill_seconds=1.0, token_max_age=2) as client:
+        fresh = token(client)
+        answer = client.post("/api/submissions", json={"kind": "actor", "record": ACTOR, "token": fresh})
+        assert answer.status_code == 403 and "trop vite" in answer.json()["message"]
+        time.sleep(3.2)
+        answer = client.post("/api/submissions", json={"kind": "actor", "record": ACTOR, "token": fresh})
+        assert answer.status_code == 403 and "expiré" in answer.json()["message"]
+
+
+def test_rate_limit_per_client(remote, tmp_path):
+    with make_client(remote, tmp_path, submissions_per_hour=2) as client:
+        for number in range(2):
+            assert submit(client, {**ACTOR, "name": f"Atelier numéro {number}"}).status_code == 202
+        answer = submit(client, {**ACTOR, "name": "Atelier de trop"})
+        assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
+        assert "Trop d'envois" in answer.json()["message"]
+
+
+def test_unreachable_remote_queues_and_a_restart_delivers(remote, tmp_path):
+    hidden = tmp_path / "remote-away.git"
+    with make_client(remote, tmp_path) as client:
+        client.app.state.service.desk.base()  # the mirror knows main
+        remote.rename(hidden)
+        answer = submit(client, ACTOR)
+        assert answer.status_code == 202 and answer.json()["status"] == "queued" and answer.json()["pull_request"] is None
+        receipt = answer.json()["receipt"]
+    hidden.rename(remote)
+    with make_client(remote, tmp_path) as client:  # a new process on the same data folder
+        service = client.app.state.service
+        for submission in service.desk.store.all():
+            submission.next_attempt = 0
+            service.desk.store.save(submission)
+        for submission in service.desk.pending():
+            service.desk.deliver(submission)
+        assert client.get(f"/api/submissions/{receipt}").json()["status"] == "opened"
+    assert any(name.startswith("contrib/atelier-zot-kouler") for name in branches(remote))
+
+
+def test_cors_only_for_the_site(client):
+    allowed = client.options("/api/submissions", headers={"Origin": "http://site.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    assert allowed.headers.get("access-control-allow-origin") == "http://site.test"
+    other = client.options("/api/submissions", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_form_page_comes_from_the_schema(client):
+    page = client.get("/contribuer/")
+    assert page.status_code == 200
+    html = page.text
+    for label in ("Nom", "Type d&#39;acteur", "Thématiques", "Commune", "Position sur la carte"):
+        assert label in html, label
+    assert 'name="token" value="' in html and 'name="site_web_2"' in html
+    assert "Vivre-ensemble" in html and 'maxlength="250"' in html
+    event = client.get("/contribuer/?type=evenement").text
+    assert "Début" in event and 'name="start.date"' in event
+
+
+def test_correction_form_is_prefilled(client):
+    html = client.get("/contribuer/actor/compagnie-ti-kaz").text
+    assert 'value="Compagnie Ti Kaz"' in html and 'name="record_id" value="compagnie-ti-kaz"' in html
+    assert client.get("/contribuer/actor/../../etc").status_code == 404
+    assert client.get("/contribuer/actor/inconnue").status_code == 404
+
+
+def test_html_form_errors_keep_what_was_typed(client, remote):
+    page = client.get("/contribuer/").text
+    form_token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    before = branches(remote)
+    answer = client.post("/contribuer/", data={"form_kind": "actor", "action": "create", "token": form_token, "name": "Mon atelier <b>", "summary": "court", "commune": "97411"}, headers={"Origin": "http://testserver"})
+    assert answer.status_code == 422
+    assert 'value="Mon atelier &lt;b&gt;"' in answer.text  # kept, escaped
+    assert 'aria-invalid="true"' in answer.text and "field-error" in answer.text
+    assert branches(remote) == before
+
+
+def test_html_form_from_another_site_is_refused(client):
+    answer = client.post("/contribuer/", data={"form_kind": "actor"}, headers={"Origin": "http://evil.test"})
+    assert answer.status_code == 403
+
+
+def test_html_form_success_says_what_happens_next(client, remote):
+    page = client.get("/contribuer/").text
+    form_token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    data = {"form_kind": "actor", "action": "create", "token": form_token, "name": ACTOR["name"], "kind": "association", "summary": ACTOR["summary"],
+            "themes": ["culture", "education"], "commune": "97411", "address.street": "3 rue Jean Chatel", "address.postal_code": "97400"}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://testserver"})
+    assert answer.status_code == 202, answer.text[:2000]
+    assert "Numéro de reçu" in answer.text and "Et maintenant" in answer.text
+
+
+def test_helpers_for_the_form(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    communes = client.get("/api/communes?q=saint denis").json()["communes"]
+    assert communes[0]["code"] == "97411"
+    duplicates = client.get("/api/duplicates?name=compagnie ti kas&commune=97411").json()["duplicates"]
+    assert duplicates and duplicates[0]["id"] == "compagnie-ti-kaz"
+    assert client.get("/api/submissions/NOPE").status_code == 404
+
+
+def test_new_event_gets_a_dated_id_and_passes_validation(client, remote, tmp_path):
+    event = {
+        "title": "Veillée contes au jardin",
+        "type": "spectacle",
+        "summary": "Une veillée de contes créoles pour petits et grands, au jardin.",
+        "themes": ["culture"],
+        "organizers": ["compagnie-ti-kaz"],
+        "commune": "97411",
+        "venue": "compagnie-ti-kaz",
+        "start": "2027-02-13T18:30:00+04:00",
+        "end": "2027-02-13T21:00:00+04:00",
+        "price": {"free": True},
+    }
+    answer = client.post("/api/submissions", json={"kind": "event", "action": "create", "record": event, "token": token(client)})
+    assert answer.status_code == 202, answer.text
+    branch = answer.json()["branch"]
+    assert changed_files(remote, branch) == ["content/events/97411/2027-02-13-veillee-contes-au-jardin.yml"]
+    checkout = tmp_path / "checkout-event"
+    git.Repo.clone_from(remote, checkout, branch=branch)
+    assert validate(checkout / "content").ok
+    unknown = client.post("/api/submissions", json={"kind": "event", "action": "create", "record": {**event, "organizers": ["personne"]}, "token": token(client)})
+    assert unknown.status_code == 422 and [e["code"] for e in unknown.json()["errors"]] == ["unknown-reference"]
+
+
+def test_example_configuration_loads_and_typos_are_refused(tmp_path):
+    from communs.contrib.service import ConfigError
+
+    config = ServiceConfig.load(ROOT / "contrib.example.toml", {})
+    assert config.forge == "github" and config.submissions_per_hour == 10
+    typo = tmp_path / "contrib.toml"
+    typo.write_text('[repository]\nrepository = "x"\n[forge]\nforje = "github"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="forje"):
+        ServiceConfig.load(typo, {})
+
+
+def test_correction_works_with_a_data_folder_relative_to_the_working_directory(remote, tmp_path, monkeypatch):
+    """`make serve` keeps the service's data in .communs-demo/service, under the working directory."""
+    monkeypatch.chdir(tmp_path)
+    with make_client(remote, tmp_path, data_dir="service-here") as client:
+        record = yaml.safe_load(git.Repo(remote).git.show("main:content/actors/97411/compagnie-ti-kaz.yml"))
+        record["contact"]["phone"] = "+262 262 00 11 98"
+        answer = submit(client, record, action="update")
+        assert answer.status_code == 202, answer.text
+        bad = submit(client, {**record, "kind": "asso"}, action="update")
+        assert bad.status_code == 422
+        assert "service-here" not in bad.text and all(e["file"].startswith("content/") for e in bad.json()["errors"])
+
+
+def test_a_submission_delivered_by_the_request_is_not_delivered_again_by_the_worker(remote, tmp_path):
+    """The worker may hold a copy read before the request delivered it: the pull request is opened once."""
+    from dataclasses import replace
+
+    with make_client(remote, tmp_path) as client:
+        desk = client.app.state.service.desk
+        opened = []
+        forge_open = desk.forge.open_pull_request
+
+        def counting_open(**request):
+            opened.append(request["branch"])
+            return forge_open(**request)
+
+        desk.forge.open_pull_request = counting_open
+        answer = submit(client, ACTOR)
+        assert answer.status_code == 202 and answer.json()["status"] == "opened"
+        stale = replace(desk.store.get(answer.json()["receipt"]), status="queued", pull_request="")
+        again = desk.deliver(stale)
+        assert again.status == "opened" and again.pull_request
+        assert opened == [answer.json()["branch"]]

@@ -1,0 +1,426 @@
+"""The open-data exports: valid formats, licence and source stated, deterministic bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import textwrap
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import geojson
+import icalendar
+import pytest
+
+from communs.site import exports, urls
+from communs.records.content import ACTOR, EVENT, FOLDERS, RecordFile
+from communs.records.directory import Directory, load_directory
+from communs.records.record import Record, parse_record
+from communs.settings import SiteSettings
+
+CONTENT = Path(__file__).parents[2] / "content"
+SITE = SiteSettings(site_url="https://communs.example.org", build_date=date(2026, 10, 1))
+MARKET = "2026-09-05-marche-forain-du-guillaume"
+FESTIVAL = "2027-05-14-festival-lantouraz-maloya"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Directory:
+    directory, _report = load_directory(CONTENT, jobs=1)
+    return directory
+
+
+def make(kind: str, text: str, folder: str = "97411") -> Record:
+    """A record from YAML text, as if read from content/<kind>/<folder>/<id>.yml."""
+    text = textwrap.dedent(text)
+    record_id = re.search(r"^id: (\S+)", text, re.MULTILINE).group(1)
+    path = Path("content") / FOLDERS[kind] / folder / f"{record_id}.yml"
+    record, problems = parse_record(text.encode("utf-8"), RecordFile(path=path, kind=kind, folder=folder, display=path.as_posix()))
+    assert record is not None, problems
+    return record
+
+
+ACTOR_TEXT = """\
+id: compagnie-ti-kaz
+name: Compagnie Ti Kaz
+kind: association
+summary: "=HYPERLINK(\\"https://evil.example.org\\") </script><script>alert(1)</script> javascript:alert(1)"
+themes: [culture, education]
+commune: "97411"
+address: {street: 12 rue de Paris, postal_code: "97400"}
+geo: {lat: -20.8789, lon: 55.4481}
+contact: {phone: "+262 262 00 12 34", email: contact@ti-kaz.example.org}
+"""
+
+
+def event_text(record_id: str, start: str, end: str | None = None, **extra: str) -> str:
+    lines = [
+        f"id: {record_id}",
+        "title: Un événement de test",
+        "type: atelier",
+        "summary: Un atelier pour vérifier les exports de communs.",
+        "themes: [culture]",
+        "organizers: [compagnie-ti-kaz]",
+        'commune: "97411"',
+        "venue: {name: Jardin de l'État, geo: {lat: -20.8823, lon: 55.4504}}",
+        f'start: "{start}"',
+    ]
+    if end:
+        lines.append(f'end: "{end}"')
+    lines += [f"{key}: {value}" for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def small() -> Directory:
+    records = [
+        make(ACTOR, ACTOR_TEXT),
+        make(EVENT, event_text("2026-06-01-passe", "2026-06-01T10:00:00+04:00", "2026-06-01T12:00:00+04:00")),
+        make(EVENT, event_text("2026-09-30-hier-soir", "2026-09-30T20:00:00+04:00", "2026-09-30T23:00:00+04:00")),
+        make(EVENT, event_text("2026-09-29-jusqu-a-aujourd-hui", "2026-09-29", "2026-10-01")),
+        make(EVENT, event_text("2026-12-01-annule", "2026-12-01T10:00:00+04:00", status="cancelled")),
+        make(EVENT, event_text("2026-01-03-chaque-samedi", "2026-01-03T08:00:00+04:00", "2026-01-03T12:00:00+04:00", recurrence="FREQ=WEEKLY;BYDAY=SA")),
+        make(EVENT, event_text("2026-01-04-dix-dimanches", "2026-01-04T08:00:00+04:00", recurrence="FREQ=WEEKLY;BYDAY=SU;COUNT=10")),
+        make(EVENT, event_text("2026-01-05-jusqu-en-octobre", "2026-01-05", recurrence="FREQ=WEEKLY;BYDAY=MO;UNTIL=20261005")),
+    ]
+    directory = Directory.from_records(records)
+    for record in records:
+        assert directory.schemas.is_valid(record.kind, record.data), record.id
+    return directory
+
+
+def events_of(data: bytes) -> dict[str, icalendar.Event]:
+    calendar = icalendar.Calendar.from_ical(data)
+    return {str(e["uid"]).split("@")[0]: e for e in calendar.walk("VEVENT")}
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+# GeoJSON -------------------------------------------------------------------------------------
+
+
+def test_actors_geojson_is_valid_rfc7946_with_lon_lat_order(demo):
+    data = exports.actors_geojson(demo, SITE)
+    collection = geojson.loads(data)
+    assert collection.is_valid, collection.errors()
+    assert collection["licence"] == SITE.data_licence and collection["source"] == "https://communs.example.org/donnees/"
+    assert len(collection["features"]) == len(demo.actors)
+    for feature in collection["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert 55 < lon < 56 and -21.5 < lat < -20.8  # La Réunion
+        assert feature["properties"]["url"].startswith("https://communs.example.org/acteurs/")
+    ti_kaz = next(f for f in collection["features"] if f["id"] == "compagnie-ti-kaz")
+    assert ti_kaz["geometry"]["coordinates"] == [55.4537, -20.9268]
+    assert ti_kaz["properties"]["kind_label"] == "Association"
+    assert ti_kaz["properties"]["commune_name"] == "Saint-Denis"
+
+
+def test_commune_geojson_holds_only_its_actors(demo):
+    collection = geojson.loads(exports.actors_geojson(demo, SITE, "97411"))
+    assert collection.is_valid
+    assert sorted(f["id"] for f in collection["features"]) == sorted(r.id for r in demo.actors_in("97411"))
+
+
+def test_coordinates_are_rounded_to_six_decimals(small):
+    actor = make(ACTOR, ACTOR_TEXT.replace("lat: -20.8789, lon: 55.4481", "lat: -20.87891234567, lon: 55.44819876543"))
+    directory = Directory.from_records([actor])
+    feature = json.loads(exports.actors_geojson(directory, SITE))["features"][0]
+    assert feature["geometry"]["coordinates"] == [55.448199, -20.878912]
+
+
+# iCalendar -----------------------------------------------------------------------------------
+
+
+def test_every_calendar_parses(demo):
+    everything = events_of(exports.events_ics(demo, SITE))
+    assert sorted(everything) == sorted(demo.events)
+    for code in demo.commune_codes():
+        assert sorted(events_of(exports.events_ics(demo, SITE, code))) == sorted(r.id for r in demo.events_in(code))
+    for record in demo.events.values():
+        assert list(events_of(exports.event_ics(demo, SITE, record))) == [record.id]
+
+
+def test_calendar_names_its_licence_and_source(demo):
+    calendar = icalendar.Calendar.from_ical(exports.events_ics(demo, SITE, "97415"))
+    assert str(calendar["x-wr-calname"]) == str(calendar["name"]) == "communs — agenda de Saint-Paul"
+    assert "ODbL 1.0" in str(calendar["description"]) and "https://communs.example.org/donnees/" in str(calendar["description"])
+    assert str(calendar["prodid"]) and str(calendar["version"]) == "2.0"
+
+
+def test_vevent_fields(demo):
+    market = events_of(exports.events_ics(demo, SITE))[MARKET]
+    assert str(market["uid"]) == f"{MARKET}@communs.example.org"
+    assert market.decoded("dtstamp") == datetime(2026, 10, 1, tzinfo=timezone.utc)
+    assert str(market["summary"]) == "Marché forain du Guillaume"
+    assert str(market["url"]) == f"https://communs.example.org/evenements/{MARKET}/"
+    assert f"https://communs.example.org/evenements/{MARKET}/" in str(market["description"])
+    assert "Place du marché du Guillaume" in str(market["location"]) and "Saint-Paul" in str(market["location"])
+    assert market["geo"].latitude == pytest.approx(-21.0598) and market["geo"].longitude == pytest.approx(55.3401)
+    assert str(market["status"]) == "CONFIRMED"
+    assert market["categories"].cats == ["Agriculture", "Alimentation", "Économie du partage"]
+
+
+def test_weekly_market_keeps_its_rrule_with_a_utc_until(demo):
+    market = events_of(exports.event_ics(demo, SITE, demo.events[MARKET]))[MARKET]
+    rule = market["rrule"]
+    assert rule["FREQ"] == ["WEEKLY"] and rule["BYDAY"] == ["SA"]
+    # UNTIL=20271231 on a timed event: the end of that day in the event's offset, in UTC.
+    assert rule["UNTIL"] == [datetime(2027, 12, 31, 19, 59, 59, tzinfo=timezone.utc)]
+    assert "RRULE:FREQ=WEEKLY;UNTIL=20271231T195959Z;BYDAY=SA" in exports.event_ics(demo, SITE, demo.events[MARKET]).decode()
+
+
+def test_timed_events_use_the_site_zone_when_the_offset_matches(demo):
+    data = exports.event_ics(demo, SITE, demo.events[MARKET])
+    assert b"DTSTART;TZID=Indian/Reunion:20260905T063000" in data
+    assert b"BEGIN:VTIMEZONE" in data and b"TZID:Indian/Reunion" in data
+    market = events_of(data)[MARKET]
+    assert market.decoded("dtstart") == datetime.fromisoformat("2026-09-05T06:30:00+04:00")
+    assert market.decoded("dtend") == datetime.fromisoformat("2026-09-05T12:00:00+04:00")
+
+
+def test_timed_events_go_out_in_utc_when_the_offset_is_not_the_site_zone(demo):
+    paris = SiteSettings(site_url="https://communs.example.org", build_date=date(2026, 10, 1), timezone="Europe/Paris")
+    data = exports.event_ics(demo, paris, demo.events[MARKET])
+    assert b"DTSTART:20260905T023000Z" in data and b"VTIMEZONE" not in data
+    assert events_of(data)[MARKET].decoded("dtstart") == datetime.fromisoformat("2026-09-05T06:30:00+04:00")
+
+
+def test_all_day_dtend_is_exclusive(demo):
+    festival = events_of(exports.event_ics(demo, SITE, demo.events[FESTIVAL]))[FESTIVAL]
+    assert festival["dtstart"].params["VALUE"] == "DATE" and festival["dtend"].params["VALUE"] == "DATE"
+    assert festival.decoded("dtstart") == date(2027, 5, 14)
+    assert festival.decoded("dtend") == date(2027, 5, 17)  # the record ends on the 16th, inclusive
+
+
+def test_all_day_event_without_end_lasts_one_day_and_until_stays_a_date(small):
+    event = events_of(exports.event_ics(small, SITE, small.events["2026-01-05-jusqu-en-octobre"]))["2026-01-05-jusqu-en-octobre"]
+    assert event.decoded("dtend") == date(2026, 1, 6)
+    assert event["rrule"]["UNTIL"] == [date(2026, 10, 5)]
+
+
+def test_statuses(demo, small):
+    statuses = {}
+    for record in demo.events.values():
+        statuses[record.data.get("status", "scheduled")] = events_of(exports.event_ics(demo, SITE, record))[record.id]
+    assert str(statuses["cancelled"]["status"]) == "CANCELLED"
+    assert str(statuses["cancelled"]["summary"]).startswith("Annulé : ")
+    assert str(statuses["postponed"]["status"]) == "TENTATIVE"
+    assert str(statuses["scheduled"]["status"]) == "CONFIRMED"
+    assert str(statuses["moved-online"]["location"]).startswith("https://")
+    assert "geo" not in statuses["moved-online"]  # no longer at its venue
+    cancelled = events_of(exports.events_ics(small, SITE))["2026-12-01-annule"]
+    assert str(cancelled["status"]) == "CANCELLED"
+
+
+def test_uid_without_site_url():
+    record = make(EVENT, event_text("2026-12-01-sans-site", "2026-12-01"))
+    directory = Directory.from_records([record])
+    event = events_of(exports.event_ics(directory, SiteSettings(build_date=date(2026, 10, 1)), record))["2026-12-01-sans-site"]
+    assert str(event["uid"]) == "2026-12-01-sans-site@communs"
+    assert "url" not in event
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def test_csv_header_and_rows(demo):
+    for kind, data, records in (
+        (ACTOR, exports.actors_csv(demo, SITE), demo.actors),
+        (EVENT, exports.events_csv(demo, SITE), demo.events),
+    ):
+        rows = read_csv(data)
+        header = rows[0]
+        assert header == exports.csv_columns(demo, kind)
+        assert header[0] == "id" and header[-1] == "url" and "commune_name" in header
+        assert len(rows) == len(records) + 1
+        assert [row[0] for row in rows[1:]] == sorted(records)
+        assert all(len(row) == len(header) for row in rows)
+    actor_header = exports.csv_columns(demo, ACTOR)
+    for column in ("themes", "address.street", "address.postal_code", "geo.lat", "geo.lon", "contact.email", "contact.phone", "contact.website"):
+        assert column in actor_header
+    assert {"venue", "venue.name", "venue.geo.lat", "start", "recurrence"} <= set(exports.csv_columns(demo, EVENT))
+
+
+def test_csv_values(demo):
+    rows = read_csv(exports.actors_csv(demo, SITE))
+    header = rows[0]
+    ti_kaz = dict(zip(header, next(r for r in rows if r[0] == "compagnie-ti-kaz")))
+    assert ti_kaz["themes"] == "culture|education"
+    assert ti_kaz["geo.lat"] == "-20.9268" and ti_kaz["geo.lon"] == "55.4537"
+    assert ti_kaz["commune_name"] == "Saint-Denis"
+    assert ti_kaz["url"] == "https://communs.example.org/acteurs/compagnie-ti-kaz/"
+    assert ti_kaz["description"].startswith("La **Compagnie Ti Kaz**") and "\n" in ti_kaz["description"]
+    events = read_csv(exports.events_csv(demo, SITE))
+    market = dict(zip(events[0], next(r for r in events if r[0] == MARKET)))
+    assert market["venue.name"] == "Place du marché du Guillaume" and market["venue"] == ""
+    assert market["recurrence"] == "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"
+
+
+def test_csv_neutralises_formulas(small):
+    rows = read_csv(exports.actors_csv(small, SITE))
+    actor = dict(zip(rows[0], rows[1]))
+    assert actor["summary"].startswith("'=HYPERLINK(")
+    assert actor["contact.phone"] == "'+262 262 00 12 34"
+    assert json.loads(exports.actors_json(small, SITE))["data"][0]["summary"].startswith("=HYPERLINK(")
+
+
+# JSON ----------------------------------------------------------------------------------------
+
+
+def test_json_counts_and_fields(demo):
+    for data, records, prefix in (
+        (exports.actors_json(demo, SITE), demo.actors, "/acteurs/"),
+        (exports.events_json(demo, SITE), demo.events, "/evenements/"),
+    ):
+        document = json.loads(data)
+        assert document["count"] == len(document["data"]) == len(records)
+        assert document["licence"] == "ODbL 1.0" and document["licence_url"].startswith("https://")
+        assert document["source"] == "https://communs.example.org/donnees/"
+        assert document["generated"] == "2026-10-01"
+        assert [item["id"] for item in document["data"]] == sorted(records)
+        for item in document["data"]:
+            record = records[item["id"]]
+            assert item["url"] == f"https://communs.example.org{prefix}{record.id}/"
+            assert item["commune_name"] == demo.commune(record.folder).name
+            assert {k: v for k, v in item.items() if k not in ("url", "commune_name")} == json.loads(json.dumps(dict(record.data)))
+
+
+def test_urls_are_site_relative_without_a_site_url(demo):
+    site = SiteSettings(build_date=date(2026, 10, 1))
+    document = json.loads(exports.actors_json(demo, site))
+    assert document["data"][0]["url"].startswith("/acteurs/")
+    assert document["source"] == "communs"
+
+
+def test_gogocarto_export(demo):
+    document = json.loads(exports.gogocarto_json(demo, SITE))
+    assert document["licence"] == "ODbL 1.0" and isinstance(document["data"], list)
+    assert len(document["data"]) == len(demo.actors)
+    for element in document["data"]:
+        assert element["id"] and element["name"] and element["categories"]
+        assert 55 < element["geo"]["longitude"] < 56 and -21.5 < element["geo"]["latitude"] < -20.8
+        assert element["address"]["addressCountry"] == "FR" and element["address"]["addressLocality"]
+    ti_kaz = next(e for e in document["data"] if e["id"] == "compagnie-ti-kaz")
+    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400", "codeInsee": "97411", "addressCountry": "FR"}
+    assert ti_kaz["categories"] == ["Culture", "Éducation"]
+    assert ti_kaz["email"] == "contact@ti-kaz.example.org" and ti_kaz["telephone"] == "+262 262 00 11 01"
+    assert ti_kaz["website"] == "https://ti-kaz.example.org"
+
+
+# The commune map -----------------------------------------------------------------------------
+
+
+def test_map_geojson_shows_actors_and_events_not_over(small):
+    data = exports.map_geojson(small, SITE, "97411", date(2026, 10, 1))
+    assert b"\n " not in data and b'": ' not in data  # compact
+    collection = geojson.loads(data)
+    assert collection.is_valid
+    shown = {f["properties"]["id"]: f["properties"] for f in collection["features"]}
+    assert shown["compagnie-ti-kaz"] == {
+        "id": "compagnie-ti-kaz", "type": "actor", "name": "Compagnie Ti Kaz",
+        "url": "/acteurs/compagnie-ti-kaz/", "subtitle": "Association", "cancelled": False,
+    }
+    assert "2026-06-01-passe" not in shown
+    assert "2026-09-30-hier-soir" not in shown  # ended yesterday evening
+    assert "2026-01-04-dix-dimanches" not in shown  # its 10th Sunday was in March
+    assert shown["2026-09-29-jusqu-a-aujourd-hui"]["subtitle"] == "2026-09-29"  # all-day, ends today
+    assert shown["2026-12-01-annule"]["cancelled"] is True
+    assert shown["2026-12-01-annule"]["url"] == "/evenements/2026-12-01-annule/"
+    assert shown["2026-01-03-chaque-samedi"]["subtitle"] == "2026-10-03"  # next Saturday
+    assert shown["2026-01-05-jusqu-en-octobre"]["subtitle"] == "2026-10-05"  # its last Monday
+    later = json.loads(exports.map_geojson(small, SITE, "97411", date(2026, 10, 6)))
+    assert "2026-01-05-jusqu-en-octobre" not in {f["properties"]["id"] for f in later["features"]}
+
+
+def test_map_geojson_of_the_demo(demo):
+    for code in demo.commune_codes():
+        collection = geojson.loads(exports.map_geojson(demo, SITE, code, date(2026, 10, 1)))
+        assert collection.is_valid
+        kinds = [f["properties"]["type"] for f in collection["features"]]
+        assert kinds.count("actor") == len(demo.actors_in(code))
+
+
+def test_map_data_lists_events_until_their_last_occurrence(demo):
+    """The commune map shows an event while an occurrence is not over (recurrences included)."""
+    from communs.records.dates import next_occurrence
+
+    def next_start(event, today):
+        found = next_occurrence(event, today)
+        return None if found is None else found.start
+
+    today = date(2026, 10, 1)
+    assert next_start({"start": "2026-10-01T08:00:00+04:00"}, today) == datetime.fromisoformat("2026-10-01T08:00:00+04:00")
+    assert next_start({"start": "2026-09-30T08:00:00+04:00"}, today) is None
+    assert next_start({"start": "2026-09-30T22:00:00+04:00", "end": "2026-10-01T02:00:00+04:00"}, today) is not None
+    assert next_start({"start": "2026-09-01", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=1"}, today) == date(2026, 10, 1)
+    assert next_start({"start": "2026-09-01", "recurrence": "FREQ=DAILY;COUNT=30"}, today) is None  # 1–30 Sept
+    assert next_start({"start": "2026-09-01", "recurrence": "FREQ=DAILY;COUNT=31"}, today) == date(2026, 10, 1)
+    # UNTIL written as a UTC time: 2026-09-30T21:00Z is 1 October 01:00 in La Réunion.
+    rule = {"start": "2026-09-01T01:00:00+04:00", "recurrence": "FREQ=DAILY;UNTIL=20260930T210000Z"}
+    assert next_start(rule, today) == datetime.fromisoformat("2026-10-01T01:00:00+04:00")
+    # And the map data of a commune uses exactly that rule.
+    data = json.loads(exports.map_geojson(demo, SiteSettings(), "97415", date(2027, 1, 1)))
+    market = [f for f in data["features"] if f["properties"]["id"] == "2026-09-05-marche-forain-du-guillaume"]
+    assert market and market[0]["properties"]["subtitle"] == "2027-01-02"  # the next Saturday
+
+
+# Hostile text --------------------------------------------------------------------------------
+
+
+def test_hostile_text_stays_data(small):
+    for data in (exports.actors_json(small, SITE), exports.actors_geojson(small, SITE), exports.gogocarto_json(small, SITE),
+                 exports.map_geojson(small, SITE, "97411", date(2026, 10, 1))):
+        assert b"<" not in data and b">" not in data  # escaped as \u003c / \u003e
+        json.loads(data)
+    document = json.loads(exports.actors_json(small, SITE))
+    assert "</script><script>alert(1)</script>" in document["data"][0]["summary"]  # intact once parsed
+    rows = read_csv(exports.actors_csv(small, SITE))
+    assert len(rows) == 2
+    events_of(exports.events_ics(small, SITE))
+
+
+# Writing -------------------------------------------------------------------------------------
+
+
+def test_exports_are_deterministic(demo):
+    first = list(exports._files(demo, SITE))
+    again, _report = load_directory(CONTENT, jobs=1)
+    second = list(exports._files(again, SITE))
+    assert [url for url, _data in first] == [url for url, _data in second]
+    for (url, one), (_url, two) in zip(first, second):
+        assert one == two, url
+
+
+def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
+    written = exports.write_exports(demo, tmp_path, SITE)
+    relative = {p.relative_to(tmp_path).as_posix() for p in written}
+    for name in ("acteurs.json", "acteurs.csv", "acteurs.geojson", "evenements.json", "evenements.csv", "evenements.ics", "gogocarto.json", "LISEZMOI.txt"):
+        assert f"donnees/{name}" in relative
+    for code in demo.commune_codes():
+        place = demo.commune(code)
+        assert f"donnees/communes/{code}.geojson" in relative and f"donnees/communes/{code}.ics" in relative
+        assert urls.commune_map_data(place).lstrip("/") in relative
+    for event_id in demo.events:
+        assert urls.event_ics(event_id).lstrip("/") in relative
+    assert len(relative) == len(written) == 8 + 3 * len(demo.commune_codes()) + len(demo.events)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+    readme = (tmp_path / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")
+    assert "ODbL 1.0" in readme and "https://communs.example.org/donnees/" in readme and "2026-10-01" in readme
+
+    times = {p: p.stat().st_mtime_ns for p in written}
+    assert exports.write_exports(demo, tmp_path, SITE) == []
+    assert {p: p.stat().st_mtime_ns for p in written} == times
+
+    tampered = tmp_path / "donnees" / "acteurs.csv"
+    tampered.write_bytes(b"x")
+    assert exports.write_exports(demo, tmp_path, SITE) == [tampered]
+    later = SiteSettings(site_url=SITE.site_url, build_date=date(2026, 10, 2))
+    changed = {p.relative_to(tmp_path).as_posix() for p in exports.write_exports(demo, tmp_path, later)}
+    assert "donnees/acteurs.geojson" not in changed  # nothing in it depends on the date
+    assert "donnees/acteurs.json" in changed and "donnees/evenements.ics" in changed

@@ -1,0 +1,115 @@
+"""History from Git: when each record was created and changed, and the directory's changes."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from html import unescape
+
+import git
+from conftest import ACTOR, ROOT, Tree, build_site
+
+from communs.site.history import read_history
+
+
+def _commit(repository: git.Repo, message: str, when: str) -> None:
+    repository.git.add(A=True)
+    repository.git.commit("-m", message, env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+
+
+def _repository(tree: Tree) -> git.Repo:
+    repository = git.Repo.init(tree.root, initial_branch="main")
+    with repository.config_writer() as config:
+        config.set_value("user", "name", "Maintainer")
+        config.set_value("user", "email", "maintainer@example.org")
+    return repository
+
+
+def test_a_record_edited_three_times_has_three_changes_with_their_dates(tree):
+    repository = _repository(tree)
+    path = tree.actor()
+    tree.event()
+    _commit(repository, "Add", "2026-01-10T10:00:00+04:00")
+    for number, day in enumerate(("2026-02-11", "2026-03-12"), start=1):
+        path.write_text(path.read_text(encoding="utf-8").replace("Théâtre jeune public", f"Théâtre jeune public {number}"), encoding="utf-8")
+        _commit(repository, f"Edit {number}", f"{day}T09:30:00+04:00")
+    history = read_history(tree.content)
+    record = history.files["actors/97411/compagnie-ti-kaz.yml"]
+    assert record.changes == 3
+    assert record.created == datetime(2026, 1, 10, 6, 0, tzinfo=timezone.utc)
+    assert record.changed.date().isoformat() == "2026-03-12"
+    actions = [(c.action, c.record_id, c.moment.date().isoformat()) for c in history.changes if c.record_id == "compagnie-ti-kaz"]
+    assert actions == [("changed", "compagnie-ti-kaz", "2026-03-12"), ("changed", "compagnie-ti-kaz", "2026-02-11"), ("added", "compagnie-ti-kaz", "2026-01-10")]
+
+
+def test_moves_and_removals_keep_the_name_of_the_time(tree):
+    repository = _repository(tree)
+    tree.actor()
+    other = ACTOR.replace("compagnie-ti-kaz", "atelier-zot").replace("Compagnie Ti Kaz", "Atelier Zot")
+    atelier = tree.actor(other, name="atelier-zot.yml")
+    _commit(repository, "Add", "2026-01-10T10:00:00+04:00")
+    moved = other.replace('"97411"', '"97415"').replace('"97400"', '"97460"').replace("{lat: -20.8789, lon: 55.4481}", "{lat: -21.01, lon: 55.27}")
+    atelier.unlink()
+    tree.actor(moved, commune="97415", name="atelier-zot.yml")
+    _commit(repository, "Move", "2026-02-01T10:00:00+04:00")
+    (tree.content / "actors" / "97411" / "compagnie-ti-kaz.yml").unlink()
+    _commit(repository, "Remove", "2026-03-01T10:00:00+04:00")
+    history = read_history(tree.content)
+    latest = [(c.action, c.record_id, c.commune, c.name) for c in history.changes[:2]]
+    assert latest == [("removed", "compagnie-ti-kaz", "97411", "Compagnie Ti Kaz"), ("moved", "atelier-zot", "97415", "Atelier Zot")]
+
+
+def test_history_is_cached_per_commit(tree, tmp_path):
+    repository = _repository(tree)
+    tree.actor()
+    _commit(repository, "Add", "2026-01-10T10:00:00+04:00")
+    cache = tmp_path / "cache"
+    first = read_history(tree.content, cache)
+    assert list((cache / "communs").glob("history-*.json"))
+    assert read_history(tree.content, cache) == first
+
+
+def test_site_shows_history_and_changes(tmp_path):
+    content = tmp_path / "repo" / "content"
+    shutil.copytree(ROOT / "content", content)
+    repository = git.Repo.init(tmp_path / "repo", initial_branch="main")
+    with repository.config_writer() as config:
+        config.set_value("user", "name", "Maintainer")
+        config.set_value("user", "email", "maintainer@example.org")
+    _commit(repository, "Demo", "2026-10-01T10:00:00+04:00")
+    record = content / "actors" / "97411" / "compagnie-ti-kaz.yml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Théâtre jeune public", "Théâtre et marionnettes"), encoding="utf-8")
+    _commit(repository, "Edit", "2026-11-02T10:00:00+04:00")
+    output = tmp_path / "output"
+    assert build_site(content, output).returncode == 0
+    page = unescape((output / "acteurs" / "compagnie-ti-kaz" / "index.html").read_text(encoding="utf-8"))
+    assert "Fiche créée le jeudi 1er octobre 2026, modifiée le lundi 2 novembre 2026 (2 modifications)." in page
+    changes = unescape((output / "modifications" / "index.html").read_text(encoding="utf-8"))
+    assert "Modification</strong> :" in changes and "Compagnie Ti Kaz" in changes
+    assert (output / "modifications" / "2" / "index.html").is_file()  # 96 changes, 50 per page
+    commune = unescape((output / "communes" / "97411-saint-denis" / "index.html").read_text(encoding="utf-8"))
+    assert "Dernières modifications" in commune and "modifications.atom" in commune
+    feed = (output / "communes" / "97411-saint-denis" / "modifications.atom").read_text(encoding="utf-8")
+    assert "Modification : Compagnie Ti Kaz (Saint-Denis)" in feed
+    assert "Modification : Compagnie Ti Kaz" in (output / "flux" / "modifications.atom").read_text(encoding="utf-8")
+
+
+def test_build_outside_git_says_history_is_unavailable(tmp_path):
+    tree = Tree(tmp_path)
+    tree.actor()
+    tree.event()
+    output = tmp_path / "output"
+    result = build_site(tree.content, output)
+    assert result.returncode == 0, result.stderr
+    assert "Historique de la fiche indisponible." in (output / "acteurs" / "compagnie-ti-kaz" / "index.html").read_text(encoding="utf-8")
+    assert "hors d'un dépôt Git" in unescape((output / "modifications" / "index.html").read_text(encoding="utf-8"))
+
+
+def test_names_are_read_from_their_line_or_the_whole_file():
+    from communs.site.history import _name
+
+    assert _name(b'id: x\nname: "Atelier : peinture"\nkind: association\n', "actor", "x") == "Atelier : peinture"
+    assert _name(b"id: x\ntitle: Kabar\n", "event", "x") == "Kabar"
+    assert _name(b"id: x\ntitle: >\n  Kabar\n  du soir\n", "event", "x") == "Kabar du soir\n"
+    assert _name(b"id: x\nname: [broken\n", "actor", "x") == "x"
+    assert _name(b"id: x\n", "actor", "x") == "x"
