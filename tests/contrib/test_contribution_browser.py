@@ -8,16 +8,16 @@ from datetime import date
 
 import git
 import pytest
+from browser_helpers import Visit
 from conftest import ROOT, Server
 from fakeforge import FakeGitHub
-from browser_helpers import Visit
+from service_helpers import RunningService, demo_remote
 from test_service_forges import TOKEN, RemoteBranches
 
 from communs.records.directory import load_directory
+from communs.records.validation import validate
 from communs.settings import SiteSettings
 from communs.site.plugin import build_site
-from communs.records.validation import validate
-from service_helpers import RunningService, demo_remote
 
 
 @pytest.fixture

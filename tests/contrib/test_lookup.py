@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import ACTOR, replace_line
 
 from communs.cli import main
+from communs.contrib.lookup import Lookup, Match, compare_names, name_words, neighbour_radius_km
 from communs.records.content import FOLDERS, RecordFile
 from communs.records.directory import Directory, load_directory
-from communs.contrib.lookup import Lookup, Match, compare_names, name_words, neighbour_radius_km
 from communs.records.record import Record, parse_record
 
 ROOT = Path(__file__).resolve().parents[2]

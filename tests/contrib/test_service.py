@@ -10,11 +10,11 @@ import git
 import pytest
 import yaml
 from conftest import ROOT
+from service_helpers import demo_remote
 from starlette.testclient import TestClient
 
 from communs.contrib.service import ServiceConfig, create_app
 from communs.records.validation import validate
-from service_helpers import demo_remote
 
 ACTOR = {
     "name": "Atelier Zot Koulèr",

@@ -7,11 +7,11 @@ import git
 import pytest
 from conftest import ROOT
 from fakeforge import FakeGitea, FakeGitHub, FakeGitLab
+from service_helpers import demo_remote
 from starlette.testclient import TestClient
+from test_service import ACTOR, token
 
 from communs.contrib.service import ServiceConfig, create_app
-from service_helpers import demo_remote
-from test_service import ACTOR, token
 
 TOKEN = "forge-token-Zq81xK2mP"
 

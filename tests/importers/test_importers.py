@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from communs.site import exports
+
 from communs.cli import main
-from communs.records.directory import load_directory
-from communs.importers.model import ImportUsageError
-from communs.importers.run import run_import
 from communs.importers.cleaning import (
     clean_email,
     clean_phone,
@@ -25,9 +22,13 @@ from communs.importers.cleaning import (
     read_table,
 )
 from communs.importers.mapping import parse_mapping
+from communs.importers.model import ImportUsageError
+from communs.importers.run import run_import
 from communs.importers.state import merge
-from communs.settings import SiteSettings
+from communs.records.directory import load_directory
 from communs.records.validation import validate
+from communs.settings import SiteSettings
+from communs.site import exports
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"

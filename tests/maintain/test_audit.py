@@ -16,6 +16,10 @@ import git
 import httpx
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from communs.cli import main
 from communs.maintain.audit import (
     BROKEN,
     MANUAL,
@@ -27,10 +31,7 @@ from communs.maintain.audit import (
     classify_error,
     collect_links,
 )
-from communs.cli import main
 from communs.records.validation import validate
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_URL = re.compile(r"https://([a-z0-9-]+)\.example\.org(/[^\s\")>\]]*)?")

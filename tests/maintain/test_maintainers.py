@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from communs.cli import main
 from communs.maintain.maintainers import (
     MaintainersError,

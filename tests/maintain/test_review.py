@@ -11,10 +11,11 @@ from pathlib import Path
 import git
 import pytest
 from click.testing import CliRunner
-from communs.maintain import review as review_module
+
 from communs.cli import main
-from communs.records.communes import default_communes
+from communs.maintain import review as review_module
 from communs.maintain.review import ReviewError, code, field_changes, format_markdown, md, review
+from communs.records.communes import default_communes
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "content"

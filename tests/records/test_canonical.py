@@ -14,7 +14,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from communs.records.canonical import SCHEMA_COMMENT, dump_record, normalise_record, record_path, update_record
+from communs.records.canonical import (
+    SCHEMA_COMMENT,
+    dump_record,
+    normalise_record,
+    record_path,
+    update_record,
+)
 from communs.records.yamlreader import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ import pytest
 from conftest import ACTOR, EVENT, line_of, only, replace_line
 from jsonschema import Draft202012Validator
 
-from communs.resources import schemas_dir
 from communs.records.schemas import default_schemas
+from communs.resources import schemas_dir
 
 SCHEMA_FILES = sorted(schemas_dir().glob("*.schema.json"))
 

@@ -11,13 +11,14 @@ import re
 
 import pytest
 from browser_helpers import Visit
-from playwright.sync_api import Page
 from conftest import ACTOR, EVENT, ROOT, Server, Tree
+from playwright.sync_api import Page
 
+from communs.records.content import RecordFile
 from communs.records.directory import Directory, load_directory
 from communs.records.record import parse_record
-from communs.records.content import RecordFile
 from communs.settings import SiteSettings
+
 
 @pytest.fixture
 def visit(browser, demo_server):

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from conftest import ACTOR, DEMO_EPOCH, EVENT, replace_line
 from pelican.settings import read_settings
 
-from communs.site import exports, urls
 from communs.cli import main
 from communs.records.directory import Directory, load_directory
 from communs.settings import SiteSettings
+from communs.site import exports, urls
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"

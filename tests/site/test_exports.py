@@ -14,11 +14,11 @@ import geojson
 import icalendar
 import pytest
 
-from communs.site import exports, urls
 from communs.records.content import ACTOR, EVENT, FOLDERS, RecordFile
 from communs.records.directory import Directory, load_directory
 from communs.records.record import Record, parse_record
 from communs.settings import SiteSettings
+from communs.site import exports, urls
 
 CONTENT = Path(__file__).parents[2] / "content"
 SITE = SiteSettings(site_url="https://communs.example.org", build_date=date(2026, 10, 1))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from communs.site import jsonld
 from communs.records.content import ACTOR, EVENT, FOLDERS, RecordFile
 from communs.records.directory import Directory, load_directory
 from communs.records.record import Record, parse_record
 from communs.settings import SiteSettings
+from communs.site import jsonld
 
 CONTENT = Path(__file__).parents[2] / "content"
 SITE = SiteSettings(site_url="https://communs.example.org", build_date=date(2026, 10, 1))

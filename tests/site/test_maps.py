@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from communs.settings import SiteSettings
 from communs.site import vendor
 from communs.site.maps import MapParts, map_parts
-from communs.settings import SiteSettings
 from communs.site.vendor import VENDOR_DIR, VENDOR_FILES, VendorError, copy_vendor, vendor_url
 
 SITE = SiteSettings(site_url="https://communs.example.org")

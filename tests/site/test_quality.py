@@ -7,8 +7,8 @@ import json
 import subprocess
 
 import pytest
-from conftest import ROOT
 from browser_helpers import Visit
+from conftest import ROOT
 from test_browser import PAGE_TYPES
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

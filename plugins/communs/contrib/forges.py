@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
+
 from communs.i18n import _
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,9 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from communs.i18n import _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from communs.i18n import _
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
 from communs.contrib.forges import make_forge
 from communs.contrib.guard import FormTokens, RateLimiter
 from communs.contrib.submissions import Desk, Rejected, Store, Submission
@@ -25,12 +32,6 @@ from communs.i18n import _
 from communs.records.content import ACTOR, EVENT, RECORD_ID
 from communs.records.forms import HONEYPOT, Form, form_for, record_from_fields, values_from_record
 from communs.settings import SiteSettings
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
 KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT}
 

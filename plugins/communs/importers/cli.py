@@ -69,8 +69,8 @@ def import_command(format_name: str, file: Path, communes: tuple[str, ...], depa
     pu être importé, 2 en cas d'usage incorrect.
     """
     from communs.importers.model import ImportUsageError
-    from communs.importers.run import run_import
     from communs.importers.report import format_json, format_text
+    from communs.importers.run import run_import
 
     if not file.is_file():
         _usage(_("Le fichier {path} n'existe pas.").format(path=file))

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
+
 from communs import __version__
 from communs.i18n import _, ngettext
 from communs.records.content import ACTOR, EVENT, FOLDERS
@@ -203,17 +205,22 @@ def classify_status(url: str, status: int, final_url: str | None = None) -> Link
 
 
 class _Throttle:
-    """Spaces the requests made to one host."""
+    """Spaces the requests made to one host: the delay runs from the end of the previous answer,
+    so a slow host is never sent the next request sooner."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.last = 0.0
 
-    def wait(self) -> None:
+    @contextmanager
+    def turn(self) -> Iterator[None]:
         pause = self.last + self.delay - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-        self.last = time.monotonic()
+        try:
+            yield
+        finally:
+            self.last = time.monotonic()
 
 
 def _permanent_target(response) -> str | None:
@@ -231,8 +238,8 @@ def check_url(client, url: str, throttle: _Throttle | None = None) -> LinkResult
 
     throttle = throttle or _Throttle(0)
     try:
-        throttle.wait()
-        response = client.head(url)
+        with throttle.turn():
+            response = client.head(url)
         if response.status_code < 400:
             return classify_status(url, response.status_code, _permanent_target(response))
         if response.status_code == 429:
@@ -244,8 +251,7 @@ def check_url(client, url: str, throttle: _Throttle | None = None) -> LinkResult
         if first.verdict == BROKEN:
             return first
     try:
-        throttle.wait()
-        with client.stream("GET", url) as response:
+        with throttle.turn(), client.stream("GET", url) as response:
             return classify_status(url, response.status_code, _permanent_target(response))
     except Exception as error:  # noqa: BLE001
         return classify_error(url, error)

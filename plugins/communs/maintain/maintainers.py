@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
 from communs.i18n import _
 from communs.records.communes import Communes, default_communes, departement_of_code
 from communs.records.content import FOLDERS

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from communs.i18n import _
 from communs.records.canonical import dump_record
 from communs.records.communes import default_communes

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from communs.i18n import _, ngettext
 from communs.records.communes import Communes, default_communes, distance_km
 from communs.records.content import (

@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from communs.records import content
 from communs.records.schemas import default_schemas
 from communs.records.yamlreader import read_yaml

@@ -13,12 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
+from rapidfuzz import fuzz, process
+
 from communs.i18n import _
 from communs.records.content import ACTOR, EVENT, RecordFile
 from communs.records.problems import Problem, problem
 from communs.records.record import Record
 from communs.records.text import fold
-from rapidfuzz import fuzz, process
 
 NEAR_DUPLICATE_SCORE = 90
 Mark = tuple[int, int]

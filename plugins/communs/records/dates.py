@@ -18,9 +18,10 @@ from itertools import chain, islice
 from typing import Any
 
 from babel.dates import format_date, get_day_names
+from dateutil import rrule
+
 from communs.i18n import _, ngettext
 from communs.records.rules import parse_moment
-from dateutil import rrule
 
 LOCALE = "fr"
 # A timed event ending the next day at this hour or earlier is one evening ("22 h – 2 h").

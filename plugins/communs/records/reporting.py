@@ -6,6 +6,7 @@ import json
 from typing import Iterable
 
 import click
+
 from communs.i18n import _, ngettext
 from communs.records.problems import Problem
 

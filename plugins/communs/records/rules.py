@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 import opening_hours
 import phonenumbers
+
 from communs.i18n import _
 from communs.records.communes import Commune, Communes, distance_km
 from communs.records.content import EVENT

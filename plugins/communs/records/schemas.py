@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
+
 from communs.i18n import _
 from communs.records.content import ACTOR, EVENT
 from communs.records.problems import Problem

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
 from communs.i18n import _
 from communs.records.problems import Problem, problem
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+
 from communs.i18n import _, ngettext
 from communs.records.communes import Communes, default_communes
 from communs.records.content import ACTOR, COMMUNE_CODE, EVENT

@@ -72,6 +72,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
+
 from communs.i18n import _
 from communs.records.content import ACTOR, EVENT
 from communs.records.dates import next_occurrence

@@ -6,13 +6,14 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from feedgenerator import Atom1Feed
+
 from communs.records import dates
 from communs.records.directory import Directory
 from communs.settings import SiteSettings
 from communs.site import urls
 from communs.site.history import ADDED, CHANGED, MOVED, REMOVED, Change, History
 from communs.site.outputs import write_if_changed
-from feedgenerator import Atom1Feed
 
 FEED_SIZE = 50
 FEEDS = "flux"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import git
 import yaml
+
 from communs.records.content import FOLDERS, KINDS
 
 ADDED, CHANGED, MOVED, REMOVED = "added", "changed", "moved", "removed"

@@ -29,12 +29,13 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import folium
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
 from communs.i18n import _, ngettext
 from communs.settings import SiteSettings
 from communs.site.jsontext import html_safe
 from communs.site.vendor import vendor_url
-from folium.plugins import MarkerCluster
-from folium.template import Template
 
 # CSS classes the theme may style.
 CONTAINER_CLASS = "communs-map"

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from markupsafe import Markup
+
 from communs.i18n import _
 from communs.records import dates
 from communs.records.content import ACTOR, EVENT
@@ -22,7 +24,6 @@ from communs.site import jsonld, maps, urls
 from communs.site.buildcache import digest
 from communs.site.history import Change, FileHistory, History
 from communs.site.render import PageSpec
-from markupsafe import Markup
 
 AGENDA_DAYS = 183  # how far ahead the agenda and the commune agendas look
 HOME_EVENTS = 8

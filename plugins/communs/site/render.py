@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
 from communs.i18n import _, ngettext
 from communs.resources import root
 from communs.site import urls
