@@ -64,7 +64,7 @@ serve: $(STAMP) $(NODE_STAMP)
 	@$(BIN)/communs contrib --repo $(DEMO)/depot.git --forge git --base "$$(git -C $(DEMO)/depot.git symbolic-ref --short HEAD)" \
 	  --site-url http://127.0.0.1:$(PORT) --data-dir $(DEMO)/service --port $(CONTRIB_PORT) & \
 	  contrib=$$!; trap 'kill $$contrib 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/communs serve --content $(CONTENT) --output $(OUTPUT) --port $(PORT)
+	  COMMUNS_CONTRIB_URL=http://127.0.0.1:$(CONTRIB_PORT) $(BIN)/communs serve --content $(CONTENT) --output $(OUTPUT) --port $(PORT)
 
 validate: $(STAMP)
 	$(BIN)/communs validate --content $(CONTENT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 AUTHOR = "communs"
 SITENAME = "communs — La Réunion"
 SITEURL = ""
@@ -37,9 +39,10 @@ COMMUNS = {
     # Map tiles: the only third-party resource of the site.
     "tiles_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "tiles_attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',
-    # The contribution service (`communs contrib`, started by `make serve` on port 8001). When it
-    # is empty, the form prepares the file in the forge's web editor (forge_new_url) instead.
-    "contribution_service_url": "http://127.0.0.1:8001",
+    # The contribution service (`communs contrib`), from one place: the environment. `make serve`
+    # sets it to the service it starts (CONTRIB_PORT); a deployment sets its public address. When
+    # it is empty, the form prepares the file in the forge's web editor (forge_new_url) instead.
+    "contribution_service_url": os.environ.get("COMMUNS_CONTRIB_URL", ""),
     # e.g. "https://github.com/OWNER/communs/new/main/{folder}?filename={filename}&value={value}"
     "forge_new_url": "",
     # e.g. "https://github.com/OWNER/communs/edit/main/{path}" and ".../commits/main/{path}"

@@ -9,5 +9,5 @@ sys.path.append(os.curdir)
 from pelicanconf import *  # noqa: E402,F403
 
 SITEURL = os.environ.get("COMMUNS_SITEURL", "")
-COMMUNS = {**COMMUNS, "contribution_service_url": os.environ.get("COMMUNS_CONTRIB_URL", "")}  # noqa: F405
+# The contribution service's public address comes from COMMUNS_CONTRIB_URL (see pelicanconf.py).
 DELETE_OUTPUT_DIRECTORY = True

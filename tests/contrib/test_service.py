@@ -366,3 +366,60 @@ def test_a_submission_delivered_by_the_request_is_not_delivered_again_by_the_wor
         again = desk.deliver(stale)
         assert again.status == "opened" and again.pull_request
         assert opened == [answer.json()["branch"]]
+
+
+HTML_ACTOR = {"form_kind": "actor", "action": "create", "name": ACTOR["name"], "kind": "association", "summary": ACTOR["summary"],
+              "themes": ["culture", "education"], "commune": "97411", "address.street": "3 rue Jean Chatel", "address.postal_code": "97400"}
+
+
+def test_the_static_sites_form_without_javascript_succeeds_on_the_first_send(client, remote):
+    """No JavaScript, no token: the browser's Origin says the form is the site's own."""
+    before = branches(remote)
+    answer = client.post("/contribuer/", data={**HTML_ACTOR, "token": ""}, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 202, answer.text[:2000]
+    assert "Numéro de reçu" in answer.text
+    new = set(branches(remote)) - set(before)
+    assert len(new) == 1 and changed_files(remote, new.pop()) == ["content/actors/97411/atelier-zot-kouler.yml"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Origin": "http://evil.test"}, {"Referer": "http://evil.test/contribuer/"}, {"Origin": "http://site.test.evil.test"}])
+def test_a_send_without_token_from_anywhere_else_is_refused_and_nothing_is_written(client, remote, headers):
+    before = branches(remote)
+    answer = client.post("/contribuer/", data={**HTML_ACTOR, "token": ""}, headers=headers)
+    assert answer.status_code == 403
+    assert "ne vient pas de ce site" in answer.text or "jeton du formulaire manque" in answer.text
+    assert branches(remote) == before
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+
+
+def test_refused_sends_do_not_use_up_the_limit_of_accepted_ones(remote, tmp_path):
+    """A volunteer who makes ten mistakes can still send the eleventh, right version."""
+    with make_client(remote, tmp_path, submissions_per_hour=2) as client:
+        for _attempt in range(10):
+            assert submit(client, {**ACTOR, "kind": "asso"}).status_code == 422
+        assert submit(client, ACTOR).status_code == 202
+        assert submit(client, {**ACTOR, "name": "Atelier numéro deux"}).status_code == 202
+        third = submit(client, {**ACTOR, "name": "Atelier de trop"})
+        assert third.status_code == 429 and "Trop d'envois depuis" in third.json()["message"]
+
+
+def test_refused_sends_have_a_limit_of_their_own(remote, tmp_path):
+    with make_client(remote, tmp_path, refusals_per_hour=3) as client:
+        for _attempt in range(3):
+            assert submit(client, {**ACTOR, "kind": "asso"}).status_code == 422
+        answer = submit(client, ACTOR)
+        assert answer.status_code == 429 and "Trop d'envois refusés" in answer.json()["message"]
+        assert int(answer.headers["retry-after"]) > 0
+        assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+
+
+def test_the_services_pages_use_its_own_copy_of_the_sites_look(client):
+    """The site's stylesheet on another origin would be blocked by the service's CSP ('self')."""
+    for path in ("/contribuer/", "/contribuer/actor/compagnie-ti-kaz"):
+        page = client.get(path)
+        assert 'href="/theme/css/communs.css"' in page.text
+        assert "style-src 'self'" in page.headers["content-security-policy"]
+    css = client.get("/theme/css/communs.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css") and ".hp" in css.text
+    assert client.get("/theme/vendor/leaflet/leaflet.js").status_code == 200
+    assert client.get("/theme/../pyproject.toml").status_code == 404

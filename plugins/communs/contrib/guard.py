@@ -58,14 +58,24 @@ class RateLimiter:
         self._events: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def allow(self, client: str) -> tuple[bool, float]:
-        """Whether the client may go on, and if not, in how many seconds it may."""
+    def _recent(self, client: str, now: float) -> deque[float]:
+        events = self._events[client]
+        while events and now - events[0] >= self.window:
+            events.popleft()
+        return events
+
+    def check(self, client: str) -> tuple[bool, float]:
+        """Whether the client may go on, and if not, in how many seconds it may (nothing counted)."""
         now = time.monotonic()
         with self._lock:
-            events = self._events[client]
-            while events and now - events[0] >= self.window:
-                events.popleft()
+            events = self._recent(client, now)
             if len(events) >= self.limit:
                 return False, self.window - (now - events[0])
-            events.append(now)
+            if not events:
+                del self._events[client]
             return True, 0.0
+
+    def record(self, client: str) -> None:
+        """Count one event of the client."""
+        with self._lock:
+            self._recent(client, time.monotonic()).append(time.monotonic())

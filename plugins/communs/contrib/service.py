@@ -60,6 +60,7 @@ class ServiceConfig:
     min_fill_seconds: float = 3.0
     token_max_age: int = 7200
     submissions_per_hour: int = 10
+    refusals_per_hour: int = 60
     max_body_bytes: int = 65536
 
     @classmethod
@@ -133,7 +134,11 @@ class Service:
         self.forge = make_forge(forge_kind, api_url=config.api_url or None, project=project or None, token=token, records_dir=data_dir / "requests")
         self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url)
         self.tokens = FormTokens(_secret(config, data_dir), min_fill_seconds=config.min_fill_seconds, max_age_seconds=config.token_max_age)
+        # Accepted submissions cost the maintainers a review: they are what the limit counts.
+        # Refused ones cost nothing but CPU; a looser limit keeps a script from hammering us
+        # without locking out a library or a workshop that shares one address.
         self.limiter = RateLimiter(config.submissions_per_hour, 3600.0)
+        self.refusals = RateLimiter(config.refusals_per_hour, 3600.0)
         self.site = SiteSettings(site_url=config.site_url.rstrip("/"), timezone=config.timezone, contribution_service_url="")
         self._env = None
         self._stop = threading.Event()
@@ -166,7 +171,7 @@ class Service:
             from communs.site.render import environment
 
             directory = self.desk.base().directory
-            self._env = environment(template_filters(directory, self.site), template_globals(directory, self.site))
+            self._env = environment(template_filters(directory, self.site), template_globals(self.site, assets_url="/theme"))
         return self._env
 
     def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, errors: dict | None = None, general: list[str] | None = None, record_id: str = "", status: int = 200, notice: str = "") -> HTMLResponse:
@@ -217,15 +222,33 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         except ValueError:
             raise Rejected(400, _("Le corps de la demande n'est pas du JSON valide.")) from None
 
-    def check_guards(request: Request, payload: dict) -> None:
-        allowed, wait = service.limiter.allow(service.client(request))
+    def check_guards(request: Request, payload: dict, *, from_site_without_token: bool = False) -> None:
+        client = service.client(request)
+        allowed, wait = service.limiter.check(client)
         if not allowed:
             raise Rejected(429, _("Trop d'envois depuis cette adresse : réessayez dans {minutes} minutes.").format(minutes=max(1, round(wait / 60))), retry_after=wait)
+        allowed, wait = service.refusals.check(client)
+        if not allowed:
+            raise Rejected(429, _("Trop d'envois refusés depuis cette adresse : réessayez dans {minutes} minutes.").format(minutes=max(1, round(wait / 60))), retry_after=wait)
         if payload.get(HONEYPOT):
             raise Rejected(400, _("Envoi refusé : un champ caché a été rempli (robot ?). Si vous êtes une personne, rechargez le formulaire."))
+        if from_site_without_token and not payload.get("token"):
+            return  # a browser without JavaScript, on the site's own form (its origin was checked)
         verdict = service.tokens.check(payload.get("token"))
         if not verdict.ok:
             raise Rejected(403, verdict.reason)
+
+    async def counted_async(request: Request, submit_payload) -> Submission:
+        """Run a submission; count it against the client's limits, accepted or refused."""
+        client = service.client(request)
+        try:
+            submission = await submit_payload()
+        except Rejected as error:
+            if error.status != 429:
+                service.refusals.record(client)
+            raise
+        service.limiter.record(client)
+        return submission
 
     def rejected(error: Rejected) -> JSONResponse:
         headers = {"Retry-After": str(int(error.retry_after) + 1)} if error.retry_after else {}
@@ -251,13 +274,16 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def _api_submit(request: Request) -> Response:
         try:
-            payload = await read_json(request)
-            if not isinstance(payload, dict):
-                raise Rejected(400, _("La demande doit être un objet JSON."))
-            check_guards(request, payload)
             from starlette.concurrency import run_in_threadpool
 
-            return accepted(await run_in_threadpool(submit, payload))
+            async def checked_and_submitted() -> Submission:
+                payload = await read_json(request)
+                if not isinstance(payload, dict):
+                    raise Rejected(400, _("La demande doit être un objet JSON."))
+                check_guards(request, payload)
+                return await run_in_threadpool(submit, payload)
+
+            return accepted(await counted_async(request, checked_and_submitted))
         except Rejected as error:
             return rejected(error)
 
@@ -327,6 +353,9 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         own = f"{request.url.scheme}://{request.url.netloc}"
         if origin and not any(origin == o or origin.startswith(o + "/") for o in (own, *config.origins())):
             return HTMLResponse(_("Envoi refusé : le formulaire ne vient pas de ce site."), status_code=403)
+        # The static site's form has no token without JavaScript; the browser says where it comes
+        # from (Origin, or Referer), which is what a token would prove against cross-site posts.
+        from_site = bool(origin) and any(origin == o or origin.startswith(o + "/") for o in config.origins())
         try:
             await _limited_body(request, config.max_body_bytes)
             posted = await request.form(max_files=0, max_fields=400)
@@ -347,10 +376,13 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             "token": (values.get("token") or [""])[0], HONEYPOT: (values.get(HONEYPOT) or [""])[0],
         }
         try:
-            check_guards(request, payload)
             from starlette.concurrency import run_in_threadpool
 
-            submission = await run_in_threadpool(submit, payload)
+            async def checked_and_submitted() -> Submission:
+                check_guards(request, payload, from_site_without_token=from_site)
+                return await run_in_threadpool(submit, payload)
+
+            submission = await counted_async(request, checked_and_submitted)
         except Rejected as error:
             by_field, general = _errors_by_field(form, error.errors)
             return service.form_page(kind, action=action, values=values, errors=by_field, general=[error.message, *general], record_id=record_id, status=error.status if error.status != 400 else 422)

@@ -384,5 +384,10 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
     }
 
 
-def template_globals(directory: Directory, site: SiteSettings) -> dict[str, Any]:
-    return {"site": site, "urls": urls, "today": site.build_date, "EVENT": EVENT, "ACTOR": ACTOR}
+def template_globals(site: SiteSettings, *, assets_url: str | None = None) -> dict[str, Any]:
+    """What every template may read. ``assets_url`` is where the theme's files (CSS, scripts,
+    vendor libraries) are served: the site's, unless the pages are served from elsewhere (the
+    contribution service serves its own, so its pages keep the site's look whatever the two
+    origins are, under a Content-Security-Policy of 'self')."""
+    assets = f"{site.site_url}/theme" if assets_url is None else assets_url
+    return {"site": site, "urls": urls, "today": site.build_date, "EVENT": EVENT, "ACTOR": ACTOR, "assets_url": assets}

@@ -94,7 +94,7 @@ def build_site(
     cache = BuildCache.for_output(cache_dir, output)
     version = digest(code_version(), replace(site, build_date=date.min))
     build = SiteBuild(directory, site, history)
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(directory, site)), build.builders(), output)
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(site)), build.builders(), output)
     specs = build.specs()
     todo, keys = [], {}
     for spec in specs:
@@ -178,12 +178,13 @@ def _get_generators(pelican: Any) -> type:
 
 def _install_gettext(generator: Any) -> None:
     """Pelican's own templates (free pages) use the same gettext callables as ours."""
+    from communs.site.pages import template_globals
     from communs.site.render import install_gettext
 
     env = getattr(generator, "env", None)
     if env is not None:
         install_gettext(env)
-        env.globals.update({"site": SiteSettings.from_pelican(generator.settings), "urls": urls})
+        env.globals.update(template_globals(SiteSettings.from_pelican(generator.settings)))
 
 
 def register() -> None:
