@@ -13,20 +13,14 @@ import yaml
 from click.testing import CliRunner
 
 from communs.cli import main
-from communs.importers.cleaning import (
-    clean_email,
-    clean_phone,
-    clean_url,
-    normalise_insee,
-    parse_point,
-    read_table,
-)
+from communs.importers.cleaning import parse_point, read_table
 from communs.importers.mapping import parse_mapping
 from communs.importers.model import ImportUsageError
 from communs.importers.run import run_import
 from communs.importers.state import merge
 from communs.records.directory import load_directory
 from communs.records.validation import validate
+from communs.records.values import clean_email, clean_phone, clean_url, normalise_insee
 from communs.settings import SiteSettings
 from communs.site import exports
 

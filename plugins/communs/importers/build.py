@@ -26,26 +26,28 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.cleaning import (
-    clean_email,
-    clean_phone,
-    clean_url,
     first_sentence,
     iter_unique,
     markdown_text,
-    normalise_postal_code,
-    one_line,
     parse_number,
     parse_point,
     plausible_point,
     shorten,
     split_list,
-    tag_slug,
 )
 from communs.importers.mapping import Mapping, Vocabulary
 from communs.importers.model import Item, Note, Reason, Skip
 from communs.importers.places import Places
 from communs.records.communes import Commune, Communes
 from communs.records.text import fold
+from communs.records.values import (
+    clean_email,
+    clean_phone,
+    clean_url,
+    normalise_postal_code,
+    one_line,
+    tag_slug,
+)
 
 Raw = dict[str, Any]
 MAX_TAGS = 20

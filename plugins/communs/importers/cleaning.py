@@ -14,24 +14,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from communs.records.text import fold, slugify
+from communs.records.text import fold
+from communs.records.values import one_line
 
 # Read in this order: UTF-8 (a BOM is dropped), then Windows-1252, the encoding of French
 # spreadsheets saved "as CSV" on Windows (Latin-1 with typographic quotes and the euro sign).
 FALLBACK_ENCODING = "cp1252"
 DELIMITERS = (";", ",", "\t", "|")
 
-# The schema's patterns (defs.schema.json), so that a cleaned value is a valid value.
-URL_PATTERN = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@.]+(?::[0-9]+)?(?:[/?#]\S*)?$")
-_URL_CANDIDATE = re.compile(r"(?:https?://|www\.)[^\s<>\"'|,;]+", re.IGNORECASE)
-_BARE_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}(?:[/?#]\S*)?$", re.IGNORECASE)
-# The shape the validator accepts without asking email-validator (communs.records.rules._PLAIN_EMAIL).
-EMAIL_PATTERN = re.compile(
-    r"^(?=.{1,64}@)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-_EMAIL_CANDIDATE = re.compile(r"[A-Za-z0-9_%+.-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}")
-_INSEE = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$")
-_POSTAL = re.compile(r"^[0-9]{5}$")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 _NUMBER = re.compile(r"^[+-]?[0-9]+(?:[.,][0-9]+)?$")
@@ -123,15 +113,6 @@ def read_table(raw: bytes, *, encoding: str | None = None, delimiter: str | None
 # Text --------------------------------------------------------------------------------------------
 
 
-_BLANKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
-
-
-def one_line(value: object) -> str:
-    """A cell as one trimmed line: spaces (no-break ones included) collapsed, controls removed."""
-    if value is None:
-        return ""
-    return _BLANKS.sub(" ", str(value)).strip()
-
 
 def strip_html(text: str) -> str:
     """Plain text from a description that may hold HTML (paragraphs and line breaks kept)."""
@@ -185,114 +166,6 @@ def split_list(value: object) -> list[str]:
             items.extend(split_list(item))
         return items
     return [item for item in (one_line(part) for part in re.split(r"[,;|/\n]", str(value))) if item]
-
-
-def tag_slug(text: str) -> str | None:
-    """A free keyword (schema: slug, 2 to 40 characters) from a label, or None."""
-    text = re.sub(r"\([^)]*\)", " ", text)
-    text = re.sub(r"^\s*[0-9]+\s*[-.)]\s*", "", text)  # "07- Musiques actuelles"
-    slug = slugify(text, max_length=40)
-    return slug if 2 <= len(slug) <= 40 else None
-
-
-# Codes -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CodeResult:
-    code: str | None  # a well-formed code, or None
-    restored: bool = False  # a leading zero was put back
-    raw: str = ""
-
-
-def normalise_insee(value: object) -> CodeResult:
-    """An INSEE commune code from a cell: "97411", "2a004" -> "2A004", "1053" or "1053.0" -> "01053".
-
-    Spreadsheets read codes as numbers: they drop the leading zero of the départements 01 to 09
-    and may add ".0"; a 4-digit code can only be such a code, so the zero is put back (and said).
-    """
-    raw = one_line(value)
-    text = raw.upper().replace(" ", "")
-    text = text.removesuffix(".0")
-    if _INSEE.match(text):
-        return CodeResult(text, raw=raw)
-    if text.isdigit() and len(text) == 4:
-        return CodeResult("0" + text, restored=True, raw=raw)
-    return CodeResult(None, raw=raw)
-
-
-def normalise_postal_code(value: object) -> str | None:
-    """A 5-digit postal code from a cell ("1000" from a spreadsheet -> "01000"), or None."""
-    text = one_line(value).replace(" ", "")
-    text = text.removesuffix(".0")
-    if text.isdigit() and len(text) == 4:
-        text = "0" + text
-    return text if _POSTAL.match(text) else None
-
-
-# Links -------------------------------------------------------------------------------------------
-
-
-def clean_url(value: object) -> str | None:
-    """The first usable web address of a cell: scheme added when missing, or None.
-
-    Cells hold "www.example.fr", "Https://…", two addresses ("a.fr // https://b.fr"), or prose
-    ("pas de site", "page Facebook"); e-mail addresses are not web sites.
-    """
-    text = one_line(value)
-    if not text:
-        return None
-    candidates = [match.group(0) for match in _URL_CANDIDATE.finditer(text)]
-    if not candidates and " " not in text and "@" not in text and _BARE_DOMAIN.match(text):
-        candidates = [text]
-    for candidate in candidates:
-        candidate = candidate.rstrip(".,;:)!?»\"'")
-        lowered = candidate.lower()
-        if lowered.startswith(("http://", "https://")):
-            scheme, rest = candidate.split("://", 1)
-            candidate = f"{scheme.lower()}://{rest}"
-        else:
-            candidate = "https://" + candidate
-        if URL_PATTERN.match(candidate) and len(candidate) <= 2000 and _ascii_host(candidate):
-            return candidate
-    return None
-
-
-def _ascii_host(url: str) -> bool:
-    host = url.split("://", 1)[1].split("/", 1)[0]
-    return host.isascii()
-
-
-def clean_email(value: object) -> str | None:
-    """The first valid e-mail address of a cell ("<a@b.fr>;", "a@b.fr / c@d.fr", "x"), or None."""
-    text = one_line(value)
-    for match in _EMAIL_CANDIDATE.finditer(text):
-        candidate = match.group(0).strip(".")
-        if EMAIL_PATTERN.match(candidate) and len(candidate) <= 254:
-            return candidate
-    return None
-
-
-# Phone numbering plans of the overseas départements and collectivities (as communs.records.rules).
-PHONE_REGIONS = {
-    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT",
-    "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
-}
-
-
-def clean_phone(value: object, commune: str | None = None) -> str | None:
-    """The first possible phone number of a cell, in international form (+262 262 12 34 56)."""
-    import phonenumbers
-
-    text = one_line(value)
-    if not text:
-        return None
-    region = PHONE_REGIONS.get((commune or "")[:3], "FR")
-    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-        formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        if re.fullmatch(r"\+?[0-9][0-9 .()-]{5,28}", formatted):
-            return formatted
-    return None
 
 
 # Numbers and places ----------------------------------------------------------------------------

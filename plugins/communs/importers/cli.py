@@ -21,8 +21,8 @@ def _usage(message: str) -> None:
 
 def _codes(communes: tuple[str, ...], departements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The filters' codes, checked against the COG (a typo must not silently import nothing)."""
-    from communs.importers.cleaning import normalise_insee
     from communs.records.communes import default_communes
+    from communs.records.values import normalise_insee
 
     reference = default_communes()
     checked_communes = []

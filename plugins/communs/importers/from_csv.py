@@ -18,10 +18,11 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_actor
-from communs.importers.cleaning import Table, one_line, read_table
+from communs.importers.cleaning import Table, read_table
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Reason, Skip
 from communs.records.text import fold, slugify
+from communs.records.values import one_line
 
 MULTILINE = ("description",)
 

@@ -34,18 +34,11 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_actor
-from communs.importers.cleaning import (
-    Table,
-    iter_unique,
-    normalise_insee,
-    one_line,
-    read_table,
-    split_list,
-    street_line,
-)
+from communs.importers.cleaning import Table, iter_unique, read_table, split_list, street_line
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Skip
 from communs.records.text import fold, slugify
+from communs.records.values import normalise_insee, one_line
 
 DATASET = Dataset(
     name="festivals-global-festivals-pl",

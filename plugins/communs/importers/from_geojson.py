@@ -21,11 +21,11 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_actor
-from communs.importers.cleaning import URL_PATTERN, normalise_insee, one_line
 from communs.importers.jsonfile import load_items, pick
 from communs.importers.mapping import Mapping
 from communs.importers.model import Item, Reason, Skip
 from communs.records.text import slugify
+from communs.records.values import URL_PATTERN, normalise_insee, one_line
 
 DEFAULT_PROPERTIES: dict[str, list[str]] = {
     "id": ["id", "identifiant", "uid"],

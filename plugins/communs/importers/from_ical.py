@@ -31,12 +31,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_event
-from communs.importers.cleaning import decode, one_line
+from communs.importers.cleaning import decode
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
 from communs.importers.places import Places
 from communs.records.communes import Commune
 from communs.records.text import slugify
+from communs.records.values import one_line
 
 SUPPORTED = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT")
 HARMLESS = ("WKST",)

@@ -20,15 +20,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from communs.i18n import _
-from communs.importers.cleaning import (
-    normalise_insee,
-    normalise_postal_code,
-    one_line,
-    plausible_point,
-)
+from communs.importers.cleaning import plausible_point
 from communs.importers.model import Note, Reason
 from communs.records.communes import Commune, Communes, distance_km
 from communs.records.text import fold
+from communs.records.values import normalise_insee, normalise_postal_code, one_line
 
 # Time zones of the overseas départements and collectivities; elsewhere Europe/Paris.
 TIMEZONES = {

@@ -22,14 +22,10 @@ from communs.records.content import EVENT
 from communs.records.problems import Problem
 from communs.records.record import Record
 from communs.records.schemas import SchemaSet
+from communs.records.values import PHONE_REGIONS
 from communs.records.yamlreader import pointer_token
 
 MAX_DURATION = timedelta(days=31)
-# Phone numbers are read in the numbering plan of the record's territory.
-_PHONE_REGIONS = {
-    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT",
-    "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
-}
 _DANGEROUS_LINK = re.compile(
     r"(?:\]\(\s*<?\s*|^\s*\[[^\]]+\]:\s*<?\s*|<)(javascript|vbscript|data|file):", re.IGNORECASE | re.MULTILINE
 )
@@ -326,7 +322,7 @@ class RecordRules:
         return []
 
     def check_phone(self, record: Record, pointer: str, value: str) -> list[Problem]:
-        region = _PHONE_REGIONS.get((record.commune or "")[:3], "FR")
+        region = PHONE_REGIONS.get((record.commune or "")[:3], "FR")
         try:
             number = phonenumbers.parse(value, region)
             possible = phonenumbers.is_possible_number(number)
