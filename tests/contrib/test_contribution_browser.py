@@ -66,8 +66,8 @@ def test_contribute_from_the_built_site(browser, running, tmp_path):
     page.fill("#champ-geo-lon", "55.4502")
     page.wait_for_timeout(1100)  # the minimum fill time
     page.click("button[type=submit]")
-    page.wait_for_selector(".done, .alert.from-js", timeout=30000)
-    assert not page.locator(".alert.from-js").count(), page.locator(".alert.from-js").inner_text() + " | " + " ".join(page.locator(".field-error").all_inner_texts())
+    page.wait_for_selector(".done, .error-summary", timeout=30000)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
     link = page.locator(".done a.pull-request")
     assert link.get_attribute("href").startswith("https://github.example/owner/name/pull/")
     assert "Numéro de reçu" in page.locator(".done").inner_text()
@@ -84,9 +84,9 @@ def test_contribute_from_the_built_site(browser, running, tmp_path):
     assert fake.violations == [] and len(fake.posts()) == 1
 
 
-def test_errors_come_back_next_to_the_fields(browser, running):
+def test_three_mistakes_fixed_from_the_error_summary_at_phone_size(browser, running):
     site, service, remote, fake = running
-    visit = Visit(browser, site.url)
+    visit = Visit(browser, site.url, width=390)
     page = visit.open("/contribuer/")
     page.click("#champ-name")  # the token is asked for when filling starts
     page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
@@ -94,15 +94,34 @@ def test_errors_come_back_next_to_the_fields(browser, running):
     page.select_option("#champ-kind", "association")
     page.fill("#champ-summary", "court")
     page.fill("#champ-commune", "97499")
+    page.fill("#champ-contact-email", "pas-un-courriel")
     page.wait_for_timeout(1100)
     page.click("button[type=submit]")
-    page.locator(".alert.from-js").wait_for()
-    errors = page.locator(".field-error.from-js").all_inner_texts()
-    assert any("trop court" in e for e in errors)
-    assert any("97499" in e for e in errors)
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")  # focus moves to it
+    links = summary.locator("a")
+    assert links.count() == 4  # themes, summary, commune, e-mail: one line each
+    texts = links.all_inner_texts()
+    assert "« summary »" not in " ".join(texts) and any("Résumé" in t for t in texts)
     assert page.locator("#champ-commune").get_attribute("aria-invalid") == "true"
+    assert "champ-commune-erreur" in page.locator("#champ-commune").get_attribute("aria-describedby")
     assert page.input_value("#champ-name") == "Atelier sans thème"  # nothing typed is lost
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing widens the phone page
+    # Fix each from its link in the summary, as a person would.
+    fixes = {"champ-themes": lambda: page.check("input[name=themes][value=culture]"),
+             "champ-summary": lambda: page.fill("#champ-summary", "Un atelier de peinture pour les jeunes du quartier."),
+             "champ-commune": lambda: page.fill("#champ-commune", "97411"),
+             "champ-contact-email": lambda: page.fill("#champ-contact-email", "bonjour@zot-kouler.example.org")}
+    for anchor in [link.split("#", 1)[1] for link in links.evaluate_all("links => links.map(a => a.getAttribute('href'))")]:
+        summary.locator(f"a[href='#{anchor}']").click()
+        assert page.evaluate(f"document.activeElement.id === '{anchor}' || !!document.activeElement.closest('#{anchor}')"), anchor
+        fixes[anchor]()
     assert [b for b in git.Repo(remote).branches if b.name.startswith("contrib/")] == []
+    page.click("button[type=submit]")
+    page.wait_for_selector(".done", timeout=30000)
+    assert page.locator(".error-summary").count() == 0 and page.locator(".field-error").count() == 0
+    assert len([b for b in git.Repo(remote).branches if b.name.startswith("contrib/")]) == 1
     visit.close()
 
 

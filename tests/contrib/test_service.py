@@ -113,8 +113,11 @@ def test_invalid_record_is_refused_with_the_validator_messages_and_nothing_writt
     errors = answer.json()["errors"]
     assert {e["code"] for e in errors} >= {"not-in-list", "unknown-commune"}
     for error in errors:
-        assert set(error) == {"file", "line", "column", "record_id", "pointer", "code", "severity", "message"}
+        assert set(error) == {"field", "anchor", "label", "message", "summary", "code", "pointer"}  # no file, no path
     assert "Vouliez-vous écrire « association » ?" in " ".join(e["message"] for e in errors)
+    kind = next(e for e in errors if e["field"] == "kind")
+    assert kind["label"] == "Type d'acteur" and kind["anchor"] == "champ-kind" and "« kind »" not in kind["message"]
+    assert [e["field"] for e in errors] == sorted({e["field"] for e in errors}, key=[e["field"] for e in errors].index)  # one per field
     assert branches(remote) == before
     assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
 
@@ -343,7 +346,7 @@ def test_correction_works_with_a_data_folder_relative_to_the_working_directory(r
         assert answer.status_code == 202, answer.text
         bad = submit(client, {**record, "kind": "asso"}, action="update")
         assert bad.status_code == 422
-        assert "service-here" not in bad.text and all(e["file"].startswith("content/") for e in bad.json()["errors"])
+        assert "service-here" not in bad.text and "content/" not in bad.text
 
 
 def test_a_submission_delivered_by_the_request_is_not_delivered_again_by_the_worker(remote, tmp_path):
@@ -423,3 +426,46 @@ def test_the_services_pages_use_its_own_copy_of_the_sites_look(client):
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css") and ".hp" in css.text
     assert client.get("/theme/vendor/leaflet/leaflet.js").status_code == 200
     assert client.get("/theme/../pyproject.toml").status_code == 404
+
+
+def test_html_errors_come_as_a_summary_linking_to_each_field_one_message_each(client, remote):
+    """Three mistakes: one summary at the top, a link to each field, labels not keys, unique ids."""
+    from html.parser import HTMLParser
+
+    before = branches(remote)
+    data = {**HTML_ACTOR, "token": "", "summary": "court", "kind": "", "contact.email": "pas-un-courriel"}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 422
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.links, self.in_summary, self.depth, self.described = [], [], False, 0, {}
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "id" in attrs:
+                self.ids.append(attrs["id"])
+            if attrs.get("class") == "error-summary":
+                self.in_summary = True
+            if self.in_summary and tag == "a":
+                self.links.append(attrs["href"])
+            if "aria-describedby" in attrs:
+                self.described[attrs.get("id")] = attrs["aria-describedby"].split()
+
+        def handle_endtag(self, tag):
+            if tag == "div" and self.in_summary:
+                self.in_summary = False
+
+    page = Page()
+    page.feed(answer.text)
+    assert len(page.ids) == len(set(page.ids)), "duplicate HTML ids"
+    assert page.links == ["#champ-kind", "#champ-summary", "#champ-contact-email"]
+    assert all(link[1:] in page.ids for link in page.links)
+    for field in ("champ-kind", "champ-summary", "champ-contact-email"):
+        assert field + "-erreur" in page.described[field]
+    summary = answer.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "3 points à corriger" in summary and "« Résumé »" in summary and "Courriel" in summary
+    assert "« summary »" not in answer.text and "« email »" not in answer.text
+    assert answer.text.count('class="field-error"') == 3
+    assert branches(remote) == before

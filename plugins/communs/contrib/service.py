@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,14 @@ from communs.contrib.submissions import Desk, Rejected, Store, Submission
 from communs.contrib.workspace import Workspace
 from communs.i18n import _
 from communs.records.content import ACTOR, EVENT, RECORD_ID
-from communs.records.forms import HONEYPOT, Form, form_for, record_from_fields, values_from_record
+from communs.records.forms import (
+    HONEYPOT,
+    Mistake,
+    form_for,
+    mistakes,
+    record_from_fields,
+    values_from_record,
+)
 from communs.settings import SiteSettings
 
 KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT}
@@ -174,12 +181,14 @@ class Service:
             self._env = environment(template_filters(directory, self.site), template_globals(self.site, assets_url="/theme"))
         return self._env
 
-    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, errors: dict | None = None, general: list[str] | None = None, record_id: str = "", status: int = 200, notice: str = "") -> HTMLResponse:
+    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, found: list[Mistake] | None = None, record_id: str = "", status: int = 200, notice: str = "") -> HTMLResponse:
         form = form_for(kind)
         token, _nonce = self.tokens.issue()
+        found = found or []
         html = self.env().get_template("contribution.html").render(
-            page_url="/contribuer/", form=form, kind=kind, action=action, values=values or {}, errors=errors or {},
-            general=general or [], token=token, honeypot=HONEYPOT, record_id=record_id, service_url="", notice=notice,
+            page_url="/contribuer/", form=form, kind=kind, action=action, values=values or {},
+            errors={m.field: [m.message] for m in found if m.field}, mistakes=found,
+            token=token, honeypot=HONEYPOT, record_id=record_id, service_url="", notice=notice,
             forge_new_url="", switch_url="?type=" + ("evenement" if kind == ACTOR else "acteur"),
         )
         return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
@@ -198,18 +207,6 @@ _SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
 }
-
-
-def _errors_by_field(form: Form, errors: list[dict]) -> tuple[dict[str, list[str]], list[str]]:
-    by_field: dict[str, list[str]] = {}
-    general = []
-    for error in errors:
-        target = form.field_for(error.get("pointer") or "")
-        if target is None:
-            general.append(error["message"])
-        else:
-            by_field.setdefault(target.name, []).append(error["message"])
-    return by_field, general
 
 
 def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette:
@@ -250,9 +247,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         service.limiter.record(client)
         return submission
 
-    def rejected(error: Rejected) -> JSONResponse:
+    def rejected(error: Rejected, kind: str = ACTOR) -> JSONResponse:
+        """The refusal, each problem worded for the person who fills the form (its field's label,
+        the id of the field to link to); ``code`` and ``pointer`` stay for programs."""
         headers = {"Retry-After": str(int(error.retry_after) + 1)} if error.retry_after else {}
-        return JSONResponse({"message": error.message, "errors": error.errors}, status_code=error.status, headers=headers)
+        errors = [{**asdict(m), "summary": m.summary} for m in mistakes(form_for(kind), error.errors)]
+        return JSONResponse({"message": error.message, "errors": errors}, status_code=error.status, headers=headers)
 
     def accepted(submission: Submission) -> JSONResponse:
         return JSONResponse(submission.public(), status_code=202)
@@ -280,12 +280,13 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
                 payload = await read_json(request)
                 if not isinstance(payload, dict):
                     raise Rejected(400, _("La demande doit être un objet JSON."))
+                request.state.kind = payload.get("kind") if isinstance(payload.get("kind"), str) else ""
                 check_guards(request, payload)
                 return await run_in_threadpool(submit, payload)
 
             return accepted(await counted_async(request, checked_and_submitted))
         except Rejected as error:
-            return rejected(error)
+            return rejected(error, KIND_NAMES.get(str(getattr(request.state, "kind", "")), ACTOR))
 
     async def api_token(request: Request) -> Response:
         token, _nonce = service.tokens.issue()
@@ -384,8 +385,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
             submission = await counted_async(request, checked_and_submitted)
         except Rejected as error:
-            by_field, general = _errors_by_field(form, error.errors)
-            return service.form_page(kind, action=action, values=values, errors=by_field, general=[error.message, *general], record_id=record_id, status=error.status if error.status != 400 else 422)
+            found = mistakes(form, error.errors) or [Mistake("", "", "", error.message)]
+            return service.form_page(kind, action=action, values=values, found=found, record_id=record_id, status=error.status if error.status != 400 else 422)
         html = service.env().get_template("contribution_done.html").render(page_url="/contribuer/", submission=submission.public())
         return HTMLResponse(html, status_code=202, headers=_SECURITY_HEADERS)
 

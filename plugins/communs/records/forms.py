@@ -80,11 +80,11 @@ def _field(schemas: SchemaSet, kind: str, path: list[str], required: bool, depth
     if branches:
         # A reference or a block (an event's venue): the block's fields plus an id field.
         block = next((b for b in branches if b.get("type") == "object" or "properties" in b), None)
-        children = _children(schemas, kind, path, block or {}, depth) if block is not None else ()
+        children = _children(schemas, kind, path, block or {}, depth, group_required=required) if block is not None else ()
         return Field(widget=GROUP, children=children, reference=True, **common)
     kind_of = schema.get("type")
     if kind_of == "object":
-        return Field(widget=GROUP, children=_children(schemas, kind, path, schema, depth), **common)
+        return Field(widget=GROUP, children=_children(schemas, kind, path, schema, depth, group_required=required), **common)
     if kind_of == "array":
         items = schemas.field_schema(kind, path + ["0"])
         if items.get("oneOf") and all("const" in b for b in items["oneOf"]):
@@ -105,10 +105,12 @@ def _field(schemas: SchemaSet, kind: str, path: list[str], required: bool, depth
     return Field(widget=widget, min_length=schema.get("minLength"), max_length=schema.get("maxLength"), **common)
 
 
-def _children(schemas: SchemaSet, kind: str, path: list[str], schema: Mapping[str, Any], depth: int) -> tuple[Field, ...]:
+def _children(schemas: SchemaSet, kind: str, path: list[str], schema: Mapping[str, Any], depth: int, *, group_required: bool = True) -> tuple[Field, ...]:
+    """The fields of a group. A field required inside an optional group (a point's latitude) is
+    not marked required: a person may leave the whole group empty."""
     if depth >= MAX_NESTING:
         return ()
-    required = set(schema.get("required", []))
+    required = set(schema.get("required", [])) if group_required else set()
     found = []
     for name in schema.get("properties", {}):
         child = _field(schemas, kind, path + [name], name in required, depth + 1)
@@ -144,6 +146,53 @@ class Form:
                 return item
             parts.pop()
         return None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One thing a person must change, worded for them: the field's label, never its key."""
+
+    field: str  # the field's dotted name ("" when the mistake is about the whole record)
+    anchor: str  # the HTML id the error summary links to
+    label: str
+    message: str
+    code: str = ""  # the problem's stable code and JSON pointer, for programs
+    pointer: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The line of the error summary: the message, led by the field's label unless it names it."""
+        if not self.label or f"« {self.label} »" in self.message:
+            return self.message
+        return f"{self.label} : {self.message}"
+
+
+def _people_wording(message: str, item: Field) -> str:
+    """A validator message names a field by its key (« website »), as YAML writers see it; a
+    person filling the form sees its label (« Site web »)."""
+    message = message.replace(f"« {item.path[-1]} »", f"« {item.label} »")
+    return message.replace(f"« {item.label} » ({item.label})", f"« {item.label} »")
+
+
+def mistakes(form: Form, errors: list[dict]) -> list[Mistake]:
+    """The problems of a refused submission, one per field (the first found: later ones on the
+    same field are most often its consequences), in the order of the form."""
+    order = {item.name: position for position, item in enumerate(form.walk())}
+    by_field: dict[str, Mistake] = {}
+    general: list[Mistake] = []
+    for error in errors:
+        pointer = error.get("pointer") or ""
+        item = form.field_for(pointer)
+        message = str(error.get("message", ""))
+        if item is None:
+            if message not in [m.message for m in general]:
+                general.append(Mistake("", "", "", message, str(error.get("code", "")), pointer))
+            continue
+        if item.name in by_field:
+            continue
+        anchor = item.html_id + ("-date" if item.widget == MOMENT else "")
+        by_field[item.name] = Mistake(item.name, anchor, item.label, _people_wording(message, item), str(error.get("code", "")), pointer)
+    return general + sorted(by_field.values(), key=lambda m: order.get(m.field, len(order)))
 
 
 @cache

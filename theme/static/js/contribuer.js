@@ -194,34 +194,64 @@
   }
 
   function clearErrors() {
-    form.querySelectorAll(".field-error.from-js").forEach(function (node) { node.remove(); });
-    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
+    form.querySelectorAll(".field-error").forEach(function (node) { node.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (node) { node.classList.remove("has-error"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) {
+      node.removeAttribute("aria-invalid");
+      var described = (node.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && !/-erreur$/.test(id); });
+      if (described.length) { node.setAttribute("aria-describedby", described.join(" ")); } else { node.removeAttribute("aria-describedby"); }
+    });
+    document.querySelectorAll(".error-summary").forEach(function (node) { node.remove(); });
   }
+  // The error summary (the GOV.UK and DSFR pattern): what to fix, each with a link to its field,
+  // and the same message beside the field, tied to it for screen readers. The service words each
+  // problem for people (the field's label, never its key) and says which field it belongs to.
   function showErrors(message, errors) {
     clearErrors();
     var summary = document.createElement("div");
-    summary.className = "alert from-js";
+    summary.className = "error-summary";
+    summary.id = "erreurs";
     summary.setAttribute("role", "alert");
-    summary.appendChild(text("p", message));
-    var unplaced = [];
-    (errors || []).forEach(function (error) {
-      var path = (error.pointer || "").split("/").filter(function (p) { return p && !/^[0-9]+$/.test(p); });
-      var target = null;
-      while (path.length && !target) {
-        var name = path.join(".");
-        target = form.querySelector("[name='" + name + "'], [name='" + name + ".date'], fieldset#champ-" + path.join("-").replace(/_/g, "-"));
-        path.pop();
-      }
-      if (!target) { unplaced.push(error.message); return; }
-      var note = text("p", error.message, "field-error from-js");
-      var holder = target.closest(".field, fieldset") || target.parentNode;
-      holder.insertBefore(note, holder.firstChild.nextSibling);
-      if (target.setAttribute) { target.setAttribute("aria-invalid", "true"); }
-    });
-    unplaced.forEach(function (line) { summary.appendChild(text("p", line)); });
-    form.parentNode.querySelectorAll(".alert.from-js").forEach(function (node) { node.remove(); });
-    form.parentNode.insertBefore(summary, form);
     summary.setAttribute("tabindex", "-1");
+    var onFields = (errors || []).filter(function (error) { return error.field; });
+    var count = onFields.length;
+    summary.appendChild(text("h2", count === 0 ? "L'envoi n'a pas abouti" : count === 1 ? "Un point à corriger avant d'envoyer" : count + " points à corriger avant d'envoyer"));
+    var general = (errors || []).filter(function (error) { return !error.field; }).map(function (error) { return error.message; });
+    if (!count && !general.length) { general = [message]; }
+    general.forEach(function (line) { summary.appendChild(text("p", line)); });
+    if (count) {
+      var list = document.createElement("ul");
+      onFields.forEach(function (error) {
+        var item = document.createElement("li");
+        var link = text("a", error.summary || error.message);
+        link.href = "#" + error.anchor;
+        link.addEventListener("click", function (event) {
+          var target = document.getElementById(error.anchor);
+          if (!target) { return; }
+          event.preventDefault();
+          target.scrollIntoView({ block: "center" });
+          (target.matches("input, select, textarea") ? target : (target.querySelector("input, select, textarea") || target)).focus();
+        });
+        item.appendChild(link);
+        list.appendChild(item);
+        var target = document.getElementById(error.anchor);
+        if (!target) { return; }
+        var holder = target.closest(".field, fieldset") || target.parentNode;
+        var note = text("p", error.message, "field-error");
+        note.id = "champ-" + error.field.replace(/[._]/g, "-") + "-erreur";
+        var heading = holder.querySelector("label, legend");
+        holder.insertBefore(note, heading ? heading.nextSibling : holder.firstChild);
+        holder.classList.add("has-error");
+        var input = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+        if (input) {
+          input.setAttribute("aria-invalid", "true");
+          input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+        }
+      });
+      summary.appendChild(list);
+      summary.appendChild(text("p", "Tout ce que vous avez saisi a été conservé."));
+    }
+    form.parentNode.insertBefore(summary, form);
     summary.focus();
   }
   function showDone(data) {
@@ -244,6 +274,7 @@
       done.appendChild(text("p", "Le dépôt ne répond pas pour le moment : votre proposition est gardée et sera transmise dès que possible."));
     }
     done.appendChild(text("p", "Une personne qui maintient la commune va la relire ; une fois acceptée, la fiche sera publiée sur le site."));
+    document.querySelectorAll(".error-summary").forEach(function (node) { node.remove(); });
     form.replaceWith(done);
     done.focus();
   }
