@@ -48,10 +48,13 @@ def test_contribute_from_the_built_site(browser, running, tmp_path):
     page.fill("#champ-summary", "Atelier de peinture et de fresques pour les jeunes du quartier.")
     page.check("input[name=themes][value=culture]")
     page.check("input[name=themes][value=education]")
-    page.fill("#champ-commune", "saint den")
+    # A person types the name (not a code), sees the territory's commune first, and picks it.
+    page.type("#champ-commune", "saint den", delay=30)
     page.wait_for_function("document.querySelectorAll('#communes-suggestions option').length > 0")
-    assert "97411" in page.eval_on_selector_all("#communes-suggestions option", "options => options.map(o => o.value)")
-    page.fill("#champ-commune", "97411")
+    suggestions = page.eval_on_selector_all("#communes-suggestions option", "options => options.map(o => o.value)")
+    assert suggestions[0] == "Saint-Denis (974)", suggestions
+    assert page.get_attribute("#champ-commune", "inputmode") is None  # a full keyboard on phones
+    page.fill("#champ-commune", suggestions[0])
     page.dispatch_event("#champ-commune", "change")
     page.wait_for_function("document.querySelector('.commune-name').textContent.includes('Saint-Denis')")
     page.fill("#champ-address-street", "3 rue Jean Chatel")

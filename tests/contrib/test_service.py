@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import git
@@ -113,7 +114,7 @@ def test_invalid_record_is_refused_with_the_validator_messages_and_nothing_writt
     errors = answer.json()["errors"]
     assert {e["code"] for e in errors} >= {"not-in-list", "unknown-commune"}
     for error in errors:
-        assert set(error) == {"field", "anchor", "label", "message", "summary", "code", "pointer"}  # no file, no path
+        assert set(error) == {"field", "anchor", "label", "message", "summary", "code", "pointer", "choices"}  # no file, no path
     assert "Vouliez-vous écrire « association » ?" in " ".join(e["message"] for e in errors)
     kind = next(e for e in errors if e["field"] == "kind")
     assert kind["label"] == "Type d'acteur" and kind["anchor"] == "champ-kind" and "« kind »" not in kind["message"]
@@ -161,6 +162,10 @@ def test_deletion_request_removes_the_file_and_says_why(client, remote):
     branch = answer.json()["branch"]
     assert git.Repo(remote).git.diff("--name-status", "main", branch) == "D\tcontent/actors/97411/compagnie-ti-kaz.yml"
     assert any("nomme cet acteur" in w["message"] for w in answer.json()["warnings"])  # its events will need fixing
+    # The reason is where a reviewer reads it, even on a plain Git remote: in the commit, in French.
+    message = git.Repo(remote).commit(branch).message
+    assert message.startswith("Suppression : Compagnie Ti Kaz") or message.startswith("Suppression : compagnie-ti-kaz")
+    assert "L'association a été dissoute en 2026." in message
     refused = submit(client, {"id": "compagnie-ti-kaz"}, action="delete", message="")
     assert refused.status_code == 422
 
@@ -469,3 +474,49 @@ def test_html_errors_come_as_a_summary_linking_to_each_field_one_message_each(cl
     assert "« summary »" not in answer.text and "« email »" not in answer.text
     assert answer.text.count('class="field-error"') == 3
     assert branches(remote) == before
+
+
+@pytest.mark.parametrize(("typed", "code"), [("Saint-Pierre", "97416"), ("saint pierre", "97416"), ("97460", "97415"), ("St Paul", "97415"), ("Saint-Pierre (974)", "97416"), ("97411", "97411")])
+def test_a_commune_is_typed_as_people_know_it(client, remote, typed, code):
+    """A name or a postal code; the territory's commune wins over its namesakes elsewhere."""
+    answer = client.post("/contribuer/", data={**HTML_ACTOR, "token": "", "commune": typed, "address.postal_code": ""}, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 202, answer.text[:3000]
+    branch = next(b for b in branches(remote) if b.startswith("contrib/"))
+    assert changed_files(remote, branch) == [f"content/actors/{code}/atelier-zot-kouler.yml"]
+    if typed != code:
+        assert "Ce que le formulaire a mis en forme" in answer.text and f"« {typed} »" in answer.text
+
+
+def test_the_api_suggests_communes_by_name_or_postal_code_the_territorys_first(client):
+    assert [c["code"] for c in client.get("/api/communes?q=Saint-Pierre").json()["communes"]][0] == "97416"
+    assert [c["code"] for c in client.get("/api/communes?q=97460").json()["communes"]] == ["97415"]
+    assert client.get("/api/communes?q=").json()["communes"] == []
+
+
+def test_an_unclear_commune_is_chosen_from_a_list_not_refused_twice(client, remote):
+    """« Saint-Pierre » in a directory with no commune of its own département: the person chooses."""
+    service = client.app.state.service
+    service.desk.base()
+    service.desk._base = replace(service.desk._base, preferred=frozenset())
+    answer = client.post("/contribuer/", data={**HTML_ACTOR, "token": "", "commune": "Saint-Pierre", "address.postal_code": ""}, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 422
+    assert answer.text.count('class="field-error"') == 1 and "choisissez la vôtre" in answer.text
+    assert 'name="commune_choice" id="champ-commune-choix-1" value="97416"' in answer.text
+    assert "Ajaccio" not in answer.text  # no misleading second message
+    assert not [b for b in branches(remote) if b.startswith("contrib/")]
+    chosen = client.post("/contribuer/", data={**HTML_ACTOR, "token": "", "commune": "Saint-Pierre", "commune_choice": "97416", "address.postal_code": ""}, headers={"Origin": "http://site.test"})
+    assert chosen.status_code == 202
+
+
+def test_what_can_be_repaired_is_repaired_and_shown_to_the_person_and_the_reviewer(client, remote):
+    data = {**HTML_ACTOR, "token": "", "tags": "jeune public, maloya", "contact.website": "lekol-maloya.re", "contact.phone": "0262 12 34 56"}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 202, answer.text[:3000]
+    for shown in ("« lekol-maloya.re » → « https://lekol-maloya.re »", "« jeune public, maloya » → « jeune-public, maloya »", "« 0262 12 34 56 » → « +262 262 12 34 56 »"):
+        assert shown in answer.text
+    branch = next(b for b in branches(remote) if b.startswith("contrib/"))
+    record = yaml.safe_load(git.Repo(remote).git.show(f"{branch}:content/actors/97411/atelier-zot-kouler.yml"))
+    assert record["tags"] == ["jeune-public", "maloya"] and record["contact"]["website"] == "https://lekol-maloya.re"
+    assert record["contact"]["phone"] == "+262 262 12 34 56"
+    message = git.Repo(remote).commit(branch).message
+    assert message.startswith("Ajout : Atelier Zot Koulèr (Saint-Denis)") and "Mis en forme par le formulaire" in message

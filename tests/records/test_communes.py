@@ -311,3 +311,32 @@ def test_refresh_script_is_deterministic_and_matches_the_shipped_files(tmp_path)
         first = (outputs[0] / name).read_bytes()
         assert first == (outputs[1] / name).read_bytes(), name
         assert first == (data_dir() / name).read_bytes(), f"data/{name} is stale: rerun the script"
+
+
+@pytest.mark.parametrize(
+    ("typed", "preferred", "code"),
+    [
+        ("Saint-Pierre", {"974"}, "97416"),
+        ("saint pierre", {"974"}, "97416"),
+        ("Saint-Pierre (974)", set(), "97416"),
+        ("Saint-Pierre", set(), None),  # four communes of that name: choose
+        ("97460", set(), "97415"),  # a postal code
+        ("97411", set(), "97411"),  # a code stays a code
+        ("St Paul", {"974"}, "97415"),
+        ("Etang-Salé", set(), "97404"),  # the article may be left out
+        ("Port", {"974"}, "97407"),
+        ("Port", set(), "01307"),
+        ("Nulle-Part-Sur-Mer", set(), None),
+    ],
+)
+def test_resolve_what_a_person_typed(typed, preferred, code):
+    found = default_communes().resolve(typed, preferred=preferred)
+    assert (found.code if found else None) == code
+
+
+def test_find_puts_the_territorys_communes_first():
+    communes = default_communes()
+    assert [c.code for c in communes.find("Saint-Pierre", preferred={"974"})][0] == "97416"
+    assert [c.code for c in communes.find("Saint-Pierre", preferred={"67"})][0] == "67429"
+    assert [c.code for c in communes.find("97410")] == ["97410"]  # an INSEE code is read first
+    assert communes.find("   ") == []

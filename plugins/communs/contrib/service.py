@@ -181,13 +181,13 @@ class Service:
             self._env = environment(template_filters(directory, self.site), template_globals(self.site, assets_url="/theme"))
         return self._env
 
-    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, found: list[Mistake] | None = None, record_id: str = "", status: int = 200, notice: str = "") -> HTMLResponse:
+    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, found: list[Mistake] | None = None, record_id: str = "", status: int = 200, notice: str = "", repairs: tuple = ()) -> HTMLResponse:
         form = form_for(kind)
         token, _nonce = self.tokens.issue()
         found = found or []
         html = self.env().get_template("contribution.html").render(
             page_url="/contribuer/", form=form, kind=kind, action=action, values=values or {},
-            errors={m.field: [m.message] for m in found if m.field}, mistakes=found,
+            errors={m.field: [m.message] for m in found if m.field}, mistakes=found, repairs=repairs,
             token=token, honeypot=HONEYPOT, record_id=record_id, service_url="", notice=notice,
             forge_new_url="", switch_url="?type=" + ("evenement" if kind == ACTOR else "acteur"),
         )
@@ -252,7 +252,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         the id of the field to link to); ``code`` and ``pointer`` stay for programs."""
         headers = {"Retry-After": str(int(error.retry_after) + 1)} if error.retry_after else {}
         errors = [{**asdict(m), "summary": m.summary} for m in mistakes(form_for(kind), error.errors)]
-        return JSONResponse({"message": error.message, "errors": errors}, status_code=error.status, headers=headers)
+        repairs = [asdict(r) for r in error.repaired.repairs] if error.repaired else []
+        return JSONResponse({"message": error.message, "errors": errors, "repairs": repairs}, status_code=error.status, headers=headers)
 
     def accepted(submission: Submission) -> JSONResponse:
         return JSONResponse(submission.public(), status_code=202)
@@ -317,9 +318,10 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def api_communes(request: Request) -> Response:
         query = request.query_params.get("q", "")[:80]
-        communes = service.desk.checker.rules.communes
-        exact = communes.get(query.strip().upper())
-        found = [exact] if exact is not None and exact.is_current else (communes.search(query, limit=10) if query.strip() else [])
+        from starlette.concurrency import run_in_threadpool
+
+        base = await run_in_threadpool(service.desk.base)
+        found = service.desk.checker.rules.communes.find(query, preferred=base.preferred, limit=10)
         return JSONResponse({"communes": [
             {"code": c.code, "name": c.name, "departement": c.departement, "postal_codes": list(c.postal_codes), "lat": c.lat, "lon": c.lon}
             for c in found
@@ -363,6 +365,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         except Rejected as error:
             return HTMLResponse(error.message, status_code=error.status)
         values = {key: [v for v in posted.getlist(key) if isinstance(v, str)] for key in posted.keys()}
+        if (values.get("commune_choice") or [""])[0]:
+            values["commune"] = values.pop("commune_choice")  # the commune chosen among those a name may mean
         kind = KIND_NAMES.get((values.get("form_kind") or ["actor"])[0], ACTOR)
         action = (values.get("action") or ["create"])[0]
         form = form_for(kind)
@@ -386,7 +390,11 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             submission = await counted_async(request, checked_and_submitted)
         except Rejected as error:
             found = mistakes(form, error.errors) or [Mistake("", "", "", error.message)]
-            return service.form_page(kind, action=action, values=values, found=found, record_id=record_id, status=error.status if error.status != 400 else 422)
+            repairs: tuple = ()
+            if error.repaired is not None:
+                repairs = error.repaired.repairs
+                values = {**values, **{r.field: values_from_record(form, error.repaired.record).get(r.field, [r.after]) for r in repairs}}
+            return service.form_page(kind, action=action, values=values, found=found, record_id=record_id, status=error.status if error.status != 400 else 422, repairs=repairs)
         html = service.env().get_template("contribution_done.html").render(page_url="/contribuer/", submission=submission.public())
         return HTMLResponse(html, status_code=202, headers=_SECURITY_HEADERS)
 

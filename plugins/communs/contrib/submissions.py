@@ -25,10 +25,12 @@ from communs.contrib.lookup import Lookup
 from communs.contrib.workspace import Author, Workspace, WorkspaceError
 from communs.i18n import _
 from communs.records.canonical import dump_record, update_record
+from communs.records.communes import departement_of_code
 from communs.records.content import ACTOR, COMMUNE_CODE, EVENT, FOLDERS, RECORD_ID, RecordFile, scan
 from communs.records.crosscheck import Entry, entry_of, entry_of_file
 from communs.records.directory import Directory
 from communs.records.problems import Problem
+from communs.records.repairs import Repaired, repair
 from communs.records.text import slugify
 from communs.records.validation import Checker, check_against, validate
 from communs.site import urls
@@ -47,12 +49,13 @@ _PLACEMENT_CODES = {"commune-mismatch", "id-mismatch", "event-id-date"}
 class Rejected(Exception):
     """A submission refused; ``errors`` have the fields of ``communs validate --format json``."""
 
-    def __init__(self, status: int, message: str, errors: list[dict] | None = None, retry_after: float | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: list[dict] | None = None, retry_after: float | None = None, repaired: Repaired | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors or []
         self.retry_after = retry_after
+        self.repaired = repaired  # what was put into shape before the record was refused
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Submission:
     next_attempt: float = 0.0
     last_error: str = ""
     warnings: list[dict] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)  # what was put into shape: field, label, before, after
 
     def public(self) -> dict:
         """What the contributor may see (no server path, no internal error)."""
@@ -85,6 +89,7 @@ class Submission:
             "status": "opened" if self.status == "opened" else "queued",
             "record": {"kind": self.kind, "id": self.record_id, "action": self.action},
             "warnings": self.warnings,
+            "repairs": self.repairs,
         }
 
 
@@ -138,6 +143,7 @@ class Base:
     entries: list[Entry]
     paths: dict[str, str]  # record id -> path relative to the repository ("content/actors/...")
     lookup: Any = None
+    preferred: frozenset[str] = frozenset()  # départements of the directory's communes: the territory
 
 
 @dataclass
@@ -181,7 +187,8 @@ class Desk:
                 for entry in [entry_of_file(f) for f in files] + [entry_of(r) for r in report.records]
             ]
             paths = {f.stem: repository_path[f.display] for f in files}
-            self._base = Base(sha, content, directory, entries, paths, Lookup.build(directory))
+            preferred = frozenset(departement_of_code(code) for code in directory.commune_codes())
+            self._base = Base(sha, content, directory, entries, paths, Lookup.build(directory), preferred)
             return self._base
 
     # Receiving ---------------------------------------------------------------------------------
@@ -245,6 +252,14 @@ class Desk:
             if not original_path.startswith(f"content/{folder}/"):
                 raise Rejected(404, _("Cet identifiant n'est pas celui d'un {what}.").format(what=_("acteur") if kind == ACTOR else _("événement")))
             original_text = (self.workspace.file_at(base.sha, original_path) or b"").decode("utf-8", "replace")
+        repaired = None
+        commune_problem: list[dict] = []
+        if action != "delete":
+            repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred)
+            record = repaired.record
+            typed = record.get("commune")
+            if isinstance(typed, str) and typed.strip() and not COMMUNE_CODE.fullmatch(typed):
+                commune_problem = [_commune_problem(typed, repaired.commune_choices)]
         commune = record.get("commune") if action != "delete" else original_path.split("/")[2]
         placed = isinstance(commune, str) and bool(COMMUNE_CODE.fullmatch(commune))
         path = f"content/{folder}/{commune if placed else '00000'}/{record_id}.yml"
@@ -264,9 +279,9 @@ class Desk:
             source = RecordFile(path=base.content.parent / path, kind=kind, folder=commune if placed else "00000", display=path)
             result = check_against(content, source, base.entries, self.checker, replaces=(original_path,) if original_path else ())
             problems = [p for p in result.problems if placed or p.code not in _PLACEMENT_CODES]
-            errors = [_problem_dict(p) for p in problems if p.is_error]
+            errors = commune_problem + [_problem_dict(p) for p in problems if p.is_error]
             if errors:
-                raise Rejected(422, _("La fiche n'est pas encore publiable : corrigez les points signalés."), errors)
+                raise Rejected(422, _("La fiche n'est pas encore publiable : corrigez les points signalés."), errors, repaired=repaired)
             warnings = [_problem_dict(p) for p in problems if not p.is_error]
             if kind == ACTOR and isinstance(record.get("name"), str) and base.lookup is not None:
                 for match in base.lookup.duplicates(record["name"], commune, kind=ACTOR):
@@ -281,13 +296,15 @@ class Desk:
         if original_path and original_path != path:
             changes[original_path] = None  # the record moves to another commune
         author = Author(contributor.name if contributor.credit and contributor.name else _("Contribution anonyme"), self.noreply_email)
-        verb = {"create": "Add", "update": "Update", "delete": "Remove"}[action]
-        commit = self.workspace.commit_changes(base.sha, changes, f"{verb} {kind} {record_id} (contribution form)\n", author)
-        title, body = self._describe(kind, action, record if action != "delete" else {"id": record_id}, record_id, base, message, contributor, warnings)
+        repairs = [asdict(r) for r in repaired.repairs] if repaired else []
+        title, body = self._describe(kind, action, record if action != "delete" else {"id": record_id}, record_id, base, message, contributor, warnings, repairs)
+        # The commit says it all in French, as the pull request does: a reviewer who only reads
+        # the branch (a plain Git remote has no pull request page) finds the message and the reason.
+        commit = self.workspace.commit_changes(base.sha, changes, _commit_text(f"{title}\n\n{body}"), author)
         submission = Submission(
             receipt=_receipt(), created=datetime.now(timezone.utc).isoformat(timespec="seconds"), kind=kind, action=action,
             record_id=record_id, path=path, branch=f"contrib/{record_id[:60]}-{digest[:8]}", commit=commit, base=base.sha,
-            digest=digest, title=title, body=body, warnings=warnings,
+            digest=digest, title=title, body=body, warnings=warnings, repairs=repairs,
         )
         self.store.save(submission)
         return submission
@@ -299,7 +316,7 @@ class Desk:
             for e in events
         ]
 
-    def _describe(self, kind, action, record, record_id, base, message, contributor, warnings) -> tuple[str, str]:
+    def _describe(self, kind, action, record, record_id, base, message, contributor, warnings, repairs=()) -> tuple[str, str]:
         name = record.get("name") or record.get("title") or record_id
         commune = base.directory.communes.get(str(record.get("commune", "")))
         where = f" ({commune.name})" if commune else ""
@@ -316,6 +333,8 @@ class Desk:
         if record.get("summary"):
             lines.append(f"- {_('Résumé')} : {record['summary']}")
         lines += ["", _("Vérification : la fiche passe la validation (mêmes règles que l'intégration continue).") if action != "delete" else _("Suppression demandée.")]
+        if repairs:
+            lines += ["", _("Mis en forme par le formulaire :")] + [f"- {r['label']} : « {r['before']} » → « {r['after']} »" for r in repairs]
         if warnings:
             lines += ["", _("Points à vérifier :")] + [f"- {w['message']}" for w in warnings]
         if message.strip():
@@ -384,6 +403,22 @@ def _tidy(value: Any) -> Any:
 def _receipt() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def _commit_text(text: str) -> str:
+    """A commit message from contributors' words: no control character but line ends."""
+    kept = "".join(c for c in text if c in "\n\t" or (c.isprintable() and c not in "\u2028\u2029"))
+    return kept.rstrip() + "\n"
+
+
+def _commune_problem(typed: str, choices: tuple[tuple[str, str], ...]) -> dict:
+    """A commune typed by name that is not clear: the person chooses, nothing is guessed."""
+    if choices:
+        message = _("Plusieurs communes peuvent correspondre à « {typed} » : choisissez la vôtre.").format(typed=typed)
+    else:
+        message = _("Aucune commune ne correspond à « {typed} » : vérifiez le nom, ou tapez le code postal.").format(typed=typed)
+    return {"code": "unclear-commune", "severity": "error", "pointer": "/commune", "message": message,
+            "choices": [{"code": code, "name": name} for code, name in choices]}
 
 
 def _problem_dict(found: Problem) -> dict:

@@ -12,8 +12,9 @@ import csv
 import functools
 import gc
 import math
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,6 +270,51 @@ class Communes:
         )
         return [communes[index] for index, _ in order[:limit]]
 
+    def find(self, query: str, *, preferred: Collection[str] = (), limit: int = 10) -> list[Commune]:
+        """The current communes a person may mean by what they typed: an INSEE code, a postal
+        code, or a name (with its département in brackets, as suggestions write it: "Saint-Pierre
+        (974)"); exact names before close ones, communes of the ``preferred`` départements (the
+        territory's) first."""
+        text = " ".join(query.split())
+        if not text:
+            return []
+        coded = self.get(text.upper())
+        if coded is not None and coded.is_current:
+            return [coded]
+        if text.isdigit() and len(text) == 5:
+            found = self.by_postal_code(text)
+        else:
+            named = _NAMED.fullmatch(text)
+            name, departement = (named.group(1), named.group(2).upper()) if named else (text, None)
+            found = self.by_name(name) or self.search(name, limit=limit * 3)
+            if departement:
+                found = [c for c in found if c.departement == departement]
+        first = [c for c in found if c.departement in preferred]
+        return (first + [c for c in found if c.departement not in preferred])[:limit]
+
+    def resolve(self, query: str, *, preferred: Collection[str] = ()) -> Commune | None:
+        """The one commune meant by what a person typed, or None when it is not clear (then
+        :meth:`find` lists what to choose from). A code is a code; a name shared by several
+        communes is clear when only one of them lies in the preferred départements ("Saint-Pierre"
+        in La Réunion), else when only one is spelt exactly so ("Port", not "Le Port")."""
+        text = " ".join(query.split())
+        coded = self.get(text.upper())
+        if coded is not None and coded.is_current:
+            return coded
+        if text.isdigit() and len(text) == 5:
+            candidates = self.by_postal_code(text)
+            exact = candidates
+        else:
+            named = _NAMED.fullmatch(text)
+            name, departement = (named.group(1), named.group(2).upper()) if named else (text, None)
+            candidates = [c for c in self.by_name(name) if departement is None or c.departement == departement]
+            exact = [c for c in candidates if fold(c.name) == fold(name)]
+        local = [c for c in candidates if c.departement in preferred]
+        for group in (local, candidates, exact):
+            if len(group) == 1:
+                return group[0]
+        return None
+
     def departement(self, code: str) -> Departement | None:
         """A département by code ('974', '2A'), for its name and bounding box."""
         return self._departements.get(code)
@@ -355,6 +401,10 @@ class Communes:
 
     def _search_choices(self, departement: str | None) -> tuple[list[str], list[Commune]]:
         return self._choices.get(departement, ([], []))
+
+
+# "Saint-Pierre (974)": a name and its département, as the form's suggestions write them.
+_NAMED = re.compile(r"(.+?)\s*\(([0-9]{2,3}|2[abAB])\)")
 
 
 def _digits(text: str) -> int | None:

@@ -158,6 +158,7 @@ class Mistake:
     message: str
     code: str = ""  # the problem's stable code and JSON pointer, for programs
     pointer: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, what a person reads) to pick from
 
     @property
     def summary(self) -> str:
@@ -191,7 +192,8 @@ def mistakes(form: Form, errors: list[dict]) -> list[Mistake]:
         if item.name in by_field:
             continue
         anchor = item.html_id + ("-date" if item.widget == MOMENT else "")
-        by_field[item.name] = Mistake(item.name, anchor, item.label, _people_wording(message, item), str(error.get("code", "")), pointer)
+        choices = tuple((str(c.get("code", "")), str(c.get("name", ""))) for c in error.get("choices") or () if isinstance(c, dict))
+        by_field[item.name] = Mistake(item.name, anchor, item.label, _people_wording(message, item), str(error.get("code", "")), pointer, choices)
     return general + sorted(by_field.values(), key=lambda m: order.get(m.field, len(order)))
 
 

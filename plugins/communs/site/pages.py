@@ -209,7 +209,7 @@ class SiteBuild:
         from communs.records.forms import HONEYPOT, form_for
 
         return {
-            "form": form_for(kind), "kind": kind, "action": "create", "values": {}, "errors": {}, "mistakes": [],
+            "form": form_for(kind), "kind": kind, "action": "create", "values": {}, "errors": {}, "mistakes": [], "repairs": [],
             "token": "", "honeypot": HONEYPOT, "record_id": "", "notice": "",
             "service_url": self.site.contribution_service_url.rstrip("/"), "forge_new_url": self.site.forge_new_url,
             "switch_url": f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("evenement/" if kind == "actor" else ""),

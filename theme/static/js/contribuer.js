@@ -10,7 +10,7 @@
   var zone = form.getAttribute("data-timezone") || "UTC";
   var kind = form.getAttribute("data-kind") || "actor";
   var status = form.querySelector(".submit-status");
-  var SKIP = ["form_kind", "token", "action", "record_id", "message", "contributor_name", "contributor_email", "contributor_credit", "site_web_2"];
+  var SKIP = ["form_kind", "token", "action", "record_id", "message", "contributor_name", "contributor_email", "contributor_credit", "site_web_2", "commune_choice"];
 
   function api(path) { return service + path; }
   function getJSON(path) {
@@ -40,11 +40,13 @@
   }
   form.addEventListener("focusin", fetchToken, { once: true });
 
-  // Commune suggestions from the official list.
+  // Commune suggestions: a name, a postal code or a code finds it; the territory's communes come
+  // first. A suggestion reads "Saint-Pierre (974)", which the service understands as it is.
   var communeInput = form.querySelector("input[name=commune]");
   var communeList = document.getElementById("communes-suggestions");
   var communeName = form.querySelector(".commune-name");
   var communes = {};
+  function labelOf(commune) { return commune.name + " (" + commune.departement + ")"; }
   if (communeInput && communeList && service) {
     communeInput.addEventListener("input", debounce(function () {
       var query = communeInput.value.trim();
@@ -53,11 +55,11 @@
       getJSON("/api/communes?q=" + encodeURIComponent(query)).then(function (data) {
         communeList.textContent = "";
         data.communes.forEach(function (commune) {
-          communes[commune.code] = commune;
+          communes[labelOf(commune)] = commune;
+          communes[commune.code] = communes[commune.code] || commune;
           var option = document.createElement("option");
-          option.value = commune.code;
-          option.label = commune.name + " (" + commune.departement + ")";
-          option.textContent = commune.name + " (" + commune.departement + ")";
+          option.value = labelOf(commune);
+          option.textContent = commune.postal_codes.length ? commune.postal_codes.join(", ") : commune.code;
           communeList.appendChild(option);
         });
         showCommune();
@@ -67,7 +69,7 @@
   }
   function showCommune() {
     var found = communes[communeInput.value.trim()];
-    if (communeName) { communeName.textContent = found ? found.name + " (" + found.departement + ")" : ""; }
+    if (communeName) { communeName.textContent = found ? "Commune : " + found.name + " (" + found.departement + ")" : ""; }
     if (found && found.lat !== null) { pickers.forEach(function (picker) { picker.centre(found.lat, found.lon); }); }
     checkDuplicates();
   }
@@ -190,6 +192,8 @@
       }
     });
     Object.keys(references).forEach(function (name) { setPath(record, name, references[name]); });
+    var chosen = form.querySelector("input[name=commune_choice]:checked");
+    if (chosen) { record.commune = chosen.value; }
     return prune(record) || {};
   }
 
@@ -201,13 +205,51 @@
       var described = (node.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && !/-erreur$/.test(id); });
       if (described.length) { node.setAttribute("aria-describedby", described.join(" ")); } else { node.removeAttribute("aria-describedby"); }
     });
-    document.querySelectorAll(".error-summary").forEach(function (node) { node.remove(); });
+    document.querySelectorAll(".error-summary, .commune-choices, .repairs").forEach(function (node) { node.remove(); });
+  }
+  // What the service put into shape (an address without https://, a keyword with a space...),
+  // shown so that the person can check it; the fields take the repaired values.
+  function showRepairs(repairs) {
+    if (!repairs || !repairs.length) { return null; }
+    var box = document.createElement("div");
+    box.className = "notice repairs";
+    box.setAttribute("role", "status");
+    box.appendChild(text("p", "Le formulaire a mis en forme ce que vous avez écrit ; vérifiez que c'est bien ce que vous vouliez :"));
+    var list = document.createElement("ul");
+    repairs.forEach(function (repair) {
+      list.appendChild(text("li", repair.label + " : « " + repair.before + " » → « " + repair.after + " »"));
+      var input = form.elements[repair.field];
+      if (input && input.value !== undefined && repair.field !== "commune") { input.value = repair.after; }
+    });
+    box.appendChild(list);
+    return box;
+  }
+  function showChoices(error) {
+    var input = form.elements[error.field];
+    if (!input || !error.choices || !error.choices.length) { return; }
+    var set = document.createElement("fieldset");
+    set.className = "commune-choices";
+    set.appendChild(text("legend", "Choisissez votre commune :"));
+    error.choices.forEach(function (choice, index) {
+      var label = document.createElement("label");
+      label.className = "choice";
+      var radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "commune_choice";
+      radio.id = "champ-commune-choix-" + (index + 1);
+      radio.value = choice[0];
+      label.appendChild(radio);
+      label.appendChild(document.createTextNode(" " + choice[1]));
+      set.appendChild(label);
+    });
+    input.parentNode.insertBefore(set, (input.parentNode.querySelector(".commune-name") || input).nextSibling);
   }
   // The error summary (the GOV.UK and DSFR pattern): what to fix, each with a link to its field,
   // and the same message beside the field, tied to it for screen readers. The service words each
   // problem for people (the field's label, never its key) and says which field it belongs to.
-  function showErrors(message, errors) {
+  function showErrors(message, errors, repairs) {
     clearErrors();
+    var repaired = showRepairs(repairs);
     var summary = document.createElement("div");
     summary.className = "error-summary";
     summary.id = "erreurs";
@@ -234,6 +276,7 @@
         });
         item.appendChild(link);
         list.appendChild(item);
+        showChoices(error);
         var target = document.getElementById(error.anchor);
         if (!target) { return; }
         var holder = target.closest(".field, fieldset") || target.parentNode;
@@ -252,6 +295,7 @@
       summary.appendChild(text("p", "Tout ce que vous avez saisi a été conservé."));
     }
     form.parentNode.insertBefore(summary, form);
+    if (repaired) { form.parentNode.insertBefore(repaired, form); }
     summary.focus();
   }
   function showDone(data) {
@@ -274,6 +318,12 @@
       done.appendChild(text("p", "Le dépôt ne répond pas pour le moment : votre proposition est gardée et sera transmise dès que possible."));
     }
     done.appendChild(text("p", "Une personne qui maintient la commune va la relire ; une fois acceptée, la fiche sera publiée sur le site."));
+    if (data.repairs && data.repairs.length) {
+      done.appendChild(text("h3", "Ce que le formulaire a mis en forme"));
+      var repaired = document.createElement("ul");
+      data.repairs.forEach(function (repair) { repaired.appendChild(text("li", repair.label + " : « " + repair.before + " » → « " + repair.after + " »")); });
+      done.appendChild(repaired);
+    }
     document.querySelectorAll(".error-summary").forEach(function (node) { node.remove(); });
     form.replaceWith(done);
     done.focus();
@@ -317,7 +367,7 @@
         status.textContent = "";
         if (result.status === 202) { showDone(result.data); return; }
         if (result.status === 403) { getJSON("/api/form-token").then(function (data) { tokenInput.value = data.token; }).catch(function () {}); }
-        showErrors(result.data.message || "Envoi refusé.", result.data.errors);
+        showErrors(result.data.message || "Envoi refusé.", result.data.errors, result.data.repairs);
       })
       .catch(function () { status.textContent = "Le service de contribution ne répond pas. Réessayez dans un moment ; rien n'a été perdu de ce que vous avez saisi."; });
   });
