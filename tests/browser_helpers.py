@@ -51,3 +51,8 @@ def chromium():
             yield instance
         finally:
             instance.close()
+
+
+def open_section(page: Page, label: str) -> None:
+    """Unfold an optional part of the contribution form, as a person does: by its title."""
+    page.locator("details.optional > summary", has_text=label).first.click()

@@ -10,7 +10,7 @@ import subprocess
 import urllib.request
 
 import git
-from browser_helpers import Visit
+from browser_helpers import Visit, open_section
 from conftest import ROOT
 from test_serve import _free_port, _wait_for
 
@@ -43,6 +43,7 @@ def test_make_serve_on_other_ports_sends_a_no_javascript_contribution_to_its_ser
         page.fill("#champ-summary", "Atelier de peinture et de fresques pour les jeunes du quartier.")
         page.check("input[name=themes][value=culture]")
         page.fill("#champ-commune", "97411")
+        open_section(page, "Adresse")  # folded, and unfolded without JavaScript too
         page.fill("#champ-address-street", "3 rue Jean Chatel")
         page.fill("#champ-address-postal-code", "97400")
         page.click("button[type=submit]")

@@ -8,7 +8,7 @@ from datetime import date
 
 import git
 import pytest
-from browser_helpers import Visit
+from browser_helpers import Visit, open_section
 from conftest import ROOT, Server
 from fakeforge import FakeGitHub
 from service_helpers import RunningService, demo_remote
@@ -57,8 +57,11 @@ def test_contribute_from_the_built_site(browser, running, tmp_path):
     page.fill("#champ-commune", suggestions[0])
     page.dispatch_event("#champ-commune", "change")
     page.wait_for_function("document.querySelector('.commune-name').textContent.includes('Saint-Denis')")
+    assert not page.is_visible("#champ-address-street")  # optional parts are folded
+    open_section(page, "Adresse")
     page.fill("#champ-address-street", "3 rue Jean Chatel")
     page.fill("#champ-address-postal-code", "97400")
+    open_section(page, "Position sur la carte")
     picker = page.locator(".map-picker")
     picker.wait_for()
     page.wait_for_timeout(300)
@@ -97,6 +100,7 @@ def test_three_mistakes_fixed_from_the_error_summary_at_phone_size(browser, runn
     page.select_option("#champ-kind", "association")
     page.fill("#champ-summary", "court")
     page.fill("#champ-commune", "97499")
+    open_section(page, "Contact")
     page.fill("#champ-contact-email", "pas-un-courriel")
     page.wait_for_timeout(1100)
     page.click("button[type=submit]")
@@ -163,3 +167,35 @@ def test_without_a_service_the_form_prepares_the_file_in_the_forge_editor(browse
     tree = Tree(tmp_path / "check")
     tree.write("actor", "97411", "atelier-zot-kouler.yml", query["value"][0], hint=False)
     assert validate(tree.content).ok
+
+
+def test_a_weekly_market_through_the_french_recurrence_picker(browser, running):
+    site, service, remote, fake = running
+    visit = Visit(browser, site.url, width=390)
+    page = visit.open("/contribuer/evenement/")
+    page.click("#champ-title")
+    page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
+    page.fill("#champ-title", "Marché paysan du samedi")
+    page.select_option("#champ-type", "marche")
+    page.fill("#champ-summary", "Fruits, légumes et produits du terroir chaque samedi matin.")
+    page.check("input[name=themes][value=alimentation]")
+    page.fill("#champ-commune", "Saint-Paul (974)")
+    page.fill("#champ-start-date", "2027-01-09")
+    page.fill("#champ-start-heure", "07:00")
+    open_section(page, "Récurrence")
+    assert not page.is_visible(".recurrence-weekly")  # only the questions that apply
+    page.select_option("#champ-recurrence-freq", "WEEKLY")
+    assert page.is_visible(".recurrence-weekly") and not page.is_visible(".recurrence-monthly")
+    page.check("#champ-recurrence-jour-6")  # samedi
+    page.fill("#champ-recurrence-until", "2027-12-31")
+    page.dispatch_event("#champ-recurrence-until", "change")
+    page.wait_for_function("document.querySelector('.recurrence-reading').textContent.includes('samedi')")
+    assert page.inner_text(".recurrence-reading") == "L'événement aura lieu chaque samedi, jusqu'au 31 décembre 2027."
+    page.wait_for_timeout(1100)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".done, .error-summary", timeout=30000)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    visit.close()
+    branch = next(b.name for b in git.Repo(remote).branches if b.name.startswith("contrib/"))
+    text = git.Repo(remote).git.show(f"{branch}:content/events/97415/2027-01-09-marche-paysan-du-samedi.yml")
+    assert 'recurrence: "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"' in text or "recurrence: FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231" in text

@@ -520,3 +520,44 @@ def test_what_can_be_repaired_is_repaired_and_shown_to_the_person_and_the_review
     assert record["contact"]["phone"] == "+262 262 12 34 56"
     message = git.Repo(remote).commit(branch).message
     assert message.startswith("Ajout : Atelier Zot Koulèr (Saint-Denis)") and "Mis en forme par le formulaire" in message
+
+
+HTML_MARKET = {"form_kind": "event", "action": "create", "token": "", "title": "Marché paysan du samedi", "type": "marche",
+               "summary": "Fruits, légumes et produits du terroir chaque samedi matin.", "themes": ["alimentation"],
+               "commune": "Saint-Paul", "start.date": "2027-01-09", "start.time": "07:00"}
+
+
+def test_a_weekly_market_through_the_recurrence_picker_without_javascript(client, remote):
+    data = {**HTML_MARKET, "recurrence.freq": "WEEKLY", "recurrence.interval": "1", "recurrence.byday": ["SA"], "recurrence.until": "2027-12-31"}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 202, answer.text[:3000]
+    branch = next(b for b in branches(remote) if b.startswith("contrib/"))
+    record = yaml.safe_load(git.Repo(remote).git.show(f"{branch}:content/events/97415/2027-01-09-marche-paysan-du-samedi.yml"))
+    assert record["recurrence"] == "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"
+
+
+def test_the_second_saturday_of_each_month_is_read_from_the_start_date(client, remote):
+    answer = submit(client, {"title": "Repair café", "type": "atelier", "summary": "On répare ensemble, chaque deuxième samedi du mois.",
+                             "themes": ["dechets"], "commune": "97411", "start": "2027-01-09T09:00:00+04:00",
+                             "recurrence": {"freq": "MONTHLY", "monthly": "weekday", "count": "6"}}, kind="event")
+    assert answer.status_code == 202, answer.text
+    record = yaml.safe_load(git.Repo(remote).git.show(f"{answer.json()['branch']}:content/events/97411/2027-01-09-repair-cafe.yml"))
+    assert record["recurrence"] == "FREQ=MONTHLY;BYDAY=2SA;COUNT=6"
+
+
+def test_correcting_a_series_keeps_its_rule_as_written_and_the_picker_shows_it(client, remote):
+    page = client.get("/contribuer/event/2026-09-05-marche-forain-du-guillaume").text
+    assert '<option value="WEEKLY" selected>' in page and 'value="SA" data-widget="recurrence-part" checked' in page
+    assert 'name="recurrence.until" type="date" data-widget="recurrence-part" value="2027-12-31"' in page
+    record = yaml.safe_load(git.Repo(remote).git.show("main:content/events/97415/2026-09-05-marche-forain-du-guillaume.yml"))
+    picked = {"freq": "WEEKLY", "byday": ["SA"], "until": "2027-12-31", "rule": record["recurrence"]}
+    answer = submit(client, {**record, "summary": record["summary"].rstrip(".") + ", sous les badamiers.", "recurrence": picked}, kind="event", action="update")
+    assert answer.status_code == 202, answer.text
+    diff = git.Repo(remote).git.diff("main", answer.json()["branch"])
+    assert "recurrence" not in diff and "badamiers" in diff
+
+
+def test_the_picker_reads_its_rule_back_in_french(client):
+    answer = client.get("/api/recurrence?start=2027-01-09&freq=MONTHLY&monthly=weekday&until=2027-06-30").json()
+    assert answer == {"rule": "FREQ=MONTHLY;BYDAY=2SA;UNTIL=20270630", "text": "le deuxième samedi de chaque mois, jusqu'au 30 juin 2027"}
+    assert client.get("/api/recurrence?start=pas-une-date&freq=WEEKLY").json()["text"] == ""

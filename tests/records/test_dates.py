@@ -10,6 +10,8 @@ import yaml
 
 from communs.records.dates import (
     Occurrence,
+    PickedRecurrence,
+    compose_rule,
     describe_recurrence,
     format_day,
     format_time,
@@ -19,6 +21,7 @@ from communs.records.dates import (
     machine_range,
     next_occurrence,
     occurrences,
+    picked_from_rule,
 )
 from communs.records.rules import parse_moment
 
@@ -417,3 +420,32 @@ def test_every_event_of_the_directory_reads_well():
             assert all(machine_range(occurrence)), path
         if record.get("recurrence"):
             assert describe_recurrence(record["recurrence"], found[0].start), path
+
+
+# The form's recurrence picker --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("picked", "rule"),
+    [
+        (PickedRecurrence("WEEKLY"), "FREQ=WEEKLY;BYDAY=SA"),  # the start's weekday
+        (PickedRecurrence("WEEKLY", weekdays=("SU", "SA")), "FREQ=WEEKLY;BYDAY=SA,SU"),
+        (PickedRecurrence("WEEKLY", interval=2, until=date(2027, 12, 31)), "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;UNTIL=20271231"),
+        (PickedRecurrence("MONTHLY"), "FREQ=MONTHLY;BYMONTHDAY=12"),
+        (PickedRecurrence("MONTHLY", monthly="weekday", count=10), "FREQ=MONTHLY;BYDAY=2SA;COUNT=10"),
+        (PickedRecurrence("MONTHLY", monthly="last-weekday"), "FREQ=MONTHLY;BYDAY=-1SA"),
+        (PickedRecurrence("DAILY", count=3), "FREQ=DAILY;COUNT=3"),
+        (PickedRecurrence(""), ""),
+    ],
+)
+def test_the_picker_writes_the_rule_and_reads_it_back(picked, rule):
+    second_saturday = date(2026, 12, 12)
+    assert compose_rule(picked, second_saturday) == rule
+    if rule:
+        assert compose_rule(picked_from_rule(rule, second_saturday), second_saturday) == rule
+        assert describe_recurrence(rule, second_saturday)  # the site can say it
+
+
+@pytest.mark.parametrize("rule", ["FREQ=MONTHLY;BYMONTHDAY=1,15", "FREQ=MONTHLY;BYDAY=1SU", "FREQ=WEEKLY;UNTIL=20271231T235959Z", "FREQ=YEARLY"])
+def test_rules_the_picker_cannot_show_are_left_to_the_text_field(rule):
+    assert picked_from_rule(rule, date(2026, 12, 12)) is None

@@ -37,6 +37,7 @@ from communs.records.forms import (
     mistakes,
     record_from_fields,
     values_from_record,
+    written_recurrence,
 )
 from communs.settings import SiteSettings
 
@@ -327,6 +328,23 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             for c in found
         ]})
 
+    async def api_recurrence(request: Request) -> Response:
+        """The rule a recurrence picker's choices write, and how the site will say it."""
+        from communs.records.dates import describe_recurrence
+        from communs.records.rules import parse_moment
+
+        params = request.query_params
+        picked = {key: params.get(key, "")[:40] for key in ("freq", "interval", "monthly", "until", "count", "rule")}
+        picked["byday"] = [day[:2] for day in params.getlist("byday")[:7]]
+        start = params.get("start", "")[:10]
+        rule = written_recurrence({"start": start, "recurrence": picked}).get("recurrence", "")
+        first = parse_moment(start)
+        try:
+            text = describe_recurrence(rule, first) if rule and first is not None else ""
+        except ValueError:
+            text = ""
+        return JSONResponse({"rule": rule, "text": text})
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -431,6 +449,7 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         Route("/api/submissions/{receipt}", api_status, methods=["GET"]),
         Route("/api/duplicates", api_duplicates, methods=["GET"]),
         Route("/api/communes", api_communes, methods=["GET"]),
+        Route("/api/recurrence", api_recurrence, methods=["GET"]),
         Route("/theme/{path:path}", static, methods=["GET"]),
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=list(config.origins()), allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)]

@@ -29,6 +29,7 @@ from communs.records.communes import departement_of_code
 from communs.records.content import ACTOR, COMMUNE_CODE, EVENT, FOLDERS, RECORD_ID, RecordFile, scan
 from communs.records.crosscheck import Entry, entry_of, entry_of_file
 from communs.records.directory import Directory
+from communs.records.forms import written_recurrence
 from communs.records.problems import Problem
 from communs.records.repairs import Repaired, repair
 from communs.records.text import slugify
@@ -255,6 +256,7 @@ class Desk:
         repaired = None
         commune_problem: list[dict] = []
         if action != "delete":
+            record = written_recurrence(record) if kind == EVENT else record
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred)
             record = repaired.record
             typed = record.get("commune")

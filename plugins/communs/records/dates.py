@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import chain, islice
 from typing import Any
@@ -393,3 +393,95 @@ def iso(moment: date | datetime) -> str:
 def machine_range(occurrence: Occurrence) -> tuple[str, str]:
     """(startDate, endDate) for schema.org; an all-day end is the last day, inclusive."""
     return iso(occurrence.start), iso(occurrence.end)
+
+
+# What a person picks in the form's recurrence picker, and the rule it writes -------------------
+
+MONTHLY_WAYS = ("monthday", "weekday", "last-weekday")  # the 12th / the 2nd Saturday / the last Saturday
+
+
+@dataclass(frozen=True)
+class PickedRecurrence:
+    """A recurrence as the form asks for it: how often, which days, until when."""
+
+    frequency: str = ""  # "" (once), DAILY, WEEKLY or MONTHLY
+    interval: int = 1
+    weekdays: tuple[str, ...] = ()  # MO..SU, for a weekly rule (none: the first day's)
+    monthly: str = "monthday"  # one of MONTHLY_WAYS, read against the first day
+    until: date | None = None
+    count: int | None = None
+
+
+def compose_rule(picked: PickedRecurrence, first: date | datetime) -> str:
+    """The RRULE of a picked recurrence ("" for an event that happens once). The monthly day is
+    read from the first occurrence: the 12th, the 2nd Saturday, or the last Saturday."""
+    if picked.frequency not in _FREQUENCIES:
+        return ""
+    day = _day(first)
+    parts = [f"FREQ={picked.frequency}"]
+    if picked.interval > 1:
+        parts.append(f"INTERVAL={picked.interval}")
+    if picked.frequency == "WEEKLY":
+        chosen = [code for code in _WEEKDAYS if code in picked.weekdays] or [_WEEKDAYS[day.weekday()]]
+        parts.append("BYDAY=" + ",".join(chosen))
+    elif picked.frequency == "MONTHLY":
+        weekday = _WEEKDAYS[day.weekday()]
+        if picked.monthly == "weekday":
+            parts.append(f"BYDAY={(day.day - 1) // 7 + 1}{weekday}")
+        elif picked.monthly == "last-weekday":
+            parts.append(f"BYDAY=-1{weekday}")
+        else:
+            parts.append(f"BYMONTHDAY={day.day}")
+    if picked.until is not None:
+        parts.append("UNTIL=" + picked.until.strftime("%Y%m%d"))
+    elif picked.count:
+        parts.append(f"COUNT={picked.count}")
+    return ";".join(parts)
+
+
+def picked_from_rule(rule: str, first: date | datetime) -> PickedRecurrence | None:
+    """The picker's choices for an existing rule, or None when the picker cannot show it (a rule
+    written by hand with several monthly days, say: the form then keeps it as it is)."""
+    try:
+        parsed = _parse_rule(rule)
+    except ValueError:
+        return None
+    day = _day(first)
+    until = _day(parsed.until) if parsed.until is not None else None
+    picked = PickedRecurrence(parsed.frequency, parsed.interval, tuple(_WEEKDAYS[d] for _, d in parsed.days), "monthday", until, parsed.count)
+    if parsed.frequency == "MONTHLY":
+        if parsed.days and len(parsed.days) == 1 and not parsed.month_days:
+            rank = parsed.days[0][0]
+            picked = replace(picked, weekdays=(), monthly="last-weekday" if rank == -1 else "weekday")
+        elif parsed.days:
+            return None
+    elif parsed.frequency == "DAILY" and parsed.days:
+        return None
+    elif parsed.frequency == "WEEKLY" and not parsed.days:
+        picked = replace(picked, weekdays=(_WEEKDAYS[day.weekday()],))  # shown as the picker writes it
+    return picked if same_rule(rule, compose_rule(picked, day), day) else None
+
+
+def same_rule(written: str, composed: str, first: date | datetime) -> bool:
+    """Whether a rule as written by someone says what the picker composed (implicit parts aside)."""
+    try:
+        return _normalised(written, _day(first)) == _parts(composed)
+    except ValueError:
+        return False
+
+
+def _parts(rule: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in rule.split(";"))
+
+
+def _normalised(rule: str, day: date) -> dict[str, str]:
+    """A rule's parts with what it leaves implicit written out, as the picker writes them."""
+    parts = _parts(rule)
+    if parts.get("INTERVAL") == "1":
+        del parts["INTERVAL"]
+    if parts.get("FREQ") == "WEEKLY":
+        days = parts.get("BYDAY", "").split(",") if parts.get("BYDAY") else [_WEEKDAYS[day.weekday()]]
+        parts["BYDAY"] = ",".join(sorted(days, key=lambda code: _WEEKDAYS.index(code) if code in _WEEKDAYS else 9))
+    if parts.get("FREQ") == "MONTHLY" and "BYDAY" not in parts and "BYMONTHDAY" not in parts:
+        parts["BYMONTHDAY"] = str(day.day)
+    return parts

@@ -16,6 +16,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from communs.records.dates import PickedRecurrence, compose_rule, picked_from_rule, same_rule
+from communs.records.rules import parse_moment
 from communs.records.schemas import Choice, SchemaSet, default_schemas
 
 # Widgets: how a schema type is typed in a browser.
@@ -23,6 +25,7 @@ TEXT, TEXTAREA, MARKDOWN, SELECT, CHECKBOXES, CHECKBOX, NUMBER, INTEGER = (
     "text", "textarea", "markdown", "select", "checkboxes", "checkbox", "number", "integer",
 )
 URL, EMAIL, TEL, LIST, MOMENT, GROUP = "url", "email", "tel", "list", "moment", "group"
+RECURRENCE = "recurrence"  # a French picker (how often, which days, until when) that writes the rule
 DATE_ONLY = "date"
 MAX_NESTING = 4
 # A field of every form that people never see; bots fill every field they find (see guard.py).
@@ -52,6 +55,13 @@ class Field:
     @property
     def html_id(self) -> str:
         return "champ-" + self.name.replace(".", "-").replace("_", "-")
+
+    def touched(self, values: Mapping[str, list[str]], errors: Mapping[str, Any]) -> bool:
+        """Whether the field, or one of its children, holds a value or an error: an optional
+        section folded by default opens when it does."""
+        if errors.get(self.name) or any(v.strip() for key, found in values.items() if key == self.name or key.startswith(self.name + ".") for v in found):
+            return True
+        return any(child.touched(values, errors) for child in self.children)
 
 
 def _example(schema: Mapping[str, Any]) -> str:
@@ -97,7 +107,7 @@ def _field(schemas: SchemaSet, kind: str, path: list[str], required: bool, depth
         return Field(widget=INTEGER if kind_of == "integer" else NUMBER, minimum=schema.get("minimum"), maximum=schema.get("maximum"), **common)
     marker = schema.get("format") or schema.get("contentMediaType")
     widget = {
-        "uri": URL, "email": EMAIL, "phone": TEL, "text/markdown": MARKDOWN,
+        "uri": URL, "email": EMAIL, "phone": TEL, "text/markdown": MARKDOWN, "rrule": RECURRENCE,
         "date-or-date-time": MOMENT, "date": DATE_ONLY,
     }.get(marker, TEXT)
     if widget == TEXT and (schema.get("maxLength") or 0) > 200:
@@ -267,6 +277,10 @@ def _read(item: Field, values: Mapping[str, list[str]], zone: str) -> Any:
     if item.widget == MOMENT:
         day = first(item.name + ".date")
         return moment_value(day, first(item.name + ".time"), zone) if day else None
+    if item.widget == RECURRENCE:
+        picked = {part: first(f"{item.name}.{part}") for part in ("freq", "interval", "monthly", "until", "count", "rule")}
+        picked["byday"] = [v for v in values.get(f"{item.name}.byday", []) if v]
+        return {k: v for k, v in picked.items() if v} or None
     text = first(item.name)
     if item.widget in (NUMBER, INTEGER) and text:
         if _NUMBER.match(text):
@@ -312,9 +326,63 @@ def values_from_record(form: Form, record: Mapping[str, Any]) -> dict[str, list[
             values[item.name + ".time"] = [clock]
         elif item.widget == CHECKBOX:
             values[item.name] = ["on"] if value is True else []
+        elif item.widget == RECURRENCE:
+            values[item.name + ".rule"] = [str(value)]
+            first = parse_moment(str(record.get("start", "")))
+            picked = picked_from_rule(str(value), first) if first is not None else None
+            if picked is not None:
+                values[item.name + ".freq"] = [picked.frequency]
+                values[item.name + ".interval"] = [str(picked.interval)]
+                values[item.name + ".byday"] = list(picked.weekdays)
+                values[item.name + ".monthly"] = [picked.monthly]
+                values[item.name + ".until"] = [picked.until.isoformat()] if picked.until else []
+                values[item.name + ".count"] = [str(picked.count)] if picked.count else []
         else:
             values[item.name] = [str(value).rstrip("\n") if item.widget == MARKDOWN else str(value)]
 
     for item in form.fields:
         put(item, record.get(item.path[-1]))
     return values
+
+
+def _whole(text: Any, default: int | None) -> int | None:
+    return int(text) if isinstance(text, (str, int)) and str(text).strip().isdigit() and int(text) > 0 else default
+
+
+def written_recurrence(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record whose recurrence came from the picker (a mapping of choices), with the rule it
+    means written in its place. A rule the person did not change stays as it was written; with no
+    frequency picked, the rule typed in the picker's last field (or none) is kept."""
+    value = record.get("recurrence")
+    if not isinstance(value, Mapping):
+        return dict(record)
+    typed = str(value.get("rule") or "").strip()
+    frequency = str(value.get("freq") or "").strip().upper()
+    start = record.get("start")
+    first = parse_moment(start) if isinstance(start, str) else None
+    rule = typed
+    if frequency and first is not None:
+        days = value.get("byday") or ()
+        picked = PickedRecurrence(
+            frequency=frequency,
+            interval=_whole(value.get("interval"), 1) or 1,
+            weekdays=tuple(str(day) for day in (days if isinstance(days, (list, tuple)) else [days])),
+            monthly=str(value.get("monthly") or "monthday"),
+            until=_day_or_none(value.get("until")),
+            count=_whole(value.get("count"), None),
+        )
+        composed = compose_rule(picked, first)
+        rule = typed if typed and same_rule(typed, composed, first) else composed
+    elif frequency:
+        rule = typed or f"FREQ={frequency}"  # no start yet: the validator asks for it
+    written = {k: v for k, v in record.items() if k != "recurrence"}
+    if rule:
+        written["recurrence"] = rule
+    return written
+
+
+def _day_or_none(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text).strip()) if text else None
+    except ValueError:
+        return None

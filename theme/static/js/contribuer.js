@@ -85,7 +85,8 @@
     box.setAttribute("role", "region");
     box.setAttribute("aria-label", "Carte : cliquez pour placer le lieu (ou saisissez la latitude et la longitude)");
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : [-21.1, 55.5];
-    var map = L.map(box, { scrollWheelZoom: false }).setView(start, lat.value ? 15 : 9);
+    var map = L.map(box, { scrollWheelZoom: false, zoomControl: false }).setView(start, lat.value ? 15 : 9);
+    L.control.zoom({ zoomInTitle: "Rapprocher", zoomOutTitle: "Éloigner" }).addTo(map);
     L.tileLayer(form.getAttribute("data-tiles"), { attribution: form.getAttribute("data-attribution"), maxZoom: 19 }).addTo(map);
     var marker = null;
     function place(latlng) {
@@ -106,6 +107,37 @@
     });
     pickers.push({ centre: function (a, b) { if (!lat.value) { map.setView([a, b], 13); } } });
   });
+
+  // The recurrence picker: only the questions that apply, and the rule read back in French by the
+  // service (the same words as the event's page will use).
+  var picker = form.querySelector("[data-widget-group=recurrence]");
+  if (picker) {
+    var frequency = picker.querySelector("select");
+    var reading = picker.querySelector(".recurrence-reading");
+    var showParts = function () {
+      var chosen = frequency.value;
+      picker.querySelector(".recurrence-weekly").hidden = chosen !== "WEEKLY";
+      picker.querySelector(".recurrence-monthly").hidden = chosen !== "MONTHLY";
+      picker.querySelector(".recurrence-interval").hidden = !chosen;
+      picker.querySelector(".recurrence-end").hidden = !chosen;
+    };
+    var readBack = debounce(function () {
+      var start = (form.elements["start.date"] || {}).value || "";
+      if (!service || !frequency.value || !start) { reading.textContent = ""; return; }
+      var query = "start=" + encodeURIComponent(start);
+      Array.prototype.forEach.call(picker.querySelectorAll("[name^='recurrence.']"), function (element) {
+        if ((element.type === "checkbox" || element.type === "radio") && !element.checked) { return; }
+        if (element.value) { query += "&" + encodeURIComponent(element.name.slice(11)) + "=" + encodeURIComponent(element.value); }
+      });
+      getJSON("/api/recurrence?" + query).then(function (data) {
+        reading.textContent = data.text ? "L'événement aura lieu " + data.text + "." : "";
+      }).catch(function () { reading.textContent = ""; });
+    }, 300);
+    showParts();
+    picker.addEventListener("change", function () { showParts(); readBack(); });
+    var startDate = form.elements["start.date"];
+    if (startDate) { startDate.addEventListener("change", readBack); }
+  }
 
   // Likely duplicates, before sending.
   var duplicates = form.querySelector(".duplicates");
@@ -179,6 +211,16 @@
         setPath(record, base, clock ? value + "T" + clock + ":00" + offsetFor(value, clock) : value);
       } else if (widget === "moment-time") {
         return;
+      } else if (widget === "recurrence-part") {
+        if ((element.type === "checkbox" || element.type === "radio") && !element.checked) { return; }
+        if (!value) { return; }
+        if (element.type === "checkbox") {
+          var days = (record.recurrence && record.recurrence.byday) || [];
+          days.push(value);
+          setPath(record, name, days);
+        } else {
+          setPath(record, name, value);
+        }
       } else if (widget === "reference") {
         if (value) { references[name.slice(0, -4)] = value; }
       } else if (widget === "list") {
@@ -279,6 +321,8 @@
         showChoices(error);
         var target = document.getElementById(error.anchor);
         if (!target) { return; }
+        var folded = target.closest("details");
+        if (folded) { folded.open = true; }
         var holder = target.closest(".field, fieldset") || target.parentNode;
         var note = text("p", error.message, "field-error");
         note.id = "champ-" + error.field.replace(/[._]/g, "-") + "-erreur";
