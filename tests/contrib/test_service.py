@@ -327,7 +327,7 @@ def test_new_event_gets_a_dated_id_and_passes_validation(client, remote, tmp_pat
     git.Repo.clone_from(remote, checkout, branch=branch)
     assert validate(checkout / "content").ok
     unknown = client.post("/api/submissions", json={"kind": "event", "action": "create", "record": {**event, "organizers": ["personne"]}, "token": token(client)})
-    assert unknown.status_code == 422 and [e["code"] for e in unknown.json()["errors"]] == ["unknown-reference"]
+    assert unknown.status_code == 422 and [e["code"] for e in unknown.json()["errors"]] == ["unknown-organizer"]
 
 
 def test_example_configuration_loads_and_typos_are_refused(tmp_path):
@@ -561,3 +561,26 @@ def test_the_picker_reads_its_rule_back_in_french(client):
     answer = client.get("/api/recurrence?start=2027-01-09&freq=MONTHLY&monthly=weekday&until=2027-06-30").json()
     assert answer == {"rule": "FREQ=MONTHLY;BYDAY=2SA;UNTIL=20270630", "text": "le deuxième samedi de chaque mois, jusqu'au 30 juin 2027"}
     assert client.get("/api/recurrence?start=pas-une-date&freq=WEEKLY").json()["text"] == ""
+
+
+def test_organisers_and_venue_are_named_not_identified(client, remote):
+    data = {**HTML_MARKET, "organizers": "Compagnie Ti Kaz", "venue.ref": "Place du marché forain", "commune": "97411"}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 202, answer.text[:3000]
+    branch = next(b for b in branches(remote) if b.startswith("contrib/"))
+    record = yaml.safe_load(git.Repo(remote).git.show(f"{branch}:content/events/97411/2027-01-09-marche-paysan-du-samedi.yml"))
+    assert record["organizers"] == ["compagnie-ti-kaz"]
+    assert record["venue"] == {"name": "Place du marché forain"}  # not in the directory: a place by its name
+    assert "pas encore dans l&#39;annuaire" in answer.text or "pas encore dans l'annuaire" in answer.text
+    suggestions = client.get("/api/actors?q=ti kaz").json()["actors"]
+    assert suggestions[0] == {"id": "compagnie-ti-kaz", "name": "Compagnie Ti Kaz", "commune_name": "Saint-Denis"}
+    assert client.get("/api/actors?q=a").json() == {"actors": []}
+
+
+def test_an_organiser_who_is_not_in_the_directory_is_explained(client, remote):
+    data = {**HTML_MARKET, "organizers": "Association Inconnue Ici", "commune": "97411"}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 422
+    assert "#champ-organizers" in answer.text and "« Association Inconnue Ici » : pas encore dans l&#39;annuaire" in answer.text
+    assert answer.text.count('class="field-error"') == 1
+    assert not [b for b in branches(remote) if b.startswith("contrib/")]

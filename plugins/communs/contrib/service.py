@@ -328,6 +328,17 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             for c in found
         ]})
 
+    async def api_actors(request: Request) -> Response:
+        """Actors of the directory by name, for the organisers' and the venue's suggestions."""
+        query = request.query_params.get("q", "")[:100]
+        if len(query.strip()) < 2:
+            return JSONResponse({"actors": []})
+        from starlette.concurrency import run_in_threadpool
+
+        base = await run_in_threadpool(service.desk.base)
+        found = base.lookup.search(query, limit=8, kind=ACTOR) if base.lookup else []
+        return JSONResponse({"actors": [{"id": m.id, "name": m.name, "commune_name": m.commune_name} for m in found]})
+
     async def api_recurrence(request: Request) -> Response:
         """The rule a recurrence picker's choices write, and how the site will say it."""
         from communs.records.dates import describe_recurrence
@@ -450,6 +461,7 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         Route("/api/duplicates", api_duplicates, methods=["GET"]),
         Route("/api/communes", api_communes, methods=["GET"]),
         Route("/api/recurrence", api_recurrence, methods=["GET"]),
+        Route("/api/actors", api_actors, methods=["GET"]),
         Route("/theme/{path:path}", static, methods=["GET"]),
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=list(config.origins()), allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)]

@@ -31,7 +31,7 @@ from communs.records.crosscheck import Entry, entry_of, entry_of_file
 from communs.records.directory import Directory
 from communs.records.forms import written_recurrence
 from communs.records.problems import Problem
-from communs.records.repairs import Repaired, repair
+from communs.records.repairs import Repaired, actor_names, repair
 from communs.records.text import slugify
 from communs.records.validation import Checker, check_against, validate
 from communs.site import urls
@@ -145,6 +145,7 @@ class Base:
     paths: dict[str, str]  # record id -> path relative to the repository ("content/actors/...")
     lookup: Any = None
     preferred: frozenset[str] = frozenset()  # départements of the directory's communes: the territory
+    actors: dict = field(default_factory=dict)  # folded actor names -> ids (repairs.actor_names)
 
 
 @dataclass
@@ -189,7 +190,8 @@ class Desk:
             ]
             paths = {f.stem: repository_path[f.display] for f in files}
             preferred = frozenset(departement_of_code(code) for code in directory.commune_codes())
-            self._base = Base(sha, content, directory, entries, paths, Lookup.build(directory), preferred)
+            actors = actor_names({actor_id: str(record.data.get("name", "")) for actor_id, record in directory.actors.items()})
+            self._base = Base(sha, content, directory, entries, paths, Lookup.build(directory), preferred, actors)
             return self._base
 
     # Receiving ---------------------------------------------------------------------------------
@@ -254,14 +256,19 @@ class Desk:
                 raise Rejected(404, _("Cet identifiant n'est pas celui d'un {what}.").format(what=_("acteur") if kind == ACTOR else _("événement")))
             original_text = (self.workspace.file_at(base.sha, original_path) or b"").decode("utf-8", "replace")
         repaired = None
-        commune_problem: list[dict] = []
+        form_problems: list[dict] = []
         if action != "delete":
             record = written_recurrence(record) if kind == EVENT else record
-            repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred)
+            repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)
             record = repaired.record
             typed = record.get("commune")
             if isinstance(typed, str) and typed.strip() and not COMMUNE_CODE.fullmatch(typed):
-                commune_problem = [_commune_problem(typed, repaired.commune_choices)]
+                form_problems = [_form_problems(typed, repaired.commune_choices)]
+            if repaired.unknown_organizers:
+                names = ", ".join(f"« {name} »" for name in repaired.unknown_organizers)
+                form_problems.append({"code": "unknown-organizer", "severity": "error", "pointer": "/organizers", "message": _(
+                    "{names} : pas encore dans l'annuaire. Proposez d'abord sa fiche (« Proposer un acteur »), ou retirez ce nom."
+                ).format(names=names)})
         commune = record.get("commune") if action != "delete" else original_path.split("/")[2]
         placed = isinstance(commune, str) and bool(COMMUNE_CODE.fullmatch(commune))
         path = f"content/{folder}/{commune if placed else '00000'}/{record_id}.yml"
@@ -281,7 +288,7 @@ class Desk:
             source = RecordFile(path=base.content.parent / path, kind=kind, folder=commune if placed else "00000", display=path)
             result = check_against(content, source, base.entries, self.checker, replaces=(original_path,) if original_path else ())
             problems = [p for p in result.problems if placed or p.code not in _PLACEMENT_CODES]
-            errors = commune_problem + [_problem_dict(p) for p in problems if p.is_error]
+            errors = form_problems + [_problem_dict(p) for p in problems if p.is_error]
             if errors:
                 raise Rejected(422, _("La fiche n'est pas encore publiable : corrigez les points signalés."), errors, repaired=repaired)
             warnings = [_problem_dict(p) for p in problems if not p.is_error]
@@ -413,7 +420,7 @@ def _commit_text(text: str) -> str:
     return kept.rstrip() + "\n"
 
 
-def _commune_problem(typed: str, choices: tuple[tuple[str, str], ...]) -> dict:
+def _form_problems(typed: str, choices: tuple[tuple[str, str], ...]) -> dict:
     """A commune typed by name that is not clear: the person chooses, nothing is guessed."""
     if choices:
         message = _("Plusieurs communes peuvent correspondre à « {typed} » : choisissez la vôtre.").format(typed=typed)

@@ -11,12 +11,14 @@ the source); the parsing is ``values``', the communes ``communes``'.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from communs.i18n import _
 from communs.records.communes import Communes
 from communs.records.forms import EMAIL, LIST, TEL, URL, Field, form_for
+from communs.records.text import fold
 from communs.records.values import (
     URL_PATTERN,
     clean_email,
@@ -42,6 +44,7 @@ class Repaired:
     record: dict[str, Any]
     repairs: tuple[Repair, ...]
     commune_choices: tuple[tuple[str, str], ...] = ()  # (code, "Saint-Pierre (974)") when the commune is not clear
+    unknown_organizers: tuple[str, ...] = ()  # names that are no actor of the directory
 
 
 def _get(record: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -80,10 +83,41 @@ def _shown(value: Any) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-def repair(kind: str, record: dict[str, Any], communes: Communes, *, preferred: Collection[str] = ()) -> Repaired:
-    """A copy of ``record`` with what can be repaired repaired, and the list of what changed."""
+def _actor_id(typed: str, actors: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The id of the directory's actor a person named ("Compagnie Ti Kaz", or its id), if only one has that name."""
+    if typed in actors.get("", ()):
+        return typed
+    found = actors.get(fold(typed), ())
+    return found[0] if len(found) == 1 else None
+
+
+def actor_names(actors: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """The look-up ``repair`` uses to read actors by name: folded name -> ids ("" -> every id)."""
+    index: dict[str, list[str]] = {"": list(actors)}
+    for actor_id, name in actors.items():
+        index.setdefault(fold(name), []).append(actor_id)
+    return {key: tuple(ids) for key, ids in index.items()}
+
+
+def repair(kind: str, record: dict[str, Any], communes: Communes, *, preferred: Collection[str] = (), actors: Mapping[str, tuple[str, ...]] | None = None) -> Repaired:
+    """A copy of ``record`` with what can be repaired repaired, and the list of what changed.
+    ``actors`` (from :func:`actor_names`) lets organisers and a venue be named rather than
+    identified; a venue that is no actor of the directory becomes a place of that name."""
     fixed = {k: (dict(v) if isinstance(v, dict) else v) for k, v in record.items()}
     repairs: list[Repair] = []
+    unknown: list[str] = []
+    if actors is not None:
+        organizers = fixed.get("organizers")
+        if isinstance(organizers, list):
+            fixed["organizers"] = list(dict.fromkeys(_actor_id(o, actors) or o if isinstance(o, str) else o for o in organizers))
+            unknown = [o for o in fixed["organizers"] if isinstance(o, str) and o not in actors.get("", ())]
+        venue = fixed.get("venue")
+        if isinstance(venue, str) and venue.strip():
+            found = _actor_id(venue, actors)
+            fixed["venue"] = found if found is not None else {"name": venue.strip()}
+            if found is None:
+                label = form_for(kind).field_for("/venue").label
+                repairs.append(Repair("venue", label, venue, _("{name} (un lieu qui n'est pas encore dans l'annuaire)").format(name=venue.strip())))
     choices: tuple[tuple[str, str], ...] = ()
     typed_commune = fixed.get("commune")
     if isinstance(typed_commune, str) and typed_commune.strip():
@@ -102,4 +136,4 @@ def repair(kind: str, record: dict[str, Any], communes: Communes, *, preferred: 
         if after != value:
             _set(fixed, item.path, after)
             repairs.append(Repair(item.name, item.label, _shown(value), _shown(after)))
-    return Repaired(fixed, tuple(repairs), choices)
+    return Repaired(fixed, tuple(repairs), choices, tuple(unknown))

@@ -74,6 +74,29 @@
     checkDuplicates();
   }
 
+  // Organisers and venue are named, not identified: suggestions from the directory's actors. The
+  // organisers' field holds several names separated by commas; each suggestion completes the last.
+  function suggestActors(input, list, several) {
+    if (!input || !list || !service) { return; }
+    input.addEventListener("input", debounce(function () {
+      var parts = several ? input.value.split(",") : [input.value];
+      var typed = parts[parts.length - 1].trim();
+      if (typed.length < 2) { return; }
+      var before = several ? parts.slice(0, -1).map(function (part) { return part.trim(); }).filter(Boolean) : [];
+      getJSON("/api/actors?q=" + encodeURIComponent(typed)).then(function (data) {
+        list.textContent = "";
+        data.actors.forEach(function (actor) {
+          var option = document.createElement("option");
+          option.value = before.concat([actor.name]).join(", ");
+          option.textContent = actor.commune_name;
+          list.appendChild(option);
+        });
+      }).catch(function () {});
+    }, 250));
+  }
+  suggestActors(form.querySelector("input[name=organizers]"), document.getElementById("organisateurs-suggestions"), true);
+  suggestActors(form.querySelector("input[name='venue.ref']"), document.getElementById("acteurs-suggestions"), false);
+
   // A map to place the point.
   var pickers = [];
   form.querySelectorAll(".map-picker").forEach(function (box) {
