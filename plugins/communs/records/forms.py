@@ -65,6 +65,10 @@ class Field:
 
 
 def _example(schema: Mapping[str, Any]) -> str:
+    """The example shown under a field: the form's own (``x-form-example``, for a field a person
+    fills differently from a YAML file), else the schema's first."""
+    if isinstance(schema.get("x-form-example"), str):
+        return schema["x-form-example"]
     examples = schema.get("examples") or []
     first = examples[0] if examples else ""
     if isinstance(first, list):
