@@ -134,6 +134,9 @@ def test_exact_duplicate_of_an_existing_actor_is_refused(client):
     answer = submit(client, {**ACTOR, "name": "Compagnie Ti Kaz"})
     assert answer.status_code == 422
     assert [e["code"] for e in answer.json()["errors"]] == ["duplicate-record"]
+    # For a person: the page of the existing record, never a file path.
+    message = answer.json()["errors"][0]["message"]
+    assert "http://site.test/acteurs/compagnie-ti-kaz/" in message and ".yml" not in answer.text and "content/" not in answer.text
 
 
 def test_correction_changes_only_what_changed_and_keeps_the_comment(client, remote):

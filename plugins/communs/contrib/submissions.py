@@ -288,7 +288,7 @@ class Desk:
             source = RecordFile(path=base.content.parent / path, kind=kind, folder=commune if placed else "00000", display=path)
             result = check_against(content, source, base.entries, self.checker, replaces=(original_path,) if original_path else ())
             problems = [p for p in result.problems if placed or p.code not in _PLACEMENT_CODES]
-            errors = form_problems + [_problem_dict(p) for p in problems if p.is_error]
+            errors = form_problems + [self._for_people(_problem_dict(p), record, commune, base) for p in problems if p.is_error]
             if errors:
                 raise Rejected(422, _("La fiche n'est pas encore publiable : corrigez les points signalés."), errors, repaired=repaired)
             warnings = [_problem_dict(p) for p in problems if not p.is_error]
@@ -317,6 +317,18 @@ class Desk:
         )
         self.store.save(submission)
         return submission
+
+    def _for_people(self, problem: dict, record: dict, commune: Any, base: Base) -> dict:
+        """A validator message that names a file says, for a person, which page to look at."""
+        if problem.get("code") != "duplicate-record" or base.lookup is None:
+            return problem
+        name = record.get("name") or record.get("title")
+        twins = base.lookup.duplicates(str(name), str(commune), kind=ACTOR) if isinstance(name, str) else []
+        if not twins:
+            return problem
+        page = f"{self.site_url.rstrip('/')}{twins[0].url}"
+        message = _("« {name} » a déjà sa fiche dans cette commune ({page}) : corrigez-la ou complétez-la depuis sa page, plutôt que d'en créer une seconde.").format(name=twins[0].name, page=page)
+        return {**problem, "message": message, "file": ""}
 
     def _broken_references(self, base: Base, actor_id: str) -> list[dict]:
         events = base.directory.events_of(actor_id)
