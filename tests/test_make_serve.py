@@ -61,10 +61,25 @@ def test_make_serve_on_other_ports_sends_a_no_javascript_contribution_to_its_ser
         assert visit.errors == [] or all("tile.openstreetmap" in e for e in visit.errors), visit.errors
         visit.close()
 
+        # A correction from an actor's page, with JavaScript: the link leads to this service.
+        visit = Visit(browser, site, width=390)
+        page = visit.open("/acteurs/compagnie-ti-kaz/")
+        page.click("text=Suggérer une correction")
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{service}/contribuer/actor/compagnie-ti-kaz"
+        page.fill("#champ-contact-phone", "0262 12 34 99")
+        page.wait_for_timeout(3100)  # the service's minimum fill time
+        page.click("button[type=submit]")
+        page.wait_for_selector(".done, .error-summary", timeout=30000)
+        assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+        visit.close()
+
         depot = git.Repo(demo / "depot.git")
         created = [b for b in depot.branches if b.name.startswith("contrib/atelier-zot-kouler-")]
         assert len(created) == 1
         assert "content/actors/97411/atelier-zot-kouler.yml" in depot.git.diff("--name-only", "main", created[0].name).splitlines()
+        corrected = [b for b in depot.branches if b.name.startswith("contrib/compagnie-ti-kaz-")]
+        assert len(corrected) == 1 and "+262 262 12 34 99" in depot.git.diff("main", corrected[0].name)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

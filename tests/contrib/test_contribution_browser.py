@@ -102,6 +102,11 @@ def test_three_mistakes_fixed_from_the_error_summary_at_phone_size(browser, runn
     page.fill("#champ-commune", "97499")
     open_section(page, "Contact")
     page.fill("#champ-contact-email", "pas-un-courriel")
+    page.fill("#champ-contact-website", "zot-kouler.example.org")
+    page.dispatch_event("#champ-contact-website", "change")
+    page.wait_for_selector(".repair-note")  # shown before anything is sent
+    assert page.input_value("#champ-contact-website") == "https://zot-kouler.example.org"
+    assert "« zot-kouler.example.org » → « https://zot-kouler.example.org »" in page.inner_text(".repair-note")
     page.wait_for_timeout(1100)
     page.click("button[type=submit]")
     summary = page.locator(".error-summary")
@@ -199,3 +204,37 @@ def test_a_weekly_market_through_the_french_recurrence_picker(browser, running):
     branch = next(b.name for b in git.Repo(remote).branches if b.name.startswith("contrib/"))
     text = git.Repo(remote).git.show(f"{branch}:content/events/97415/2027-01-09-marche-paysan-du-samedi.yml")
     assert 'recurrence: "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"' in text or "recurrence: FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231" in text
+
+
+def test_correct_a_phone_from_an_actor_page_then_request_a_deletion_without_javascript(browser, running):
+    site, service, remote, fake = running
+    visit = Visit(browser, site.url, width=390)
+    page = visit.open("/acteurs/compagnie-ti-kaz/")
+    page.click("text=Suggérer une correction")
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{service.url}/contribuer/actor/compagnie-ti-kaz"
+    assert page.is_visible("#champ-contact-phone")  # a section holding values is open
+    page.fill("#champ-contact-phone", "0262 12 34 99")
+    page.wait_for_timeout(1100)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".done, .error-summary", timeout=30000)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    assert "« 0262 12 34 99 » → « +262 262 12 34 99 »" in page.inner_text(".done")
+    visit.close()
+    repository = git.Repo(remote)
+    branch = next(b.name for b in repository.branches if b.name.startswith("contrib/compagnie-ti-kaz-"))
+    changed = [line for line in repository.git.diff("main", branch).splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert len(changed) == 2 and changed[1].endswith("+262 262 12 34 99\"") or changed[1].endswith("+262 262 12 34 99"), changed
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844}, locale="fr-FR")
+    plain = context.new_page()
+    plain.goto(f"{service.url}/contribuer/actor/cyclone-bd")
+    plain.check("input[name=action][value=delete]")
+    plain.fill("#champ-message", "L'association s'est arrêtée l'an dernier.")
+    plain.click("button[type=submit]")
+    plain.wait_for_load_state()
+    assert "Numéro de reçu" in plain.inner_text("main"), plain.inner_text("main")[:1500]
+    context.close()
+    deleted = next(b.name for b in repository.branches if b.name.startswith("contrib/cyclone-bd-"))
+    assert repository.git.diff("--name-status", "main", deleted) == "D\tcontent/actors/97411/cyclone-bd.yml"
+    assert "L'association s'est arrêtée l'an dernier." in repository.commit(deleted).message

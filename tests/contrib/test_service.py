@@ -587,3 +587,14 @@ def test_an_organiser_who_is_not_in_the_directory_is_explained(client, remote):
     assert "#champ-organizers" in answer.text and "« Association Inconnue Ici » : pas encore dans l&#39;annuaire" in answer.text
     assert answer.text.count('class="field-error"') == 1
     assert not [b for b in branches(remote) if b.startswith("contrib/")]
+
+
+def test_a_field_is_shown_repaired_before_sending(client):
+    def repaired(field, value, kind="actor", commune=""):
+        return client.get("/api/repair", params={"kind": kind, "field": field, "value": value, "commune": commune}).json()["value"]
+
+    assert repaired("contact.website", "lekol-maloya.re") == "https://lekol-maloya.re"
+    assert repaired("contact.phone", "0262 12 34 56", commune="97411") == "+262 262 12 34 56"
+    assert repaired("tags", "jeune public, maloya") == "jeune-public, maloya"
+    assert repaired("contact.website", "pas un site") == "pas un site"  # left for the validator to explain
+    assert repaired("nope", "x") == "x"

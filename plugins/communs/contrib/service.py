@@ -328,6 +328,17 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             for c in found
         ]})
 
+    async def api_repair(request: Request) -> Response:
+        """One field's value as it will be written (an address given its https://, a phone in its
+        international form...), so the form can show a repair before anything is sent."""
+        from communs.records.repairs import repaired_value
+
+        kind = KIND_NAMES.get(request.query_params.get("kind", "actor"), ACTOR)
+        field_name = request.query_params.get("field", "")[:80]
+        value = request.query_params.get("value", "")[:2000]
+        commune = request.query_params.get("commune", "")[:5]
+        return JSONResponse({"value": repaired_value(kind, field_name, value, commune)})
+
     async def api_actors(request: Request) -> Response:
         """Actors of the directory by name, for the organisers' and the venue's suggestions."""
         query = request.query_params.get("q", "")[:100]
@@ -462,6 +473,7 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         Route("/api/communes", api_communes, methods=["GET"]),
         Route("/api/recurrence", api_recurrence, methods=["GET"]),
         Route("/api/actors", api_actors, methods=["GET"]),
+        Route("/api/repair", api_repair, methods=["GET"]),
         Route("/theme/{path:path}", static, methods=["GET"]),
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=list(config.origins()), allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)]

@@ -79,6 +79,15 @@ def _fixed(item: Field, value: Any, commune: str) -> Any:
     return value
 
 
+def repaired_value(kind: str, field_name: str, typed: str, commune: str = "") -> str:
+    """What one field of the form becomes once repaired, as the form shows it (a list as text)."""
+    item = next((f for f in form_for(kind).walk() if f.name == field_name), None)
+    if item is None:
+        return typed
+    value: Any = [part.strip() for part in typed.split(",") if part.strip()] if item.widget == LIST else typed
+    return _shown(_fixed(item, value, commune))
+
+
 def _shown(value: Any) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 

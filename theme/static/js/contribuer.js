@@ -97,6 +97,27 @@
   suggestActors(form.querySelector("input[name=organizers]"), document.getElementById("organisateurs-suggestions"), true);
   suggestActors(form.querySelector("input[name='venue.ref']"), document.getElementById("acteurs-suggestions"), false);
 
+  // Repairs shown before sending: when a person leaves a web address, a phone, keywords or a
+  // postal code, the service says how it will be written, and the field takes that value.
+  form.querySelectorAll("input[data-widget=url], input[data-widget=tel], input[name=tags], input[name$=postal_code]").forEach(function (input) {
+    if (!service) { return; }
+    input.addEventListener("change", function () {
+      var typed = input.value;
+      var old = input.parentNode.querySelector(".repair-note");
+      if (old) { old.remove(); }
+      if (!typed.trim()) { return; }
+      var commune = communeInput ? ((communes[communeInput.value.trim()] || {}).code || communeInput.value.trim()) : "";
+      getJSON("/api/repair?kind=" + kind + "&field=" + encodeURIComponent(input.name) + "&value=" + encodeURIComponent(typed) + "&commune=" + encodeURIComponent(commune))
+        .then(function (data) {
+          if (!data.value || data.value === typed || input.value !== typed) { return; }
+          input.value = data.value;
+          var note = text("p", "Mis en forme : « " + typed + " » → « " + data.value + " »", "field-help repair-note");
+          note.setAttribute("role", "status");
+          input.parentNode.insertBefore(note, input.nextSibling);
+        }).catch(function () {});
+    });
+  });
+
   // A map to place the point.
   var pickers = [];
   form.querySelectorAll(".map-picker").forEach(function (box) {
