@@ -450,3 +450,19 @@ def test_git_is_called_a_fixed_number_of_times_whatever_the_size_of_the_change(h
         return sum(1 for call in calls if call[:1] == ["git"])
 
     assert git_calls(2) == git_calls(40) <= 10
+
+
+def test_a_series_rule_and_its_exceptions_are_told_in_words():
+    from communs.maintain.review import _Fields, field_changes
+    from communs.records.communes import default_communes
+    from communs.records.schemas import default_schemas
+
+    fields_ = _Fields(default_schemas(), default_communes())
+    old = {"start": "2027-01-09T07:00:00+04:00", "recurrence": "FREQ=WEEKLY;BYDAY=SA", "exceptions": [{"date": "2027-01-16"}]}
+    new = {**old, "recurrence": "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231",
+           "exceptions": [{"date": "2027-02-06", "note": "Alerte cyclonique"}, {"date": "2027-03-13", "status": "cancelled"}]}
+    told = {c.field: c.text for c in field_changes("event", old, new, fields_)}
+    assert told["recurrence"] == "chaque samedi → chaque samedi, jusqu'au 31 décembre 2027"
+    assert told["exceptions"] == ("+ pas de séance le samedi 6 février 2027 (Alerte cyclonique), + séance du samedi 13 mars 2027 annulée, "
+                                  "− pas de séance le samedi 16 janvier 2027")
+    assert set(told) == {"recurrence", "exceptions"}  # no line per sub-field

@@ -263,3 +263,37 @@ def test_email_fast_path_agrees_with_email_validator(email):
         accepted = False
     if _PLAIN_EMAIL.match(email):
         assert accepted, email
+
+
+SERIES = "recurrence: FREQ=WEEKLY;BYDAY=SU;COUNT=6\n"  # the example event starts on Sunday 20 December 2026
+
+
+@pytest.mark.parametrize(
+    ("exceptions", "code", "words", "needle"),
+    [
+        ("exceptions: [{date: '2026-12-22'}]\n", "exception-not-an-occurrence", "pas de séance le mardi 22 décembre 2026", "exceptions:"),
+        ("exceptions: [{date: '2026-12-27'}, {date: '2026-12-27', status: cancelled}]\n", "duplicate-exception", "déjà une exception", "exceptions:"),
+        ("exceptions: [{date: '2026-12-27', status: moved}]\n", "exception-incoherent", "nouveau début", "exceptions:"),
+        ("exceptions: [{date: '2026-12-27', start: '2026-12-28T18:00:00+04:00'}]\n", "exception-incoherent", "status: moved", "exceptions:"),
+        ("exceptions: [{date: '2026-12-27', status: moved, start: '2027-03-01T18:00:00+04:00'}]\n", "exception-too-far", "plus de 31 jours", "exceptions:"),
+    ],
+)
+def test_exceptions_of_a_series(tree, exceptions, code, words, needle):
+    tree.actor()
+    path = tree.event(EVENT + SERIES + exceptions)
+    found = only(tree.validate(), code)
+    assert words in found.message
+    assert found.line == line_of(path, needle)
+
+
+def test_exceptions_need_a_series(tree):
+    tree.actor()
+    tree.event(EVENT + "exceptions: [{date: '2026-12-20'}]\n")
+    assert "ne s'appliquent qu'à un événement qui se répète" in only(tree.validate(), "exceptions-without-recurrence").message
+
+
+def test_good_exceptions_pass(tree):
+    tree.actor()
+    tree.event(EVENT + SERIES + "exceptions:\n  - {date: '2026-12-27', note: Alerte cyclonique}\n  - {date: '2027-01-03', status: cancelled}\n"
+               "  - {date: '2027-01-10', status: moved, start: '2027-01-09T18:00:00+04:00'}\n")
+    assert tree.validate().ok

@@ -54,8 +54,10 @@ from communs.records.content import (
     classify,
     display_path,
 )
+from communs.records.dates import Occurrence, describe_recurrence, format_day, format_when
 from communs.records.problems import Problem
 from communs.records.record import Record, parse_record
+from communs.records.rules import parse_moment
 from communs.records.schemas import SchemaSet, default_schemas
 from communs.records.validation import UsageError, validate
 from communs.site import urls
@@ -537,12 +539,62 @@ def _text_change(path: tuple, label: str, old: Any, new: Any) -> FieldChange:
     return FieldChange(".".join(map(str, path)), label, "text", text, old, new, lines_added=added, lines_removed=removed, diff=shown)
 
 
+def _rule_words(data: dict) -> str:
+    """A record's recurrence as its page says it ("chaque samedi, jusqu'au 31 décembre 2027")."""
+    rule, start = data.get("recurrence"), parse_moment(str(data.get("start", "")))
+    if not isinstance(rule, str) or start is None:
+        return str(rule)
+    try:
+        return describe_recurrence(rule, start)
+    except ValueError:
+        return rule
+
+
+def _exception_words(item: Any) -> str:
+    """One exception of a series, in words: "pas de séance le dimanche 27 décembre 2026 (Alerte)"."""
+    if not isinstance(item, dict):
+        return str(item)
+    day = parse_moment(str(item.get("date", "")))
+    when = format_day(day) if day is not None else str(item.get("date"))
+    status = item.get("status") or "excluded"
+    if status == "cancelled":
+        text = _("séance du {day} annulée").format(day=when)
+    elif status == "moved":
+        moved = parse_moment(str(item.get("start", "")))
+        text = _("séance du {day} déplacée au {new}").format(day=when, new=format_when(Occurrence(moved, moved)) if moved is not None else item.get("start"))
+    else:
+        text = _("pas de séance le {day}").format(day=when)
+    return f"{text} ({item['note']})" if item.get("note") else text
+
+
+def _series_changes(kind: str, old: dict, new: dict, fields_: _Fields) -> list[FieldChange]:
+    """A series' rule and exceptions, said as the event's page says them."""
+    changes = []
+    if old.get("recurrence") != new.get("recurrence"):
+        label = fields_.label(kind, ("recurrence",))
+        before, after = (_rule_words(old) if old.get("recurrence") else None), (_rule_words(new) if new.get("recurrence") else None)
+        text = _("{value} (ajouté)").format(value=after) if before is None else _("retiré (était : {value})").format(value=before) if after is None else f"{before} → {after}"
+        changes.append(FieldChange("recurrence", label, "changed" if before and after else "added" if after else "removed", text, old.get("recurrence"), new.get("recurrence")))
+    old_items = [i for i in old.get("exceptions") or [] if isinstance(i, dict)]
+    new_items = [i for i in new.get("exceptions") or [] if isinstance(i, dict)]
+    added = [_exception_words(i) for i in new_items if i not in old_items]
+    removed = [_exception_words(i) for i in old_items if i not in new_items]
+    if added or removed:
+        text = ", ".join([f"+ {t}" for t in added] + [f"− {t}" for t in removed])
+        changes.append(FieldChange("exceptions", fields_.label(kind, ("exceptions",)), "items", text, old.get("exceptions"), new.get("exceptions"), added, removed))
+    return changes
+
+
 def field_changes(kind: str, old: dict, new: dict, fields_: _Fields, *, skip: Iterable[tuple] = ()) -> list[FieldChange]:
     """What differs between two versions of a record, field by field, in the new version's order."""
     before, after = _flatten(old), _flatten(new)
     paths = list(after) + [path for path in before if path not in after]
     skipped = set(skip)
     changes = []
+    if kind == EVENT:
+        series = {path for path in paths if path[0] in ("recurrence", "exceptions")}
+        changes += [c for c in _series_changes(kind, old, new, fields_) if (c.field,) not in skipped]
+        skipped |= series
     for path in paths:
         if path in skipped:
             continue

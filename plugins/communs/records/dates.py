@@ -44,6 +44,13 @@ class Occurrence:
 
     start: date | datetime
     end: date | datetime
+    status: str = ""  # "cancelled" or "moved" for an exception of a series; "" otherwise
+    note: str = ""  # why, in the record's words
+    planned: date | None = None  # for a moved occurrence: the day the rule gave it
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
 
     @property
     def all_day(self) -> bool:
@@ -190,18 +197,66 @@ def occurrences(
     rule = event.get("recurrence")
     recurring = isinstance(rule, str) and rule
     candidates = _expand(first, _parse_rule(rule)) if recurring else iter([first])
+    changes = exceptions_of(event) if recurring else {}
     found: list[Occurrence] = []
+    # A moved occurrence may land a little before or after its rule day: look a month further.
+    horizon = end + timedelta(days=MAX_MOVE_DAYS) if end is not None and changes else end
     for occurrence in candidates:
-        if len(found) >= limit or (end is not None and occurrence.first_day > end):
+        if len(found) >= limit + len(changes) or (horizon is not None and occurrence.first_day > horizon):
             break
-        if start is None or occurrence.last_day >= start:
+        occurrence = _changed(occurrence, changes.get(occurrence.first_day))
+        if occurrence is None:
+            continue
+        if (start is None or occurrence.last_day >= start) and (end is None or occurrence.first_day <= end):
             found.append(occurrence)
+    if changes:
+        found.sort(key=lambda o: (o.first_day, _sort_clock(o.start)))
+    return found[:limit]
+
+
+# How far a series' occurrence may be moved from its rule day.
+MAX_MOVE_DAYS = 31
+
+
+def exceptions_of(event: Mapping[str, Any]) -> dict[date, Mapping[str, Any]]:
+    """A series' exceptions by the day of the occurrence they change (malformed ones ignored:
+    the validator reports them)."""
+    found: dict[date, Mapping[str, Any]] = {}
+    for item in event.get("exceptions") or ():
+        if isinstance(item, Mapping):
+            day = _moment(item.get("date"))
+            if isinstance(day, date) and not isinstance(day, datetime):
+                found.setdefault(day, item)
     return found
 
 
+def _changed(occurrence: Occurrence, change: Mapping[str, Any] | None) -> Occurrence | None:
+    """An occurrence as its exception says: gone, cancelled, or moved."""
+    if change is None:
+        return occurrence
+    status = change.get("status") or "excluded"
+    note = str(change.get("note") or "")
+    if status == "cancelled":
+        return Occurrence(occurrence.start, occurrence.end, "cancelled", note)
+    if status == "moved":
+        start = _moment(change.get("start"))
+        if start is None:
+            return occurrence
+        end = _moment(change.get("end"))
+        if end is None or isinstance(end, datetime) != isinstance(start, datetime) or end < start:
+            end = start + (occurrence.end - occurrence.start) if isinstance(start, datetime) == isinstance(occurrence.start, datetime) else start
+        return Occurrence(start, end, "moved", note, occurrence.first_day)
+    return None
+
+
+def _sort_clock(moment: date | datetime) -> str:
+    return moment.isoformat() if isinstance(moment, datetime) else ""
+
+
 def next_occurrence(event: Mapping[str, Any], today: date) -> Occurrence | None:
-    """The first occurrence not over yet: one still going on today counts."""
-    found = occurrences(event, start=today, limit=1)
+    """The first occurrence not over yet and not cancelled: one still going on today counts."""
+    cancelled = sum(1 for item in exceptions_of(event).values() if item.get("status") == "cancelled") if event.get("recurrence") else 0
+    found = [o for o in occurrences(event, start=today, limit=1 + cancelled) if not o.cancelled]
     return found[0] if found else None
 
 

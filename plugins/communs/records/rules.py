@@ -111,6 +111,7 @@ class RecordRules:
                     found += check(record, pointer, value)
         if record.kind == EVENT:
             found += self.check_schedule(record)
+            found += self.check_exceptions(record)
         found += self.check_ranges(record)
         return found
 
@@ -474,6 +475,47 @@ class RecordRules:
                 )
             ]
         return []
+
+    def check_exceptions(self, record: Record) -> list[Problem]:
+        """A series' exceptions name days the rule gives, once each; a move says where to."""
+        from communs.records.dates import MAX_MOVE_DAYS, format_day, occurrences
+
+        items = record.data.get("exceptions")
+        if not isinstance(items, list) or not items:
+            return []
+        rule = record.data.get("recurrence")
+        if not isinstance(rule, str) or not rule or rrule_problems(rule, record.data.get("start")):
+            if not rule:
+                return [record.problem("exceptions-without-recurrence", _("Des exceptions (exceptions) ne s'appliquent qu'à un événement qui se répète (recurrence) : ajoutez la récurrence, ou retirez les exceptions."), "/exceptions")]
+            return []  # the rule's own problem is reported
+        plain = {k: v for k, v in record.data.items() if k != "exceptions"}
+        days = {o.first_day for o in occurrences(plain, limit=5000)}
+        found: list[Problem] = []
+        seen: set = set()
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("date"), str):
+                continue  # the schema reports it
+            pointer = f"/exceptions/{index}"
+            day = parse_moment(item["date"])
+            if not isinstance(day, date) or isinstance(day, datetime):
+                continue
+            if day in seen:
+                found.append(record.problem("duplicate-exception", _("Le {day} a déjà une exception : gardez-en une seule.").format(day=format_day(day)), pointer + "/date"))
+                continue
+            seen.add(day)
+            if day not in days:
+                near = sorted(days, key=lambda d: abs((d - day).days))[:2]
+                found.append(record.problem("exception-not-an-occurrence", _("La récurrence ne donne pas de séance le {day} : l'exception ne change rien. Séances les plus proches : {near}.").format(
+                    day=format_day(day), near=", ".join(format_day(d) for d in sorted(near))), pointer + "/date"))
+            status = item.get("status") or "excluded"
+            if (status == "moved") != ("start" in item):
+                found.append(record.problem("exception-incoherent", _("Une séance déplacée (status: moved) dit son nouveau début (start), et seul un déplacement en a un.") if status == "moved" else _("Un nouveau début (start) ne vaut que pour une séance déplacée : ajoutez status: moved, ou retirez start."), pointer))
+            elif status == "moved":
+                moved = parse_moment(str(item.get("start")))
+                moved_day = moved.date() if isinstance(moved, datetime) else moved
+                if isinstance(moved_day, date) and abs((moved_day - day).days) > MAX_MOVE_DAYS:
+                    found.append(record.problem("exception-too-far", _("La séance du {day} est déplacée de plus de {limit} jours : créez plutôt un autre événement.").format(day=format_day(day), limit=MAX_MOVE_DAYS), pointer + "/start"))
+        return found
 
     def check_ranges(self, record: Record) -> list[Problem]:
         found = []

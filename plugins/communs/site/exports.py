@@ -75,7 +75,7 @@ import icalendar
 
 from communs.i18n import _
 from communs.records.content import ACTOR, EVENT
-from communs.records.dates import next_occurrence
+from communs.records.dates import MAX_MOVE_DAYS, exceptions_of, next_occurrence, occurrences
 from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.rules import parse_moment
@@ -399,8 +399,9 @@ def _location(directory: Directory, event: Record) -> str:
     return _commune_name(directory, event.folder)
 
 
-def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneInfo | None) -> tuple[icalendar.Event, bool]:
-    """The VEVENT of a record, and whether it uses the site's time zone."""
+def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneInfo | None) -> tuple[list[icalendar.Event], bool]:
+    """The VEVENTs of a record (a series' changed occurrences follow it, RFC 5545 §3.8.4.4), and
+    whether they use the site's time zone."""
     data = event.data
     start = parse_moment(str(data["start"]))
     end = parse_moment(str(data["end"])) if data.get("end") else None
@@ -442,13 +443,58 @@ def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneI
         vevent.add("dtstart", start)
         last = end if isinstance(end, date) and not isinstance(end, datetime) else start
         vevent.add("dtend", last + timedelta(days=1))  # RFC 5545: DTEND of a DATE is exclusive
+    overrides: list[icalendar.Event] = []
     if data.get("recurrence"):
         vevent.add("rrule", _ics_rule(str(data["recurrence"]), start))
+        overrides = _exceptions(vevent, data, start, zone if local else timezone.utc)
     vevent.add("status", ICS_STATUS.get(status, "CONFIRMED"))
     themes = [directory.label("themes", t) for t in data.get("themes", [])]
     if themes:
         vevent.add("categories", themes)
-    return vevent, local
+    return [vevent, *overrides], local
+
+
+def _exceptions(master: icalendar.Event, data: Mapping[str, Any], start: date | datetime, target: Any) -> list[icalendar.Event]:
+    """A series' exceptions: EXDATE on the series for a day without it, and an occurrence of its
+    own (same UID, RECURRENCE-ID) for one cancelled or moved, so calendars update in place."""
+    plain = {k: v for k, v in data.items() if k != "exceptions"}
+    overrides = []
+    for day, change in sorted(exceptions_of(data).items()):
+        found = occurrences(plain, start=day, end=day, limit=1)
+        if not found or found[0].first_day != day:
+            continue  # not a day of the rule: the validator says so
+        original = found[0]
+        at = original.start.astimezone(target) if isinstance(original.start, datetime) else original.start
+        status = change.get("status") or "excluded"
+        if status == "excluded":
+            master.add("exdate", at)
+            continue
+        changed = next(o for o in occurrences(data, start=day - timedelta(days=MAX_MOVE_DAYS), end=day + timedelta(days=MAX_MOVE_DAYS), limit=200)
+                       if o.status == status and (o.planned or o.first_day) == day)
+        override = icalendar.Event()
+        for name in ("uid", "dtstamp"):
+            override.add(name, master.decoded(name))
+        override.add("recurrence-id", at)
+        new_start, new_end = changed.start, changed.end
+        if isinstance(new_start, datetime):
+            override.add("dtstart", new_start.astimezone(target))
+            override.add("dtend", new_end.astimezone(target))
+        else:
+            override.add("dtstart", new_start)
+            override.add("dtend", new_end + timedelta(days=1))
+        summary = str(master.get("summary"))
+        note = str(change.get("note") or "")
+        if status == "cancelled":
+            summary = _("Annulé : {title}").format(title=summary)
+        override.add("summary", summary)
+        description = str(master.get("description", ""))
+        override.add("description", f"{note}\n\n{description}" if note else description)
+        for name in ("url", "location"):
+            if master.get(name):
+                override.add(name, str(master.get(name)))
+        override.add("status", "CANCELLED" if status == "cancelled" else "CONFIRMED")
+        overrides.append(override)
+    return overrides
 
 
 _heads: dict[bytes, bytes] = {}
@@ -489,8 +535,8 @@ def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record]
     for event in events:
         found = cache.get(event.id) if cache is not None else None
         if found is None:
-            vevent, local = _vevent(directory, site, event, zone)
-            found = (vevent.to_ical(), local)
+            vevents, local = _vevent(directory, site, event, zone)
+            found = (b"".join(vevent.to_ical() for vevent in vevents), local)
             if cache is not None:
                 cache[event.id] = found
         lines.append(found[0])

@@ -229,6 +229,10 @@ def _schedule(data: Mapping[str, Any]) -> dict | None:
     if "UNTIL" in parts:
         until = parts["UNTIL"]
         schedule["endDate"] = f"{until[:4]}-{until[4:6]}-{until[6:8]}"
+    skipped = sorted(str(item.get("date")) for item in data.get("exceptions") or () if isinstance(item, Mapping) and item.get("date"))
+    if skipped:
+        # Days the rule gives that do not happen as the rule says (schema.org: exceptDate).
+        schedule["exceptDate"] = skipped
     if "T" in start:
         schedule["startTime"] = start[11:]
         if "T" in end:
