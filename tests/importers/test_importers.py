@@ -511,6 +511,8 @@ def test_ical_fixture(tmp_path):
     assert market_path == "events/97415/2026-09-05-marche-forain-du-guillaume.yml"
     assert market["start"] == "2026-09-05T06:30:00+04:00" and market["type"] == "marche"
     assert market["recurrence"] == "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231T195959Z"
+    # The occurrence given again with a RECURRENCE-ID is the series' exception, not a lost line.
+    assert market["exceptions"] == [{"date": "2026-10-03", "status": "moved", "start": "2026-10-03T05:30:00+04:00", "end": "2026-10-03T11:00:00+04:00"}]
     assert market["summary"] == "Marché le samedi 5 septembre 2026 à Saint-Paul."
     fair = found["2026-11-07-salon-du-livre-jeunesse"][1]
     assert (fair["start"], fair["end"], fair["status"]) == ("2026-11-07", "2026-11-08", "cancelled")
@@ -636,3 +638,27 @@ def test_cli_usage_errors_exit_2(tmp_path, arguments, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (tmp_path / "content").exists()
+
+
+def test_ical_exdate_and_cancelled_occurrences_become_the_series_exceptions(tmp_path):
+    """A source with 8 dates less 2 EXDATE has 6 dates; one of them cancelled stays, marked."""
+    from communs.records.dates import occurrences
+
+    source = tmp_path / "ateliers.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\n"
+        "BEGIN:VEVENT\r\nUID:atelier@agenda.example.re\r\nSUMMARY:Atelier couture\r\n"
+        "DTSTART;TZID=Indian/Reunion:20270109T090000\r\nDTEND;TZID=Indian/Reunion:20270109T120000\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=8\r\nEXDATE;TZID=Indian/Reunion:20270116T090000,20270130T090000\r\n"
+        "CATEGORIES:Atelier,Culture\r\nLOCATION:Kaz Kouture\\, 97400 Saint-Denis\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:atelier@agenda.example.re\r\nRECURRENCE-ID;TZID=Indian/Reunion:20270206T090000\r\n"
+        "SUMMARY:Atelier couture\r\nSTATUS:CANCELLED\r\nDTSTART;TZID=Indian/Reunion:20270206T090000\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    result = run("ical", source, tmp_path / "content")
+    assert result.validation.ok, [p.message for p in result.validation.errors]
+    record = yaml.safe_load(next((tmp_path / "content" / "events").rglob("*.yml")).read_text(encoding="utf-8"))
+    assert record["exceptions"] == [{"date": "2027-01-16"}, {"date": "2027-01-30"}, {"date": "2027-02-06", "status": "cancelled"}]
+    found = occurrences(record)
+    assert len(found) == 6 and [o.first_day.isoformat() for o in found if o.cancelled] == ["2027-02-06"]

@@ -179,6 +179,24 @@ def _address(raw: Raw, commune: Commune, notes: list[Note], *, prefix: str = "")
     return address
 
 
+def _series_exceptions(found: list[dict[str, Any]], raw: Raw, commune: Commune) -> list[dict[str, Any]]:
+    """A source's exceptions of a series, placed in the record's time zone, one per day."""
+    localise = raw.get("localise") or (lambda moment, _commune: moment)
+    written: dict[str, dict[str, Any]] = {}
+    for item in found:
+        day = localise(item["day"], commune)
+        key = (day.date() if isinstance(day, datetime) else day).isoformat()
+        entry: dict[str, Any] = {"date": key}
+        if item.get("status"):
+            entry["status"] = item["status"]
+        if item.get("status") == "moved":
+            entry["start"] = _moment_text(localise(item["start"], commune))
+            if item.get("end") is not None:
+                entry["end"] = _moment_text(localise(item["end"], commune))
+        written[key] = entry if key not in written or entry.get("status") else written[key]
+    return [written[key] for key in sorted(written)]
+
+
 def _contact(raw: Raw, commune: Commune, notes: list[Note]) -> dict[str, str]:
     contact: dict[str, str] = {}
     for key, cleaner, label in (
@@ -388,6 +406,9 @@ def build_event(ctx: Context, raw: Raw, line: int) -> Item | Skip:
         data["end"] = _moment_text(end)
     if raw.get("recurrence"):
         data["recurrence"] = raw["recurrence"]
+        exceptions = _series_exceptions(raw.get("exceptions") or [], raw, commune)
+        if exceptions:
+            data["exceptions"] = exceptions
     status = raw.get("status")
     if status:
         data["status"] = status

@@ -124,6 +124,34 @@ def recurrence_of(rule: Any, start: date | datetime) -> tuple[str | None, str | 
     return ";".join(parts), None
 
 
+def _exception_days(event: Any) -> list[date | datetime]:
+    """The EXDATE values of a VEVENT (one property or several, each a list)."""
+    found: list[date | datetime] = []
+    values = event.get("EXDATE")
+    for group in values if isinstance(values, list) else [values] if values is not None else []:
+        for item in getattr(group, "dts", []):
+            if isinstance(item.dt, (date, datetime)):
+                found.append(item.dt)
+    return found
+
+
+def _exceptions(master: Any, overrides: list[Any]) -> list[dict[str, Any]]:
+    """A series' exceptions as moments still to be placed in the record's time zone: EXDATE
+    (no occurrence), and the occurrences given again with a RECURRENCE-ID, cancelled or moved."""
+    found: list[dict[str, Any]] = [{"day": moment} for moment in _exception_days(master)]
+    for override in overrides:
+        original = _decoded(override, "RECURRENCE-ID")
+        if not isinstance(original, (date, datetime)):
+            continue
+        if _text(override.get("STATUS")).upper() == "CANCELLED":
+            found.append({"day": original, "status": "cancelled"})
+            continue
+        start, end = _decoded(override, "DTSTART"), _decoded(override, "DTEND")
+        if isinstance(start, (date, datetime)) and start != original:
+            found.append({"day": original, "status": "moved", "start": start, "end": end if isinstance(end, type(start)) else None})
+    return found
+
+
 class IcalReader:
     format_name = "ical"
 
@@ -168,11 +196,20 @@ class IcalReader:
     def items(self, ctx: Context) -> Iterator[Item | Skip]:
         localise = self.localiser()
         events = list(self.calendar.walk("VEVENT"))
+        series = {one_line(_text(e.get("UID"))) for e in events if e.get("RRULE") is not None and e.get("RECURRENCE-ID") is None}
+        changed: dict[str, list[Any]] = {}
+        for event in events:
+            if event.get("RECURRENCE-ID") is not None:
+                changed.setdefault(one_line(_text(event.get("UID"))), []).append(event)
         for index, event in enumerate(events):
             line = self.lines[index] if index < len(self.lines) else 0
             title = one_line(_text(event.get("SUMMARY")))
             if event.get("RECURRENCE-ID") is not None:
-                yield Skip(line, Reason("recurrence-instance", _("occurrence modifiée d'un événement récurrent (RECURRENCE-ID) : seule la série est importée.")), name=title)
+                if one_line(_text(event.get("UID"))) in series:
+                    message = _("occurrence modifiée d'un événement récurrent (RECURRENCE-ID) : reportée dans les exceptions de sa série.")
+                else:
+                    message = _("occurrence modifiée d'un événement récurrent (RECURRENCE-ID) dont la série manque au fichier.")
+                yield Skip(line, Reason("recurrence-instance", message), name=title)
                 continue
             start = _decoded(event, "DTSTART")
             end = _decoded(event, "DTEND")
@@ -191,6 +228,7 @@ class IcalReader:
                 if dropped:
                     notes.append(Note("recurrence-dropped", _("récurrence « {rule} » hors du sous-ensemble accepté : seule la première date est importée.").format(rule=dropped)))
             uid = one_line(_text(event.get("UID")))
+            exceptions = _exceptions(event, changed.get(uid, [])) if recurrence else []
             location = parse_location(_text(event.get("LOCATION")))
             geo = event.get("GEO")
             status = _text(event.get("STATUS")).upper()
@@ -200,6 +238,7 @@ class IcalReader:
                 "end": end,
                 "localise": localise,
                 "recurrence": recurrence,
+                "exceptions": exceptions,
                 "notes": notes,
                 "description": _text(event.get("DESCRIPTION")),
                 "categories": _categories(event),
