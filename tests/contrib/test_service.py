@@ -598,3 +598,23 @@ def test_a_field_is_shown_repaired_before_sending(client):
     assert repaired("tags", "jeune public, maloya") == "jeune-public, maloya"
     assert repaired("contact.website", "pas un site") == "pas un site"  # left for the validator to explain
     assert repaired("nope", "x") == "x"
+
+
+def test_a_day_without_the_market_through_the_picker_and_a_correction_keeps_a_cancelled_day(client, remote):
+    data = {**HTML_MARKET, "recurrence.freq": "WEEKLY", "recurrence.byday": ["SA"], "recurrence.except": ["2027-05-01", ""]}
+    answer = client.post("/contribuer/", data=data, headers={"Origin": "http://site.test"})
+    assert answer.status_code == 202, answer.text[:3000]
+    branch = next(b for b in branches(remote) if b.startswith("contrib/"))
+    record = yaml.safe_load(git.Repo(remote).git.show(f"{branch}:content/events/97415/2027-01-09-marche-paysan-du-samedi.yml"))
+    assert record["exceptions"] == [{"date": "2027-05-01"}]
+    # The demo market has a cancelled Saturday and a day without it; the form shows the latter.
+    page = client.get("/contribuer/event/2026-09-05-marche-forain-du-guillaume").text
+    assert 'name="recurrence.except" type="date" data-widget="recurrence-part" value="2027-05-01"' in page
+    market = yaml.safe_load(git.Repo(remote).git.show("main:content/events/97415/2026-09-05-marche-forain-du-guillaume.yml"))
+    picked = {"freq": "WEEKLY", "byday": ["SA"], "until": "2027-12-31", "rule": market["recurrence"], "except": ["2027-05-01", "2027-07-03"]}
+    edited = {k: v for k, v in market.items() if k != "exceptions"}
+    answer = submit(client, {**edited, "recurrence": picked}, kind="event", action="update")
+    assert answer.status_code == 202, answer.text
+    after = yaml.safe_load(git.Repo(remote).git.show(f"{answer.json()['branch']}:content/events/97415/2026-09-05-marche-forain-du-guillaume.yml"))
+    assert after["exceptions"] == [{"date": "2027-01-02", "status": "cancelled", "note": "Lendemain du jour de l'An"},
+                                   {"date": "2027-05-01", "note": "Fête du Travail"}, {"date": "2027-07-03"}]

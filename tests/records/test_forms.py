@@ -53,3 +53,18 @@ def test_one_mistake_per_field_named_by_its_label():
     assert found[2].summary == "« Site web » : écrivez https://"  # the label is there already
     plain = mistakes(form, [{"pointer": "/kind", "message": "Choisissez dans la liste.", "code": "enum"}])
     assert plain[0].summary == "Type d'acteur : Choisissez dans la liste."
+
+
+def test_days_without_the_event_come_from_the_picker_and_other_exceptions_stay():
+    form = form_for("event")
+    posted = {"start.date": ["2027-01-09"], "start.time": ["07:00"], "recurrence.freq": ["WEEKLY"], "recurrence.except": ["2027-02-06", "", "2027-01-16"]}
+    record = written_recurrence(record_from_fields(form, posted, "Indian/Reunion"))
+    assert record["exceptions"] == [{"date": "2027-01-16"}, {"date": "2027-02-06"}]
+    kept = written_recurrence({**record_from_fields(form, posted, "Indian/Reunion"), "exceptions": [
+        {"date": "2027-01-16", "status": "cancelled"}, {"date": "2027-01-23", "status": "moved", "start": "2027-01-24T07:00:00+04:00"}, {"date": "2027-03-06"}]})
+    # The picker's days replace the excluded ones; a cancelled or moved day stays unless the picker names it.
+    assert kept["exceptions"] == [{"date": "2027-01-16"}, {"date": "2027-01-23", "status": "moved", "start": "2027-01-24T07:00:00+04:00"}, {"date": "2027-02-06"}]
+    values = values_from_record(form, {"start": "2027-01-09T07:00:00+04:00", "recurrence": "FREQ=WEEKLY;BYDAY=SA", "exceptions": [{"date": "2027-02-06"}, {"date": "2027-01-16", "status": "cancelled"}]})
+    assert values["recurrence.except"] == ["2027-02-06"]
+    once = written_recurrence(record_from_fields(form, {**posted, "recurrence.freq": [""]}, "Indian/Reunion"))
+    assert "exceptions" not in once  # no series, no exceptions

@@ -352,12 +352,15 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def api_recurrence(request: Request) -> Response:
         """The rule a recurrence picker's choices write, and how the site will say it."""
-        from communs.records.dates import describe_recurrence
+        from datetime import datetime
+
+        from communs.records.dates import describe_recurrence, format_day
         from communs.records.rules import parse_moment
 
         params = request.query_params
         picked = {key: params.get(key, "")[:40] for key in ("freq", "interval", "monthly", "until", "count", "rule")}
         picked["byday"] = [day[:2] for day in params.getlist("byday")[:7]]
+        picked["except"] = [day[:10] for day in params.getlist("except")[:50]]
         start = params.get("start", "")[:10]
         rule = written_recurrence({"start": start, "recurrence": picked}).get("recurrence", "")
         first = parse_moment(start)
@@ -365,6 +368,10 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             text = describe_recurrence(rule, first) if rule and first is not None else ""
         except ValueError:
             text = ""
+        skipped = [parse_moment(day) for day in picked["except"]]
+        skipped = sorted(day for day in skipped if day is not None and not isinstance(day, datetime))
+        if text and skipped:
+            text = _("{rule}, sauf le {days}").format(rule=text, days=", ".join(format_day(day) for day in skipped))
         return JSONResponse({"rule": rule, "text": text})
 
     async def healthz(request: Request) -> Response:

@@ -258,6 +258,11 @@ class Desk:
         repaired = None
         form_problems: list[dict] = []
         if action != "delete":
+            if kind == EVENT and action == "update" and isinstance(record.get("recurrence"), dict) and "exceptions" not in record:
+                # The picker shows the days without the event; cancelled or moved ones stay as they were.
+                original_record = base.directory.events.get(record_id)
+                if original_record is not None and original_record.data.get("exceptions"):
+                    record = {**record, "exceptions": original_record.data["exceptions"]}
             record = written_recurrence(record) if kind == EVENT else record
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)
             record = repaired.record

@@ -284,6 +284,7 @@ def _read(item: Field, values: Mapping[str, list[str]], zone: str) -> Any:
     if item.widget == RECURRENCE:
         picked = {part: first(f"{item.name}.{part}") for part in ("freq", "interval", "monthly", "until", "count", "rule")}
         picked["byday"] = [v for v in values.get(f"{item.name}.byday", []) if v]
+        picked["except"] = [v.strip() for v in values.get(f"{item.name}.except", []) if isinstance(v, str) and v.strip()]
         return {k: v for k, v in picked.items() if v} or None
     text = first(item.name)
     if item.widget in (NUMBER, INTEGER) and text:
@@ -341,6 +342,7 @@ def values_from_record(form: Form, record: Mapping[str, Any]) -> dict[str, list[
                 values[item.name + ".monthly"] = [picked.monthly]
                 values[item.name + ".until"] = [picked.until.isoformat()] if picked.until else []
                 values[item.name + ".count"] = [str(picked.count)] if picked.count else []
+            values[item.name + ".except"] = [str(e.get("date")) for e in record.get("exceptions") or () if isinstance(e, Mapping) and (e.get("status") or "excluded") == "excluded"]
         else:
             values[item.name] = [str(value).rstrip("\n") if item.widget == MARKDOWN else str(value)]
 
@@ -382,6 +384,17 @@ def written_recurrence(record: Mapping[str, Any]) -> dict[str, Any]:
     written = {k: v for k, v in record.items() if k != "recurrence"}
     if rule:
         written["recurrence"] = rule
+    excepted = value.get("except") or ()
+    days = sorted({str(day).strip() for day in (excepted if isinstance(excepted, (list, tuple)) else [excepted]) if str(day).strip()})
+    before = [e for e in record.get("exceptions") or () if isinstance(e, Mapping)]
+    excluded = {e.get("date"): e for e in before if (e.get("status") or "excluded") == "excluded"}
+    kept = [e for e in before if (e.get("status") or "excluded") != "excluded" and e.get("date") not in days]
+    # A day the picker still names keeps what was written of it (its note).
+    exceptions = sorted([dict(excluded.get(day) or {"date": day}) for day in days] + kept, key=lambda e: str(e.get("date")))
+    if exceptions and rule:
+        written["exceptions"] = exceptions
+    else:
+        written.pop("exceptions", None)
     return written
 
 

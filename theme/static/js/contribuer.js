@@ -164,6 +164,7 @@
       picker.querySelector(".recurrence-monthly").hidden = chosen !== "MONTHLY";
       picker.querySelector(".recurrence-interval").hidden = !chosen;
       picker.querySelector(".recurrence-end").hidden = !chosen;
+      picker.querySelector(".recurrence-except").hidden = !chosen;
     };
     var readBack = debounce(function () {
       var start = (form.elements["start.date"] || {}).value || "";
@@ -258,10 +259,11 @@
       } else if (widget === "recurrence-part") {
         if ((element.type === "checkbox" || element.type === "radio") && !element.checked) { return; }
         if (!value) { return; }
-        if (element.type === "checkbox") {
-          var days = (record.recurrence && record.recurrence.byday) || [];
-          days.push(value);
-          setPath(record, name, days);
+        if (element.type === "checkbox" || /\.except$/.test(name)) {
+          var key = name.split(".").pop();
+          var listed = (record.recurrence && record.recurrence[key]) || [];
+          listed.push(value);
+          setPath(record, name, listed);
         } else {
           setPath(record, name, value);
         }
