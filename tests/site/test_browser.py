@@ -115,7 +115,7 @@ def test_map_popup_links_to_the_record(visit):
 
 
 def test_agenda_filters_by_commune_and_theme(visit, demo):
-    page = visit.open("/agenda/")
+    page = visit.open("/agenda/2027-01/")  # a month with events in several communes
     all_events = page.locator("li.event:visible").count()
     page.select_option("#filtre-commune", "97415")
     shown = page.locator("li.event:visible")

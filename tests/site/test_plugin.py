@@ -222,3 +222,12 @@ def test_imported_records_credit_their_source(demo_site):
     html = page(demo_site, "acteurs/electropicales")
     assert "Source : " in html and "Ministère de la Culture" in html and "Licence Ouverte 2.0" in html
     assert "Ministère de la Culture" not in page(demo_site, "acteurs/compagnie-ti-kaz")
+
+
+def test_a_cancelled_event_offers_neither_registration_nor_calendar(demo_site):
+    cancelled = (demo_site / "evenements" / "2026-12-05-sortie-canyon-fleurs-jaunes" / "index.html").read_text(encoding="utf-8")
+    assert "Annulé" in cancelled or "annulé" in cancelled
+    assert "S'inscrire ou réserver" not in cancelled and "S&#39;inscrire ou réserver" not in cancelled
+    assert "Ajouter à mon agenda" not in cancelled
+    scheduled = (demo_site / "evenements" / "2027-01-16-stage-choka" / "index.html").read_text(encoding="utf-8")
+    assert "Ajouter à mon agenda" in scheduled and ("S'inscrire ou réserver" in scheduled or "S&#39;inscrire ou réserver" in scheduled)

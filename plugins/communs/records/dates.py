@@ -275,6 +275,11 @@ def format_day(day: date, *, weekday: bool = True, year: bool = True) -> str:
     return _format(_day(day), weekday=weekday, year=year)
 
 
+def format_month(day: date) -> str:
+    """"janvier 2027"."""
+    return format_date(day, "MMMM y", locale=LOCALE)
+
+
 def format_time(moment: datetime) -> str:
     """French style: "18 h", "18 h 30", "0 h 15", in the moment's own offset."""
     if moment.minute:

@@ -25,7 +25,7 @@ from communs.site.buildcache import digest
 from communs.site.history import Change, FileHistory, History
 from communs.site.render import PageSpec
 
-AGENDA_DAYS = 183  # how far ahead the agenda and the commune agendas look
+AGENDA_YEARS = 3  # how far ahead month pages go for a series without end
 HOME_EVENTS = 8
 HOME_LATEST = 8
 CHANGES_PER_PAGE = 50
@@ -63,6 +63,7 @@ class SiteBuild:
             PageSpec(f"/{urls.CONTRIBUTE}/evenement/", "contribute.html", "contribute", ("event",)),
             PageSpec("/404.html", "404.html", "plain"),
         ]
+        specs += [PageSpec(urls.agenda_month(*month), "agenda.html", "agenda_month", month) for month in self.agenda_months[1:]]
         specs += [PageSpec(urls.commune(d.commune(code)), "commune.html", "commune", (code,)) for code in d.commune_codes()]
         pages = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE)) if self.history else 1
         specs += [PageSpec(urls.changes_page(number), "changes.html", "changes", (number,)) for number in range(1, pages + 1)]
@@ -90,7 +91,7 @@ class SiteBuild:
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
-            "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "archive", "plain", "data",
+            "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "data",
             "commune", "theme", "actor", "event",
         )}
 
@@ -102,13 +103,13 @@ class SiteBuild:
         folder = "actors" if record.kind == ACTOR else "events"
         return self.history.files.get(f"{folder}/{record.folder}/{record.stem}.yml")
 
-    def upcoming(self, events: list[Record], days: int = AGENDA_DAYS) -> list[Dated]:
-        """Occurrences from today on, soonest first (a recurring event appears once per date)."""
-        horizon = self.today + timedelta(days=days)
+    def upcoming(self, events: list[Record], start: date | None = None, end: date | None = None) -> list[Dated]:
+        """Occurrences between two days (from today by default), soonest first: the month view of
+        the agenda, the one place where a series shows each of its dates."""
         found = [
             Dated(record, occurrence)
             for record in events
-            for occurrence in dates.occurrences(record.data, start=self.today, end=horizon)
+            for occurrence in dates.occurrences(record.data, start=start or self.today, end=end, limit=400)
         ]
         found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
         return found
@@ -122,6 +123,25 @@ class SiteBuild:
                 found.append(Dated(record, following))
         found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
         return found
+
+    @cached_property
+    def agenda_months(self) -> list[tuple[int, int]]:
+        """The months from this one to the last with an occurrence (a series without end: up to
+        AGENDA_YEARS ahead); each is a page of the agenda, this month's is /agenda/ itself."""
+        horizon = self.today.replace(year=self.today.year + AGENDA_YEARS)
+        months = {(self.today.year, self.today.month)}
+        for record in self.directory.events.values():
+            for occurrence in dates.occurrences(record.data, start=self.today, end=horizon, limit=5000):
+                months.add((occurrence.first_day.year, occurrence.first_day.month))
+        return sorted(months)
+
+    def month_links(self, current: tuple[int, int]) -> list[tuple[str, str, bool]]:
+        """(label, url, is the page's own month) for the agenda's month navigation."""
+        links = []
+        for index, (year, month) in enumerate(self.agenda_months):
+            url = f"{self.site.site_url}/{urls.AGENDA}/" if index == 0 else f"{self.site.site_url}{urls.agenda_month(year, month)}"
+            links.append((dates.format_month(date(year, month, 1)), url, (year, month) == current))
+        return links
 
     def by_day(self, items: list[Dated]) -> list[tuple[date, list[Dated]]]:
         days: dict[date, list[Dated]] = defaultdict(list)
@@ -263,7 +283,7 @@ class SiteBuild:
             "departement": d.communes.departement(commune.departement),
             "actors": actors,
             "themes": [(choice, members) for choice, members in themes if members],
-            "agenda": self.by_day(self.upcoming(d.events_in(code))),
+            "agenda": self.by_day(self.next_events(d.events_in(code))),
             "event_count": len(d.events_in(code)),
             "map": maps.map_parts(
                 element_id="carte",
@@ -292,18 +312,27 @@ class SiteBuild:
             "choice": d.labels["themes"][value],
             "communes": [(d.commune(code), members) for code, members in sorted(by_commune.items())],
             "actor_count": len(actors),
-            "agenda": self.by_day(self.upcoming(d.events_with_theme(value))),
+            "agenda": self.by_day(self.next_events(d.events_with_theme(value))),
         }
 
     def agenda(self) -> dict:
+        return self.agenda_month(self.today.year, self.today.month)
+
+    def agenda_month(self, year: int, month: int) -> dict:
+        """One month of occurrences (this one from today on), with every month as a link."""
         d = self.directory
-        items = self.upcoming(list(d.events.values()))
+        first = date(year, month, 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        items = self.upcoming(list(d.events.values()), start=max(first, self.today), end=last)
+        items = [item for item in items if item.occurrence.first_day >= first or (year, month) == (self.today.year, self.today.month)]
         codes = sorted({item.record.folder for item in items})
         return {
             "agenda": self.by_day(items),
             "communes": [d.commune(code) for code in codes],
             "themes": list(d.labels["themes"].values()),
-            "horizon": self.today + timedelta(days=AGENDA_DAYS),
+            "month": dates.format_month(first),
+            "months": self.month_links((year, month)),
+            "is_current": (year, month) == (self.today.year, self.today.month),
         }
 
     def archive(self) -> dict:
@@ -320,13 +349,14 @@ class SiteBuild:
         d = self.directory
         record = d.actors[record_id]
         events = d.events_of(record_id)
-        upcoming = [e for e in events if dates.is_upcoming(e.data, self.today)]
+        upcoming = [(item.record, item.occurrence) for item in self.next_events(events)]
+        coming = {event.id for event, _next in upcoming}
         return {
             "record": record,
             "commune": d.commune(record.folder),
             "area": [d.commune(code) for code in record.data.get("area", []) if d.communes.get(code)],
             "upcoming": upcoming,
-            "past": [e for e in events if e not in upcoming],
+            "past": [e for e in events if e.id not in coming],
             "jsonld": Markup(jsonld.script_tag(jsonld.actor(d, self.site, record))),
             "map": self.small_map(record, "carte-fiche"),
             "correction_url": self.correction_url(record),
@@ -359,6 +389,18 @@ class SiteBuild:
         }
 
 
+def _series_words(record: Record) -> str:
+    """A series' rhythm in words ("chaque samedi, jusqu'au 31 décembre 2027"); "" for one date."""
+    rule = record.data.get("recurrence")
+    first = dates.occurrences({k: v for k, v in record.data.items() if k != "exceptions"}, limit=1)
+    if not isinstance(rule, str) or not first:
+        return ""
+    try:
+        return dates.describe_recurrence(rule, first[0].start)
+    except ValueError:
+        return ""
+
+
 def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]:
     from communs.site.richtext import render_markdown
 
@@ -379,6 +421,7 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "day": dates.format_day,
         "iso_day": lambda text: dates.format_day(date.fromisoformat(text[:10])),
         "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
+        "series": _series_words,
         "iso": dates.iso,
         "commune_name": lambda code: directory.commune(code).name,
     }

@@ -19,6 +19,11 @@ CONTRIBUTE = "contribuer"
 CHANGES = "modifications"
 
 
+def agenda_month(year: int, month: int) -> str:
+    """One month of the agenda: every occurrence of that month (/agenda/2027-01/)."""
+    return f"/{AGENDA}/{year:04d}-{month:02d}/"
+
+
 def actor(record_id: str) -> str:
     return f"/{ACTORS}/{record_id}/"
 
