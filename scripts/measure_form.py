@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,40 +39,47 @@ def build(root: Path, output: Path) -> None:
                     "--cache", str(output.parent / "cache")], cwd=root, env=environment, check=True, capture_output=True)
 
 
-def measure(site: Path) -> dict[str, int]:
+@contextmanager
+def phone_page(site: Path):
+    """A built site served on localhost, and a Chromium page at phone size (390×844) to visit it;
+    yields (page, base address)."""
     from playwright.sync_api import sync_playwright
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")
             page.route("**/*tile.openstreetmap.org/**", lambda route: route.abort())
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/contribuer/")
-            stops = 0
-            while stops < 500:
-                page.keyboard.press("Tab")
-                stops += 1
-                focused = page.evaluate("""() => { const e = document.activeElement;
-                    return {tag: e.tagName, type: e.type || '', name: e.name || '', value: e.value || '', text: e.textContent || ''}; }""")
-                if focused["tag"] == "BUTTON" and focused["type"] == "submit":
-                    break
-                if focused["name"] in ANSWERS and not focused["value"]:
-                    page.keyboard.type(ANSWERS[focused["name"]])
-                elif focused["name"] == "kind" and focused["tag"] == "SELECT":
-                    page.select_option("select[name=kind]", "association")
-                elif focused["name"] == "themes" and focused["value"] == "culture":
-                    page.keyboard.press("Space")
-            height = page.evaluate("document.documentElement.scrollHeight")
+            yield page, f"http://127.0.0.1:{server.server_address[1]}"
             browser.close()
     finally:
         server.shutdown()
+
+
+def measure(site: Path) -> dict[str, int]:
+    with phone_page(site) as (page, base):
+        page.goto(f"{base}/contribuer/")
+        stops = 0
+        while stops < 500:
+            page.keyboard.press("Tab")
+            stops += 1
+            focused = page.evaluate("""() => { const e = document.activeElement;
+                return {tag: e.tagName, type: e.type || '', name: e.name || '', value: e.value || '', text: e.textContent || ''}; }""")
+            if focused["tag"] == "BUTTON" and focused["type"] == "submit":
+                break
+            if focused["name"] in ANSWERS and not focused["value"]:
+                page.keyboard.type(ANSWERS[focused["name"]])
+            elif focused["name"] == "kind" and focused["tag"] == "SELECT":
+                page.select_option("select[name=kind]", "association")
+            elif focused["name"] == "themes" and focused["value"] == "culture":
+                page.keyboard.press("Space")
+        height = page.evaluate("document.documentElement.scrollHeight")
     return {"tab_stops": stops, "height_px": height}
 
 
