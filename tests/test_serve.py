@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from conftest import DEMO_EPOCH, ROOT
@@ -49,6 +50,12 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path):
     try:
         page = f"http://127.0.0.1:{port}/acteurs/compagnie-ti-kaz/"
         assert _wait_for(lambda: "Compagnie Ti Kaz" in _get(page), 120), "the site was never served"
+        # A missing page gets the site's own 404 page, in French, with a 404 status.
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/nulle-part/", timeout=5)
+            raise AssertionError("a missing page was served")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404 and "Page introuvable" in error.read().decode("utf-8")
         record = content / "actors" / "97411" / "compagnie-ti-kaz.yml"
         record.write_text(record.read_text(encoding="utf-8").replace("name: Compagnie Ti Kaz", "name: Compagnie Ti Kaz Lontan"), encoding="utf-8")
         assert _wait_for(lambda: "Compagnie Ti Kaz Lontan" in _get(page), 120), "the change was never rebuilt"

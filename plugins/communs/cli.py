@@ -192,6 +192,19 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - the standard library's name
             return
 
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """The site's own 404 page (in French), as a static host would serve it."""
+            page = output / "404.html"
+            if code != 404 or not page.is_file():
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
     server = http.server.ThreadingHTTPServer((host, port), functools.partial(QuietHandler, directory=str(output)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))

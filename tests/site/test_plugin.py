@@ -231,3 +231,14 @@ def test_a_cancelled_event_offers_neither_registration_nor_calendar(demo_site):
     assert "Ajouter à mon agenda" not in cancelled
     scheduled = (demo_site / "evenements" / "2027-01-16-stage-choka" / "index.html").read_text(encoding="utf-8")
     assert "Ajouter à mon agenda" in scheduled and ("S'inscrire ou réserver" in scheduled or "S&#39;inscrire ou réserver" in scheduled)
+
+
+def test_communes_are_listed_by_name_as_people_look_for_them(demo_site):
+    import html as html_module
+
+    from communs.records.text import fold
+
+    for path in ("communes/index.html", "donnees/index.html"):
+        text = html_module.unescape((demo_site / path).read_text(encoding="utf-8"))
+        names = re.findall(r'<a href="/communes/974[0-9]{2}-[a-z0-9-]+/">([^<]+)</a>', text)
+        assert len(names) >= 20 and names == sorted(names, key=fold), (path, names)

@@ -19,6 +19,7 @@ from communs.records import dates
 from communs.records.content import ACTOR, EVENT
 from communs.records.directory import Directory
 from communs.records.record import Record
+from communs.records.text import fold
 from communs.settings import SiteSettings
 from communs.site import jsonld, maps, urls
 from communs.site.buildcache import digest
@@ -267,7 +268,8 @@ class SiteBuild:
         for code, actors, events in self.commune_counts:
             commune = d.commune(code)
             groups[commune.departement].append((commune, actors, events))
-        departements = [(d.communes.departement(code), items) for code, items in sorted(groups.items())]
+        # People look for a name: communes in alphabetical order, accents and case aside (« Étang » with the E's).
+        departements = [(d.communes.departement(code), sorted(items, key=lambda item: (fold(item[0].name), item[0].name))) for code, items in sorted(groups.items())]
         return {"departements": departements}
 
     def commune(self, code: str) -> dict:
@@ -343,7 +345,7 @@ class SiteBuild:
 
     def data(self) -> dict:
         d = self.directory
-        return {"communes": [d.commune(code) for code in d.commune_codes()]}
+        return {"communes": sorted((d.commune(code) for code in d.commune_codes()), key=lambda c: (fold(c.name), c.name))}
 
     def actor(self, record_id: str) -> dict:
         d = self.directory
