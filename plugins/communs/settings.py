@@ -35,6 +35,10 @@ class SiteSettings:
     # e.g. "https://github.com/owner/communs/commits/main/{path}"
     forge_history_url: str = ""
     contribution_service_url: str = ""
+    # The domain that names every calendar entry (UID = <event id>@<domain>): keep it when the
+    # site moves, so subscribers' calendars update their entries instead of duplicating them.
+    # Empty: the site's host.
+    calendar_domain: str = ""
     data_licence: str = "ODbL 1.0"
     data_licence_url: str = "https://opendatacommons.org/licenses/odbl/1-0/"
     build_date: date = field(default_factory=date.today)

@@ -71,3 +71,41 @@ def test_a_weekly_series_appears_once_with_its_rhythm_and_next_date(demo_site):
 def test_month_pages_are_light(demo_site):
     for path in demo_site.joinpath("agenda").glob("20??-??/index.html"):
         assert path.stat().st_size < 200_000, path
+
+
+def test_subscribing_to_a_communes_or_a_themes_agenda(demo_site, tmp_path):
+    """Per-theme calendars exist; a site with a public address offers webcal:// and an address to copy."""
+    import icalendar
+
+    from communs.settings import SiteSettings
+    from communs.site import exports
+
+    culture = icalendar.Calendar.from_ical((demo_site / "donnees" / "themes" / "culture.ics").read_bytes())
+    assert "culture" in str(culture["X-WR-CALNAME"]).lower() and len(culture.walk("VEVENT")) > 3
+    theme_page = page(demo_site, "/themes/culture/")
+    assert 'value="/donnees/themes/culture.ics"' in theme_page  # no public address in the demo: no webcal link
+    directory, _report = load_directory(ROOT / "content")
+    public = SiteSettings(site_url="https://annuaire.example.org", calendar_domain="agenda.example.org")
+    moved = SiteSettings(site_url="https://nouvelle-adresse.example.net", calendar_domain="agenda.example.org")
+    first, second = (icalendar.Calendar.from_ical(exports.events_ics(directory, s, "97415")) for s in (public, moved))
+    uids = [sorted(str(e["UID"]) for e in c.walk("VEVENT")) for c in (first, second)]
+    assert uids[0] == uids[1] and all(u.endswith("@agenda.example.org") for u in uids[0])  # the site moved, the entries did not
+    from communs.site import urls
+
+    assert urls.webcal("https://annuaire.example.org", "/donnees/communes/97415.ics") == "webcal://annuaire.example.org/donnees/communes/97415.ics"
+    assert urls.webcal("", "/donnees/evenements.ics") == ""
+
+
+def test_a_published_site_offers_webcal_links(tmp_path, monkeypatch):
+    from conftest import ACTOR, EVENT, Tree, build_site
+
+    tree = Tree(tmp_path)
+    tree.actor(ACTOR)
+    tree.event(EVENT)
+    monkeypatch.setenv("COMMUNS_SITEURL", "https://annuaire.example.org")
+    output = tmp_path / "site"
+    result = build_site(tree.content, output, "--settings", str(ROOT / "publishconf.py"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    commune = page(output, "/communes/97411-saint-denis/")
+    assert 'href="webcal://annuaire.example.org/donnees/communes/97411.ics"' in commune
+    assert 'value="https://annuaire.example.org/donnees/communes/97411.ics"' in commune

@@ -407,7 +407,9 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
         assert urls.commune_map_data(place).lstrip("/") in relative
     for event_id in demo.events:
         assert urls.event_ics(event_id).lstrip("/") in relative
-    assert len(relative) == len(written) == 8 + 3 * len(demo.commune_codes()) + len(demo.events)
+    for value in demo.labels["themes"]:
+        assert f"donnees/themes/{value}.ics" in relative
+    assert len(relative) == len(written) == 8 + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(demo.events)
     assert not list(tmp_path.rglob("*.tmp"))
 
     readme = (tmp_path / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")

@@ -373,7 +373,8 @@ def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
 
 
 def _host(site: SiteSettings) -> str:
-    return urlsplit(site.site_url).hostname or "communs"
+    """The domain of calendar UIDs: the setting, else the site's host (see SiteSettings)."""
+    return site.calendar_domain or urlsplit(site.site_url).hostname or "communs"
 
 
 def _ics_rule(rule: str, start: date | datetime) -> icalendar.vRecur:
@@ -548,8 +549,12 @@ def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record]
     return head[: -len(_CALENDAR_END)] + b"".join(lines) + _CALENDAR_END
 
 
-def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, _cache: dict | None = None) -> bytes:
-    """The agenda (of one commune, or all) as an iCalendar feed to subscribe to."""
+def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, theme: str | None = None, _cache: dict | None = None) -> bytes:
+    """The agenda (of one commune, of one theme, or all) as an iCalendar feed to subscribe to."""
+    if theme is not None:
+        events = directory.events_with_theme(theme)
+        name = _("{site} — agenda : {theme}").format(site=site.site_name, theme=directory.label("themes", theme))
+        return _calendar(directory, site, events, name, _cache)
     if commune is None:
         events: Iterable[Record] = directory.events.values()
         name = _("{site} — agenda").format(site=site.site_name)
@@ -679,6 +684,7 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "gogocarto.json : les acteurs, à importer comme source externe dans une carte GoGoCarto.\n"
         "communes/<code INSEE>.geojson et communes/<code INSEE>.ics : les acteurs et l'agenda\n"
         "de chaque commune.\n"
+        "themes/<thème>.ics : l'agenda de chaque thème.\n"
         "\n"
         "Fichiers CSV\n"
         "------------\n"
@@ -718,6 +724,8 @@ def _files(directory: Directory, site: SiteSettings) -> Iterator[tuple[str, byte
         yield urls.commune_geojson(place), actors_geojson(directory, site, code)
         yield urls.commune_ics(place), events_ics(directory, site, code, _cache=cache)
         yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
+    for value in directory.labels["themes"]:
+        yield urls.theme_ics(value), events_ics(directory, site, theme=value, _cache=cache)
     for event in directory.events.values():
         yield urls.event_ics(event.id), event_ics(directory, site, event, _cache=cache)
 

@@ -315,6 +315,7 @@ class SiteBuild:
             "communes": [(d.commune(code), members) for code, members in sorted(by_commune.items())],
             "actor_count": len(actors),
             "agenda": self.by_day(self.next_events(d.events_with_theme(value))),
+            "ics_url": urls.theme_ics(value),
         }
 
     def agenda(self) -> dict:

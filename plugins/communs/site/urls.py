@@ -65,6 +65,17 @@ def commune_ics(place: Commune) -> str:
     return data_file(f"communes/{place.code}.ics")
 
 
+def theme_ics(value: str) -> str:
+    """The agenda of one theme, to subscribe to."""
+    return data_file(f"themes/{value}.ics")
+
+
+def webcal(site_url: str, path: str) -> str:
+    """The webcal:// address of a calendar (calendar apps subscribe to it in one tap), or "" when
+    the site has no public address yet."""
+    return "webcal://" + site_url.split("://", 1)[1].rstrip("/") + path if site_url.startswith(("https://", "http://")) else ""
+
+
 def changes_page(number: int) -> str:
     return f"/{CHANGES}/" if number <= 1 else f"/{CHANGES}/{number}/"
 
