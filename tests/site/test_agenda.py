@@ -109,3 +109,18 @@ def test_a_published_site_offers_webcal_links(tmp_path, monkeypatch):
     commune = page(output, "/communes/97411-saint-denis/")
     assert 'href="webcal://annuaire.example.org/donnees/communes/97411.ics"' in commune
     assert 'value="https://annuaire.example.org/donnees/communes/97411.ics"' in commune
+
+
+def test_calendar_entries_carry_their_history_so_apps_update_them(demo_site):
+    """SEQUENCE and LAST-MODIFIED come from the record's Git history."""
+    import icalendar
+
+    from communs.site.history import read_history
+
+    history = read_history(ROOT / "content", None)
+    market = "2026-09-05-marche-forain-du-guillaume"
+    changed = history.of_record("event", "97415", market)
+    calendar = icalendar.Calendar.from_ical((demo_site / "donnees" / "evenements.ics").read_bytes())
+    entry = next(e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(market) and "RECURRENCE-ID" not in e)
+    assert entry.decoded("SEQUENCE") == changed.changes - 1 and changed.changes >= 2
+    assert entry.decoded("LAST-MODIFIED") == changed.changed.astimezone(entry.decoded("LAST-MODIFIED").tzinfo)

@@ -81,6 +81,7 @@ from communs.records.record import Record
 from communs.records.rules import parse_moment
 from communs.settings import SiteSettings
 from communs.site import urls
+from communs.site.history import History
 from communs.site.jsontext import html_safe
 from communs.site.outputs import write_if_changed
 
@@ -400,7 +401,7 @@ def _location(directory: Directory, event: Record) -> str:
     return _commune_name(directory, event.folder)
 
 
-def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneInfo | None) -> tuple[list[icalendar.Event], bool]:
+def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneInfo | None, history: History | None = None) -> tuple[list[icalendar.Event], bool]:
     """The VEVENTs of a record (a series' changed occurrences follow it, RFC 5545 §3.8.4.4), and
     whether they use the site's time zone."""
     data = event.data
@@ -410,6 +411,12 @@ def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneI
     vevent = icalendar.Event()
     vevent.add("uid", f"{event.id}@{_host(site)}")
     vevent.add("dtstamp", datetime.combine(site.build_date, time(), timezone.utc))
+    changed = history.of_record(EVENT, event.folder, event.stem) if history is not None else None
+    if changed is not None:
+        # Calendar apps keep an entry and update it when its SEQUENCE grows (RFC 5545 §3.8.7.4).
+        vevent.add("created", changed.created.astimezone(timezone.utc))
+        vevent.add("last-modified", changed.changed.astimezone(timezone.utc))
+        vevent.add("sequence", max(0, changed.changes - 1))
     status = data.get("status", "scheduled")
     title = event.name
     if status != "scheduled":
@@ -511,7 +518,7 @@ def _calendar_head(calendar: icalendar.Calendar) -> bytes:
     return _heads[key]
 
 
-def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record], name: str, cache: dict | None = None) -> bytes:
+def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record], name: str, cache: dict | None = None, history: History | None = None) -> bytes:
     zone = _zone(site)
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{site.site_name}//communs//FR")
@@ -536,7 +543,7 @@ def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record]
     for event in events:
         found = cache.get(event.id) if cache is not None else None
         if found is None:
-            vevents, local = _vevent(directory, site, event, zone)
+            vevents, local = _vevent(directory, site, event, zone, history)
             found = (b"".join(vevent.to_ical() for vevent in vevents), local)
             if cache is not None:
                 cache[event.id] = found
@@ -549,25 +556,25 @@ def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record]
     return head[: -len(_CALENDAR_END)] + b"".join(lines) + _CALENDAR_END
 
 
-def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, theme: str | None = None, _cache: dict | None = None) -> bytes:
+def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, theme: str | None = None, history: History | None = None, _cache: dict | None = None) -> bytes:
     """The agenda (of one commune, of one theme, or all) as an iCalendar feed to subscribe to."""
     if theme is not None:
         events = directory.events_with_theme(theme)
         name = _("{site} — agenda : {theme}").format(site=site.site_name, theme=directory.label("themes", theme))
-        return _calendar(directory, site, events, name, _cache)
+        return _calendar(directory, site, events, name, _cache, history)
     if commune is None:
         events: Iterable[Record] = directory.events.values()
         name = _("{site} — agenda").format(site=site.site_name)
     else:
         events = directory.events_in(commune)
         name = _("{site} — agenda de {commune}").format(site=site.site_name, commune=_commune_name(directory, commune))
-    return _calendar(directory, site, events, name, _cache)
+    return _calendar(directory, site, events, name, _cache, history)
 
 
-def event_ics(directory: Directory, site: SiteSettings, event: Record, *, _cache: dict | None = None) -> bytes:
+def event_ics(directory: Directory, site: SiteSettings, event: Record, *, history: History | None = None, _cache: dict | None = None) -> bytes:
     """One event as an iCalendar file ("add to my calendar"). All of them share one calendar
     name, so that the calendar's head is serialised once per run, not once per event."""
-    return _calendar(directory, site, [event], _("{site} — événement").format(site=site.site_name), _cache)
+    return _calendar(directory, site, [event], _("{site} — événement").format(site=site.site_name), _cache, history)
 
 
 # GoGoCarto -----------------------------------------------------------------------------------
@@ -708,7 +715,7 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
     return text.encode("utf-8")
 
 
-def _files(directory: Directory, site: SiteSettings) -> Iterator[tuple[str, bytes]]:
+def _files(directory: Directory, site: SiteSettings, history: History | None = None) -> Iterator[tuple[str, bytes]]:
     """Every export as (site URL, bytes)."""
     cache: dict = {}
     yield urls.data_file(ACTORS_JSON), actors_json(directory, site)
@@ -716,24 +723,24 @@ def _files(directory: Directory, site: SiteSettings) -> Iterator[tuple[str, byte
     yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site)
     yield urls.data_file(EVENTS_JSON), events_json(directory, site)
     yield urls.data_file(EVENTS_CSV), events_csv(directory, site)
-    yield urls.data_file(EVENTS_ICS), events_ics(directory, site, _cache=cache)
+    yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
     yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site)
     yield urls.data_file(README), readme(directory, site)
     for code in directory.commune_codes():
         place = directory.commune(code)
         yield urls.commune_geojson(place), actors_geojson(directory, site, code)
-        yield urls.commune_ics(place), events_ics(directory, site, code, _cache=cache)
+        yield urls.commune_ics(place), events_ics(directory, site, code, history=history, _cache=cache)
         yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
     for value in directory.labels["themes"]:
-        yield urls.theme_ics(value), events_ics(directory, site, theme=value, _cache=cache)
+        yield urls.theme_ics(value), events_ics(directory, site, theme=value, history=history, _cache=cache)
     for event in directory.events.values():
-        yield urls.event_ics(event.id), event_ics(directory, site, event, _cache=cache)
+        yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)
 
 
-def write_exports(directory: Directory, output: Path, site: SiteSettings) -> list[Path]:
+def write_exports(directory: Directory, output: Path, site: SiteSettings, history: History | None = None) -> list[Path]:
     """Write every export under ``output``; returns the files actually (re)written."""
     written = []
-    for url, data in _files(directory, site):
+    for url, data in _files(directory, site, history):
         path = output / url.lstrip("/")
         if write_if_changed(path, data):
             written.append(path)

@@ -51,6 +51,10 @@ class History:
     def changes_in(self, commune: str) -> list[Change]:
         return [change for change in self.changes if change.commune == commune]
 
+    def of_record(self, kind: str, folder: str, stem: str) -> FileHistory | None:
+        """The history of one record's file."""
+        return self.files.get(f"{FOLDERS[kind]}/{folder}/{stem}.yml")
+
 
 _NAME_LINE = re.compile(rb"^(name|title):[ \t]*(.*)$", re.MULTILINE)
 

@@ -99,10 +99,7 @@ class SiteBuild:
     # Shared pieces -------------------------------------------------------------------------
 
     def record_history(self, record: Record) -> FileHistory | None:
-        if self.history is None:
-            return None
-        folder = "actors" if record.kind == ACTOR else "events"
-        return self.history.files.get(f"{folder}/{record.folder}/{record.stem}.yml")
+        return self.history.of_record(record.kind, record.folder, record.stem) if self.history is not None else None
 
     def upcoming(self, events: list[Record], start: date | None = None, end: date | None = None) -> list[Dated]:
         """Occurrences between two days (from today by default), soonest first: the month view of

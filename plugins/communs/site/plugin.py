@@ -118,7 +118,7 @@ def build_site(
 
     started = time.perf_counter()
     if not cache.fresh("@exports", everything, output / urls.DATA / "acteurs.json"):
-        exports.write_exports(directory, output, site)
+        exports.write_exports(directory, output, site, history)
         write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
         cache.remember("@exports", everything)
     timings["exports"] = time.perf_counter() - started
