@@ -122,9 +122,14 @@ def test_agenda_filters_by_commune_and_theme(visit, demo):
     assert 0 < shown.count() < all_events
     assert set(shown.evaluate_all("items => items.map(i => i.dataset.commune)")) == {"97415"}
     assert "affiché" in page.locator(".filter-status").inner_text()
+    # The calendar to subscribe to follows the filters.
+    assert page.input_value("#abonnement-adresse").endswith("/donnees/communes/97415.ics")
+    page.select_option("#filtre-theme", "alimentation")
+    assert page.input_value("#abonnement-adresse").endswith("/donnees/communes/97415/alimentation.ics")
     page.select_option("#filtre-theme", "numerique")
     assert page.locator("li.event:visible").count() == 0
     assert "Aucun événement" in page.locator(".filter-status").inner_text()
+    assert not page.is_visible("#abonnement")  # no calendar of that theme in that commune
     assert "commune=97415" in page.url and "theme=numerique" in page.url
 
 

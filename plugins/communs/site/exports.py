@@ -557,10 +557,14 @@ def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record]
 
 
 def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, theme: str | None = None, history: History | None = None, _cache: dict | None = None) -> bytes:
-    """The agenda (of one commune, of one theme, or all) as an iCalendar feed to subscribe to."""
+    """The agenda (of one commune, of one theme, of both, or all) as an iCalendar feed to subscribe to."""
     if theme is not None:
-        events = directory.events_with_theme(theme)
-        name = _("{site} — agenda : {theme}").format(site=site.site_name, theme=directory.label("themes", theme))
+        events = [e for e in directory.events_with_theme(theme) if commune is None or e.folder == commune]
+        label = directory.label("themes", theme)
+        if commune is None:
+            name = _("{site} — agenda : {theme}").format(site=site.site_name, theme=label)
+        else:
+            name = _("{site} — agenda de {commune} : {theme}").format(site=site.site_name, commune=_commune_name(directory, commune), theme=label)
         return _calendar(directory, site, events, name, _cache, history)
     if commune is None:
         events: Iterable[Record] = directory.events.values()
@@ -691,7 +695,8 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "gogocarto.json : les acteurs, à importer comme source externe dans une carte GoGoCarto.\n"
         "communes/<code INSEE>.geojson et communes/<code INSEE>.ics : les acteurs et l'agenda\n"
         "de chaque commune.\n"
-        "themes/<thème>.ics : l'agenda de chaque thème.\n"
+        "themes/<thème>.ics : l'agenda de chaque thème ; communes/<code INSEE>/<thème>.ics :\n"
+        "celui d'un thème dans une commune.\n"
         "\n"
         "Fichiers CSV\n"
         "------------\n"
@@ -733,6 +738,8 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
         yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
     for value in directory.labels["themes"]:
         yield urls.theme_ics(value), events_ics(directory, site, theme=value, history=history, _cache=cache)
+    for code, value in sorted({(e.folder, t) for e in directory.events.values() for t in e.data.get("themes", [])}):
+        yield urls.commune_theme_ics(code, value), events_ics(directory, site, code, theme=value, history=history, _cache=cache)
     for event in directory.events.values():
         yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)
 

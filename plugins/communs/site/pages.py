@@ -331,6 +331,8 @@ class SiteBuild:
             "communes": [d.commune(code) for code in codes],
             "themes": list(d.labels["themes"].values()),
             "month": dates.format_month(first),
+            # The calendars the page's filters can lead to: commune, theme, commune × theme.
+            "feeds": sorted({f"{e.folder}:{t}" for e in d.events.values() for t in e.data.get("themes", [])}),
             "months": self.month_links((year, month)),
             "is_current": (year, month) == (self.today.year, self.today.month),
         }

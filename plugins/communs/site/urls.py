@@ -70,6 +70,11 @@ def theme_ics(value: str) -> str:
     return data_file(f"themes/{value}.ics")
 
 
+def commune_theme_ics(code: str, value: str) -> str:
+    """The agenda of one theme in one commune (made where the commune has events of that theme)."""
+    return data_file(f"communes/{code}/{value}.ics")
+
+
 def webcal(site_url: str, path: str) -> str:
     """The webcal:// address of a calendar (calendar apps subscribe to it in one tap), or "" when
     the site has no public address yet."""

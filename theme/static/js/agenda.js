@@ -32,6 +32,32 @@
     if (wantedTheme) { params.set("theme", wantedTheme); }
     var query = params.toString();
     history.replaceState(null, "", query ? "?" + query : location.pathname);
+    follow(wantedCommune, wantedTheme);
+  }
+
+  // The calendar to subscribe to follows the filters: the commune's, the theme's, or both's.
+  var subscription = document.getElementById("abonnement-agenda");
+  function follow(wantedCommune, wantedTheme) {
+    if (!subscription) { return; }
+    var site = subscription.getAttribute("data-site") || "";
+    var pairs = (subscription.getAttribute("data-pairs") || "").split(" ");
+    var path = "/donnees/evenements.ics";
+    if (wantedCommune && wantedTheme) {
+      path = pairs.indexOf(wantedCommune + ":" + wantedTheme) !== -1 ? "/donnees/communes/" + wantedCommune + "/" + wantedTheme + ".ics" : "";
+    } else if (wantedCommune) {
+      path = "/donnees/communes/" + wantedCommune + ".ics";
+    } else if (wantedTheme) {
+      path = "/donnees/themes/" + wantedTheme + ".ics";
+    }
+    var details = subscription.querySelector("details");
+    if (details) { details.hidden = !path; }
+    if (!path) { return; }
+    var address = subscription.querySelector("input[readonly]");
+    if (address) { address.value = site + path; }
+    var webcal = subscription.querySelector("a[href^='webcal:']");
+    if (webcal) { webcal.href = "webcal://" + site.replace(/^https?:\/\//, "").replace(/\/$/, "") + path; }
+    var file = subscription.querySelector("a[download]");
+    if (file) { file.href = site + path; }
   }
 
   var initial = new URLSearchParams(location.search);
