@@ -204,3 +204,17 @@ def test_hostile_texts_render_inert(browser, hostile_site, path):
     hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href') || '')")
     assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")]
     opened.close()
+
+
+
+def test_search_forgives_how_people_type_places_and_finds_communes(visit):
+    """« st paul » finds Saint-Paul (its page first), and a web address no longer makes a match."""
+    page = visit.open("/recherche/?q=st paul")
+    page.wait_for_selector(".pagefind-ui__result")
+    assert _result_count(page) >= 5
+    first = page.locator(".pagefind-ui__result-link").first.get_attribute("href")
+    assert first == "/communes/97415-saint-paul/", first
+    page.fill(".pagefind-ui__search-input", "culture")
+    page.wait_for_timeout(800)
+    links = page.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "/themes/culture/" in links[:3], links[:5]

@@ -25,3 +25,15 @@ def slugify(text: str, max_length: int = 80) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug.strip("-")
+
+
+_SHORT = {value: key for key, value in _ABBREVIATIONS.items()}
+
+
+def spelling_variants(name: str) -> list[str]:
+    """How people type a place's name besides its official spelling, for search: 'Saint-Paul'
+    -> 'Saint Paul', 'St Paul', 'St-Paul' (the abbreviations of _ABBREVIATIONS, hyphens as spaces)."""
+    words = re.split(r"[\s-]+", name.strip())
+    short = [_SHORT.get(word.casefold(), word).capitalize() if word.casefold() in _SHORT else word for word in words]
+    variants = [" ".join(words), " ".join(short), "-".join(short)]
+    return [v for v in dict.fromkeys(variants) if v != name]

@@ -19,7 +19,7 @@ from communs.records import dates
 from communs.records.content import ACTOR, EVENT
 from communs.records.directory import Directory
 from communs.records.record import Record
-from communs.records.text import fold
+from communs.records.text import fold, spelling_variants
 from communs.settings import SiteSettings
 from communs.site import jsonld, maps, urls
 from communs.site.buildcache import digest
@@ -424,6 +424,7 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "iso_day": lambda text: dates.format_day(date.fromisoformat(text[:10])),
         "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
         "series": _series_words,
+        "variants": spelling_variants,
         "iso": dates.iso,
         "commune_name": lambda code: directory.commune(code).name,
     }
