@@ -124,3 +124,10 @@ def test_calendar_entries_carry_their_history_so_apps_update_them(demo_site):
     entry = next(e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(market) and "RECURRENCE-ID" not in e)
     assert entry.decoded("SEQUENCE") == changed.changes - 1 and changed.changes >= 2
     assert entry.decoded("LAST-MODIFIED") == changed.changed.astimezone(entry.decoded("LAST-MODIFIED").tzinfo)
+
+
+def test_times_stay_on_one_line_on_a_phone(demo_site):
+    saint_paul = page(demo_site, "/communes/97415-saint-paul/")
+    assert "6\u00a0h\u00a030 – 12\u00a0h" in saint_paul and "6 h 30" not in saint_paul
+    agenda = page(demo_site, "/agenda/2027-01/")
+    assert "<p>" in agenda and "séance.É" not in agenda  # blocks no longer glued together

@@ -54,7 +54,7 @@ def page(site: Path, path: str) -> str:
 
 def test_event_page_says_dates_in_french_and_cancellation_prominently(demo_site):
     html = page(demo_site, "evenements/2026-12-20-kabar-fet-kaf")
-    assert "dimanche 20 décembre 2026, 18 h – 23 h" in html
+    assert "dimanche 20 décembre 2026, 18\u00a0h – 23\u00a0h" in html  # hours kept on one line
     cancelled = page(demo_site, "evenements/2026-12-05-sortie-canyon-fleurs-jaunes")
     assert 'role="alert"><strong>Événement annulé.</strong>' in cancelled
     market = page(demo_site, "evenements/2026-09-05-marche-forain-du-guillaume")

@@ -6,6 +6,8 @@ gathers exactly that page's data from the directory. Templates only format what 
 
 from __future__ import annotations
 
+import re
+
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -391,6 +393,14 @@ class SiteBuild:
         }
 
 
+_HOURS = re.compile(r"(\d+) h(?: (\d{2}))?")
+
+
+def _hours_together(text: str) -> str:
+    """« 16 h 30 » kept on one line on a phone: no-break spaces inside a time, in pages only."""
+    return _HOURS.sub(lambda m: m.group(1) + "\u00a0h" + ("\u00a0" + m.group(2) if m.group(2) else ""), text)
+
+
 def _series_words(record: Record) -> str:
     """A series' rhythm in words ("chaque samedi, jusqu'au 31 décembre 2027"); "" for one date."""
     rule = record.data.get("recurrence")
@@ -419,7 +429,7 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "theme_url": lambda value: link(urls.theme(value)),
         "label": lambda value, vocabulary: directory.label(vocabulary, value),
         "markdown": lambda text: Markup(render_markdown(text)),
-        "when": dates.format_when,
+        "when": lambda occurrence: _hours_together(dates.format_when(occurrence)),
         "day": dates.format_day,
         "iso_day": lambda text: dates.format_day(date.fromisoformat(text[:10])),
         "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
