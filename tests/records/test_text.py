@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from communs.records.text import fold, spelling_variants
+from communs.records.text import fold, loose_spellings, spelling_variants
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,11 @@ from communs.records.text import fold, spelling_variants
 def test_spelling_variants_of_a_place(name, variants):
     assert spelling_variants(name) == variants
     assert all(fold(variant) == fold(name) for variant in variants)  # the same name for every comparison
+
+
+@pytest.mark.parametrize(
+    ("text", "loose"),
+    [("Compagnie de théâtre", ["teatre"]), ("Ballet et philharmonie", ["balet", "pilharmonie"]), ("Maloya", []), ("Chanson", [])],
+)
+def test_loose_spellings_for_search(text, loose):
+    assert loose_spellings(text) == loose

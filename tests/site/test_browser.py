@@ -218,3 +218,23 @@ def test_search_forgives_how_people_type_places_and_finds_communes(visit):
     page.wait_for_timeout(800)
     links = page.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert "/themes/culture/" in links[:3], links[:5]
+
+
+
+def test_what_people_type_finds_what_they_mean_in_the_first_three(visit):
+    """The visitor's queries of the agenda issue, each with the record a person expects first."""
+    expected = {
+        "theatre": "Komidi",  # a theatre festival, by its discipline
+        "teatre": "Komidi",  # the same, typed fast (no typo tolerance in Pagefind: loose spellings)
+        "st paul": "Saint-Paul",
+        "marche saint paul": "Marché forain du Guillaume",
+        "maloya": "Festival Lantouraz Maloya",
+    }
+    page = visit.open("/recherche/")
+    found = {}
+    for query, title in expected.items():
+        page.fill(".pagefind-ui__search-input", query)
+        page.wait_for_function(f"(document.querySelector('.pagefind-ui__message')?.textContent || '').includes({query!r})")
+        page.wait_for_timeout(500)
+        found[query] = page.locator(".pagefind-ui__result-title").all_inner_texts()[:3]
+    assert {query: title in found[query] for query, title in expected.items()} == dict.fromkeys(expected, True), found

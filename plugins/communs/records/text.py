@@ -37,3 +37,22 @@ def spelling_variants(name: str) -> list[str]:
     short = [_SHORT.get(word.casefold(), word).capitalize() if word.casefold() in _SHORT else word for word in words]
     variants = [" ".join(words), " ".join(short), "-".join(short)]
     return [v for v in dict.fromkeys(variants) if v != name]
+
+
+_SILENT_H = re.compile(r"(?<=[tpgr])h")
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
+def loose_spellings(text: str) -> list[str]:
+    """Words of ``text`` as people misspell them when they type fast: without the silent h of
+    'th', 'ph', 'rh', 'gh' and with doubled letters single ('théâtre' -> 'teatre', 'ballet' ->
+    'balet'). The search index (Pagefind) has no typo tolerance; these forms, indexed beside the
+    real words, let « teatre » find a theatre. Hand-written: the phonetic libraries on PyPI are
+    English (Soundex, Metaphone) or far heavier than these two rules; only forms that differ from
+    the folded word are returned."""
+    found = []
+    for word in fold(text).split():
+        loose = _DOUBLED.sub(r"\1", _SILENT_H.sub("", word))
+        if loose != word and len(loose) > 2:
+            found.append(loose)
+    return list(dict.fromkeys(found))

@@ -7,7 +7,6 @@ gathers exactly that page's data from the directory. Templates only format what 
 from __future__ import annotations
 
 import re
-
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,7 +20,7 @@ from communs.records import dates
 from communs.records.content import ACTOR, EVENT
 from communs.records.directory import Directory
 from communs.records.record import Record
-from communs.records.text import fold, spelling_variants
+from communs.records.text import fold, loose_spellings, spelling_variants
 from communs.settings import SiteSettings
 from communs.site import jsonld, maps, urls
 from communs.site.buildcache import digest
@@ -435,6 +434,7 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
         "series": _series_words,
         "variants": spelling_variants,
+        "loose": lambda text: " ".join(loose_spellings(text)),
         "iso": dates.iso,
         "commune_name": lambda code: directory.commune(code).name,
     }
