@@ -238,3 +238,19 @@ def test_what_people_type_finds_what_they_mean_in_the_first_three(visit):
         page.wait_for_timeout(500)
         found[query] = page.locator(".pagefind-ui__result-title").all_inner_texts()[:3]
     assert {query: title in found[query] for query, title in expected.items()} == dict.fromkeys(expected, True), found
+
+
+
+def test_the_home_page_puts_events_before_the_map_and_says_when_tiles_fail(browser, demo_server):
+    """Keyboard users meet the events before 24 markers; a map without tiles says why."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # the tile server unreachable
+    page.goto(demo_server.url + "/")
+    order = page.evaluate("[...document.querySelectorAll('h2')].map(h => h.id)")
+    assert order.index("titre-agenda") < order.index("titre-carte")
+    note = page.locator(".communs-map-tiles").first
+    note.wait_for()
+    assert "Le fond de carte ne s’affiche pas" in note.inner_text()
+    assert page.locator(".marker-cluster").count() > 0  # overlapping communes grouped, not stacked
+    context.close()

@@ -132,6 +132,17 @@ class _RecordLayer(folium.MacroElement):
                 if (group.addLayers) group.addLayers(layer.getLayers()); else group.addLayer(layer);
                 if (bounds.isValid()) map.fitBounds(bounds, {padding: [24, 24], maxZoom: {{ this.fit_max_zoom }}, animate: false});
             }
+            // Without tiles (offline, a blocked tile server) the map is a grey box: say why, once.
+            map.eachLayer(function (layer) {
+                if (!(layer instanceof L.TileLayer)) return;
+                layer.once("tileerror", function () {
+                    var note = document.createElement("p");
+                    note.className = "{{ this.container_class }}-tiles";
+                    note.setAttribute("role", "status");
+                    note.textContent = msg.tiles;
+                    map.getContainer().parentNode.insertBefore(note, map.getContainer().nextSibling);
+                });
+            });
             if (cfg.url) {
                 fetch(cfg.url).then(function (response) {
                     if (!response.ok) throw new Error(response.status);
@@ -284,6 +295,7 @@ def map_parts(*, element_id: str, site: SiteSettings, data_url: str | None = Non
         ("zoomIn", _("Zoom avant")),
         ("zoomOut", _("Zoom arrière")),
         ("close", _("Fermer")),
+        ("tiles", _("Le fond de carte ne s’affiche pas (serveur de cartes injoignable) : les points restent placés au bon endroit.")),
     )
     head, function = _rendered(site.site_url, site.tiles_url, site.tiles_attribution, bool(cluster), messages)
 

@@ -246,7 +246,7 @@ class SiteBuild:
             data_url=f"{self.site.site_url}/{urls.COMMUNES}/carte.geojson",
             center=self.territory_centre(),
             zoom=self.site.map_zoom,
-            cluster=False,
+            cluster=True,  # neighbouring communes' markers overlap on a phone: a tap would open the wrong one
             label=_("Carte des communes de l'annuaire"),
             fallback=_("La liste des communes est sur la page « Communes »."),
         )
