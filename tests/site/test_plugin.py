@@ -242,3 +242,35 @@ def test_communes_are_listed_by_name_as_people_look_for_them(demo_site):
         text = html_module.unescape((demo_site / path).read_text(encoding="utf-8"))
         names = re.findall(r'<a href="/communes/974[0-9]{2}-[a-z0-9-]+/">([^<]+)</a>', text)
         assert len(names) >= 20 and names == sorted(names, key=fold), (path, names)
+
+
+def test_no_sentence_is_glued_to_the_next_block(demo_site):
+    """A template line ending in a tag (trim_blocks) must not glue « …dérivées.Texte de la licence »."""
+    from html.parser import HTMLParser
+
+    class Blocks(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open, self.chunks, self.glued = [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("p", "li", "dd", "td", "th", "h1", "h2", "h3"):
+                self.open.append(len(self.chunks))
+
+        def handle_endtag(self, tag):
+            if tag in ("p", "li", "dd", "td", "th", "h1", "h2", "h3") and self.open:
+                text = "".join(self.chunks[self.open.pop():])
+                self.glued += [text[max(0, m.start() - 30):m.end() + 20] for m in re.finditer(r"[a-zé0-9)»]\.[A-ZÉÈÀ«]", text)
+                               if not re.search(r"https?:|www\.|@", text[max(0, m.start() - 40):m.end() + 40])]
+
+        def handle_data(self, data):
+            self.chunks.append(data)
+
+    glued = {}
+    for path in sorted(demo_site.rglob("*.html")):
+        if "pagefind" not in path.parts:
+            blocks = Blocks()
+            blocks.feed(path.read_text(encoding="utf-8"))
+            for text in blocks.glued:
+                glued.setdefault(text, path.relative_to(demo_site).as_posix())
+    assert glued == {}
