@@ -63,7 +63,7 @@ def test_search_theatre_then_filter_by_commune(visit):
     assert _result_count(page) == with_accents
     # Filtered by Saint-Denis: fewer results, among them the theatre company of Saint-Denis.
     page.locator("summary.pagefind-ui__filter-name", has_text="Commune").click()
-    page.check("input[name='commune'][value='Saint-Denis']")
+    page.check("input[name='Commune'][value='Saint-Denis']")
     page.wait_for_timeout(800)
     assert _result_count(page) < with_accents
     assert "Compagnie Ti Kaz" in page.locator(".pagefind-ui__result-title").all_inner_texts()
@@ -253,4 +253,18 @@ def test_the_home_page_puts_events_before_the_map_and_says_when_tiles_fail(brows
     note.wait_for()
     assert "Le fond de carte ne s’affiche pas" in note.inner_text()
     assert page.locator(".marker-cluster").count() > 0  # overlapping communes grouped, not stacked
+    context.close()
+
+
+
+def test_on_a_phone_search_results_come_before_the_filters(browser, demo_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(demo_server.url + "/recherche/?q=maloya")
+    page.wait_for_selector(".pagefind-ui__result")
+    first_result = page.locator(".pagefind-ui__result").first.bounding_box()
+    filters = page.locator(".pagefind-ui__filter-panel").bounding_box()
+    assert first_result["y"] < filters["y"] and first_result["y"] < 844  # on the first screen
+    names = page.locator("summary.pagefind-ui__filter-name").all_inner_texts()
+    assert {"Commune", "Thème", "Type d’acteur", "Type d’événement"} <= {n.strip() for n in names}, names
     context.close()
