@@ -618,3 +618,30 @@ def test_a_day_without_the_market_through_the_picker_and_a_correction_keeps_a_ca
     after = yaml.safe_load(git.Repo(remote).git.show(f"{answer.json()['branch']}:content/events/97415/2026-09-05-marche-forain-du-guillaume.yml"))
     assert after["exceptions"] == [{"date": "2027-01-02", "status": "cancelled", "note": "Lendemain du jour de l'An"},
                                    {"date": "2027-05-01", "note": "Fête du Travail"}, {"date": "2027-07-03"}]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({"Content-Type": "text/plain"}, 415, "en JSON"),  # a no-cors post from another page
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "en JSON"),
+        ({"Content-Type": "application/json", "Origin": "http://evil.test"}, 403, "ne vient pas du site"),
+    ],
+)
+def test_the_api_reads_only_json_from_the_site(client, remote, headers, status, words):
+    payload = {"kind": "actor", "action": "create", "record": ACTOR, "message": "", "contributor": {}, "token": token(client)}
+    answer = client.post("/api/submissions", content=json.dumps(payload).encode(), headers=headers)
+    assert answer.status_code == status and words in answer.json()["message"]
+    assert not [b for b in branches(remote) if b.startswith("contrib/")]
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+    allowed = client.post("/api/submissions", content=json.dumps({**payload, "token": token(client)}).encode(),
+                          headers={"Content-Type": "application/json; charset=utf-8", "Origin": "http://site.test"})
+    assert allowed.status_code == 202, allowed.text
+
+
+@pytest.mark.parametrize("name", ["Alice\rCommitter: evil", "Alice\nBob", "<>", "Alice\x1b[31m", "Bob\u2028"])
+def test_a_contributor_identity_with_control_characters_is_refused_before_anything_is_written(client, remote, name):
+    answer = submit(client, ACTOR, contributor={"name": name, "credit": True})
+    assert answer.status_code == 400 and "caractère non autorisé" in answer.json()["message"]
+    assert not [b for b in branches(remote) if b.startswith("contrib/")]
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))

@@ -429,3 +429,9 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     changed = {p.relative_to(tmp_path).as_posix() for p in exports.write_exports(demo, tmp_path, later)}
     assert "donnees/acteurs.geojson" not in changed  # nothing in it depends on the date
     assert "donnees/acteurs.json" in changed and "donnees/evenements.ics" in changed
+
+
+@pytest.mark.parametrize("text", ["=1+1", " =1+1", "\u00a0=1+1", "\u202f@SUM(A1)", "  -2+3"])
+def test_csv_neutralises_formulas_even_after_leading_spaces(text):
+    assert exports._cell(text) == "'" + text
+    assert exports._cell("Théâtre = passion") == "Théâtre = passion"

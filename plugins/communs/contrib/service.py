@@ -214,6 +214,14 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
     service = Service(config)
 
     async def read_json(request: Request) -> Any:
+        # A page elsewhere may post text/plain without a preflight (no-cors): only JSON is read,
+        # and a browser's Origin must be the site's, as for the HTML form.
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            raise Rejected(415, _("La demande doit être envoyée en JSON (Content-Type: application/json)."))
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if origin and origin not in (own, *config.origins()):
+            raise Rejected(403, _("Envoi refusé : la demande ne vient pas du site de l'annuaire."))
         body = await _limited_body(request, config.max_body_bytes)
         try:
             return json.loads(body)

@@ -223,8 +223,11 @@ class Desk:
         if not isinstance(raw, dict):
             raise Rejected(400, _("« contributor » doit être un objet (name, email, credit)."))
         name, email, credit = raw.get("name") or "", raw.get("email") or "", bool(raw.get("credit", False))
-        if not isinstance(name, str) or len(name) > MAX_NAME or "\n" in name or not isinstance(email, str) or len(email) > 254:
+        if not isinstance(name, str) or len(name) > MAX_NAME or not isinstance(email, str) or len(email) > 254:
             raise Rejected(400, _("Le nom ou le courriel de la personne qui contribue est trop long ou mal formé."))
+        if not all(c.isprintable() for c in name + email) or "<" in name or ">" in name:
+            # They may go into a commit's author line: no control character, no angle bracket.
+            raise Rejected(400, _("Le nom ou le courriel de la personne qui contribue contient un caractère non autorisé (retour à la ligne, caractère de contrôle, < ou >)."))
         if email and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", email):
             raise Rejected(422, _("Le courriel de contact n'est pas valide."), [_field_error("contributor.email", _("Le courriel de contact n'est pas valide."))])
         return KINDS[kind], action, record, message, Contributor(name.strip(), email.strip(), credit)

@@ -255,7 +255,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    # Spreadsheets skip leading spaces (no-break ones too) before reading a formula.
+    return "'" + text if text.lstrip(" \u00a0\u202f").startswith(_FORMULA_STARTS) else text
 
 
 def _lookup(data: Any, path: list[str]) -> Any:
