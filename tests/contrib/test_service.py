@@ -645,3 +645,14 @@ def test_a_contributor_identity_with_control_characters_is_refused_before_anythi
     assert answer.status_code == 400 and "caractère non autorisé" in answer.json()["message"]
     assert not [b for b in branches(remote) if b.startswith("contrib/")]
     assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+
+
+@pytest.mark.parametrize(("field", "value", "status"), [("name", "Concert\x0bde maloya", 422), ("name", "Atelier\ud800", 400), ("summary", "Une phrase\u2028cachée sur deux lignes.", 422)])
+def test_invisible_characters_are_refused_before_anything_is_written(client, remote, field, value, status):
+    answer = client.post("/api/submissions", content=json.dumps({"kind": "actor", "action": "create", "record": {**ACTOR, field: value},
+                                                                  "token": token(client)}).encode(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == status, answer.text
+    assert "caractère" in answer.text
+    assert not [b for b in branches(remote) if b.startswith("contrib/")]
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+    assert not list((Path(client.app.state.service.config.data_dir)).rglob("*.tmp"))

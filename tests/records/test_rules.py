@@ -297,3 +297,21 @@ def test_good_exceptions_pass(tree):
     tree.event(EVENT + SERIES + "exceptions:\n  - {date: '2026-12-27', note: Alerte cyclonique}\n  - {date: '2027-01-03', status: cancelled}\n"
                "  - {date: '2027-01-10', status: moved, start: '2027-01-09T18:00:00+04:00'}\n")
     assert tree.validate().ok
+
+
+@pytest.mark.parametrize(
+    ("escaped", "code_point"),
+    [("\\v", "U+000B"), ("\\e", "U+001B"), ("\\0", "U+0000"), ("\\a", "U+0007"), ("\\uFFFE", "U+FFFE"), ("\\u2028", "U+2028"), ("\\N", "U+0085"), ("\\f", "U+000C")],
+)
+def test_control_characters_are_refused_with_a_french_message(tree, escaped, code_point):
+    """Whatever validates must build: a vertical tab in a title once broke `communs build`."""
+    tree.actor()
+    path = tree.event(replace_line(EVENT, "title: Kabar de la Fèt Kaf", f'title: "Kabar{escaped}de la Fèt Kaf"'))
+    found = only(tree.validate(), "control-character")
+    assert code_point in found.message and "« title »" in found.message and "retirez-le" in found.message
+    assert found.line == line_of(path, "title:")
+
+
+def test_a_newline_in_a_long_text_is_fine(tree):
+    tree.actor(ACTOR + "description: |\n  Première ligne.\n\n  Seconde ligne.\n")
+    assert not [p for p in tree.validate().problems if p.code == "control-character"]

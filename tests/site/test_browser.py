@@ -262,6 +262,7 @@ def test_on_a_phone_search_results_come_before_the_filters(browser, demo_server)
     page = context.new_page()
     page.goto(demo_server.url + "/recherche/?q=maloya")
     page.wait_for_selector(".pagefind-ui__result")
+    page.wait_for_function("document.querySelectorAll('summary.pagefind-ui__filter-name').length >= 4")  # filters load after results
     first_result = page.locator(".pagefind-ui__result").first.bounding_box()
     filters = page.locator(".pagefind-ui__filter-panel").bounding_box()
     assert first_result["y"] < filters["y"] and first_result["y"] < 844  # on the first screen

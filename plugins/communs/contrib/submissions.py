@@ -216,6 +216,9 @@ class Desk:
         record = payload.get("record")
         if not isinstance(record, dict):
             raise Rejected(400, _("« record » doit être un objet : les champs de la fiche."))
+        if _has_lone_surrogate(payload):
+            # JSON can carry "\ud800", which no file can hold: refused before anything is written.
+            raise Rejected(400, _("La demande contient un caractère invalide (une moitié de caractère Unicode) : retapez le texte."))
         message = payload.get("message") or ""
         if not isinstance(message, str) or len(message) > MAX_MESSAGE:
             raise Rejected(400, _("Le message dépasse {limit} caractères ou n'est pas un texte.").format(limit=MAX_MESSAGE))
@@ -432,6 +435,18 @@ def _tidy(value: Any) -> Any:
 def _receipt() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def _has_lone_surrogate(value: Any, depth: int = 0) -> bool:
+    if depth > 50:
+        return False  # the schema refuses what is nested that deep
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k, depth + 1) or _has_lone_surrogate(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v, depth + 1) for v in value)
+    return False
 
 
 def _commit_text(text: str) -> str:

@@ -62,6 +62,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duration-too-long": (ERROR, "Événement non récurrent de plus de 31 jours."),
     "rrule-unsupported": (ERROR, "Récurrence hors du sous-ensemble accepté."),
     "rrule-invalid": (ERROR, "Récurrence incohérente."),
+    "control-character": (ERROR, "Caractère de contrôle ou invisible interdit dans un texte."),
     "exceptions-without-recurrence": (ERROR, "Exceptions pour un événement qui ne se répète pas."),
     "exception-not-an-occurrence": (ERROR, "Exception à un jour où la récurrence ne donne pas de séance."),
     "exception-incoherent": (ERROR, "Exception déplacée sans nouveau début, ou nouveau début sans déplacement."),

@@ -8,6 +8,7 @@ and then the rule stays silent rather than report the same mistake twice.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -99,6 +100,7 @@ class RecordRules:
 
     def problems(self, record: Record) -> list[Problem]:
         found: list[Problem] = []
+        found += self.check_characters(record)
         found += self.check_identity(record)
         found += self.check_communes(record)
         found += self.check_places(record)
@@ -476,6 +478,28 @@ class RecordRules:
             ]
         return []
 
+    def check_characters(self, record: Record) -> list[Problem]:
+        """No control or invisible character in any text (a newline in a long text aside):
+        whatever validates must build and export (XML, JSON, iCalendar, CSV, commit messages)."""
+        found: list[Problem] = []
+
+        def visit(value: Any, pointer: str) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    visit(item, f"{pointer}/{pointer_token(str(key))}")
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    visit(item, f"{pointer}/{index}")
+            elif isinstance(value, str):
+                bad = next((c for c in value if _forbidden_character(c)), None)
+                if bad is not None:
+                    field = pointer.rsplit("/", 1)[-1] or _("la fiche")
+                    found.append(record.problem("control-character", _("« {field} » contient un caractère invisible interdit (U+{code:04X}{name}) : retirez-le, ou retapez le texte.").format(
+                        field=field, code=ord(bad), name=f", {unicodedata.name(bad, '').lower()}" if unicodedata.name(bad, "") else ""), pointer))
+
+        visit(record.data, "")
+        return found
+
     def check_exceptions(self, record: Record) -> list[Problem]:
         """A series' exceptions name days the rule gives, once each; a move says where to."""
         from communs.records.dates import MAX_MOVE_DAYS, format_day, occurrences
@@ -555,6 +579,15 @@ def _walk_tokens(tokens: list) -> Iterator[Any]:
         yield token
         if token.children:
             yield from _walk_tokens(token.children)
+
+
+def _forbidden_character(c: str) -> bool:
+    """Control characters but the newline, surrogates, noncharacters (U+FFFE…), and the Unicode
+    line and paragraph separators, which break one-line texts and some parsers."""
+    if c == "\n":
+        return False
+    category = unicodedata.category(c)
+    return category in ("Cc", "Cs") or c in "\u2028\u2029" or (0xFDD0 <= ord(c) <= 0xFDEF) or (ord(c) & 0xFFFE) == 0xFFFE
 
 
 def rrule_problems(rule: str, start: Any = None) -> list[tuple[str, str]]:
