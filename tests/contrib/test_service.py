@@ -656,3 +656,21 @@ def test_invisible_characters_are_refused_before_anything_is_written(client, rem
     assert not [b for b in branches(remote) if b.startswith("contrib/")]
     assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
     assert not list((Path(client.app.state.service.config.data_dir)).rglob("*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (lambda t: {"kind": ["actor"], "record": ACTOR, "token": t}, "« kind »"),
+        (lambda t: {"kind": "actor", "record": {**ACTOR, "geo": {"lat": float("nan"), "lon": 55.45}}, "token": t}, "NaN"),
+        (lambda t: {"kind": "actor", "record": {**ACTOR, "tags": eval("[" * 60 + "]" * 60)}, "token": t}, "trop profondément"),
+        (lambda t: None, "trop profondément"),  # "[" * 2000 + "]" * 2000
+    ],
+)
+def test_malformed_json_gets_a_french_400_not_a_500(client, remote, body, words):
+    made = body(token(client))
+    content = ("[" * 2000 + "]" * 2000).encode() if made is None else json.dumps(made).encode()
+    answer = client.post("/api/submissions", content=content, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and words in answer.json()["message"]
+    assert not [b for b in branches(remote) if b.startswith("contrib/")]
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))

@@ -224,9 +224,14 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             raise Rejected(403, _("Envoi refusé : la demande ne vient pas du site de l'annuaire."))
         body = await _limited_body(request, config.max_body_bytes)
         try:
-            return json.loads(body)
+            payload = json.loads(body, parse_constant=_no_constant)
+        except RecursionError:
+            raise Rejected(400, _("La demande est imbriquée trop profondément.")) from None
         except ValueError:
-            raise Rejected(400, _("Le corps de la demande n'est pas du JSON valide.")) from None
+            raise Rejected(400, _("Le corps de la demande n'est pas du JSON valide (NaN et Infinity n'en sont pas).")) from None
+        if _depth(payload) > MAX_DEPTH:
+            raise Rejected(400, _("La demande est imbriquée trop profondément."))
+        return payload
 
     def check_guards(request: Request, payload: dict, *, from_site_without_token: bool = False) -> None:
         client = service.client(request)
@@ -507,6 +512,27 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.service = service
     return app
+
+
+# A submission is {record: {venue: {address: {...}}}} at most: a few levels, never dozens.
+MAX_DEPTH = 12
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            return level
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 async def _limited_body(request: Request, limit: int) -> bytes:

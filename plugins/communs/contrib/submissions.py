@@ -209,9 +209,9 @@ class Desk:
             raise Rejected(400, _("La demande doit être un objet JSON."))
         kind = payload.get("kind")
         action = payload.get("action", "create")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise Rejected(400, _("« kind » vaut « actor » (acteur) ou « event » (événement)."))
-        if action not in ACTIONS:
+        if not isinstance(action, str) or action not in ACTIONS:
             raise Rejected(400, _("« action » vaut « create », « update » ou « delete »."))
         record = payload.get("record")
         if not isinstance(record, dict):
