@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -213,14 +214,23 @@ _SECURITY_HEADERS = {
 def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette:
     service = Service(config)
 
+    def _sender(request: Request, *, referer: bool = False) -> str:
+        """Where a browser says a post comes from: "" (it does not say), "own" (this service's
+        pages), "site" (the directory's site or another allowed origin), or "elsewhere"."""
+        origin = request.headers.get("origin") or (request.headers.get("referer", "") if referer else "")
+        if not origin:
+            return ""
+        if any(origin == o or origin.startswith(o + "/") for o in config.origins()):
+            return "site"
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        return "own" if origin == own or origin.startswith(own + "/") else "elsewhere"
+
     async def read_json(request: Request) -> Any:
         # A page elsewhere may post text/plain without a preflight (no-cors): only JSON is read,
         # and a browser's Origin must be the site's, as for the HTML form.
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             raise Rejected(415, _("La demande doit être envoyée en JSON (Content-Type: application/json)."))
-        origin = request.headers.get("origin")
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin and origin not in (own, *config.origins()):
+        if _sender(request) not in ("", "own", "site"):
             raise Rejected(403, _("Envoi refusé : la demande ne vient pas du site de l'annuaire."))
         body = await _limited_body(request, config.max_body_bytes)
         try:
@@ -289,8 +299,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def _api_submit(request: Request) -> Response:
         try:
-            from starlette.concurrency import run_in_threadpool
-
             async def checked_and_submitted() -> Submission:
                 payload = await read_json(request)
                 if not isinstance(payload, dict):
@@ -320,8 +328,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         kind = KIND_NAMES.get(request.query_params.get("kind", "actor"), ACTOR)
         if not name.strip():
             return JSONResponse({"duplicates": []})
-        from starlette.concurrency import run_in_threadpool
-
         base = await run_in_threadpool(service.desk.base)
         matches = base.lookup.duplicates(name, commune, kind=kind) if base.lookup else []
         site = config.site_url.rstrip("/")
@@ -332,8 +338,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def api_communes(request: Request) -> Response:
         query = request.query_params.get("q", "")[:80]
-        from starlette.concurrency import run_in_threadpool
-
         base = await run_in_threadpool(service.desk.base)
         found = service.desk.checker.rules.communes.find(query, preferred=base.preferred, limit=10)
         return JSONResponse({"communes": [
@@ -357,8 +361,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         query = request.query_params.get("q", "")[:100]
         if len(query.strip()) < 2:
             return JSONResponse({"actors": []})
-        from starlette.concurrency import run_in_threadpool
-
         base = await run_in_threadpool(service.desk.base)
         found = base.lookup.search(query, limit=8, kind=ACTOR) if base.lookup else []
         return JSONResponse({"actors": [{"id": m.id, "name": m.name, "commune_name": m.commune_name} for m in found]})
@@ -401,8 +403,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         record_id = request.path_params["record_id"]
         if kind is None or not RECORD_ID.fullmatch(record_id):
             return HTMLResponse(_("Fiche introuvable."), status_code=404)
-        from starlette.concurrency import run_in_threadpool
-
         base = await run_in_threadpool(service.desk.base)
         records = base.directory.actors if kind == ACTOR else base.directory.events
         record = records.get(record_id)
@@ -412,13 +412,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         return service.form_page(kind, action="update", values=values, record_id=record_id)
 
     async def form_post(request: Request) -> Response:
-        origin = request.headers.get("origin") or request.headers.get("referer", "")
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin and not any(origin == o or origin.startswith(o + "/") for o in (own, *config.origins())):
+        sender = _sender(request, referer=True)
+        if sender == "elsewhere":
             return HTMLResponse(_("Envoi refusé : le formulaire ne vient pas de ce site."), status_code=403)
         # The static site's form has no token without JavaScript; the browser says where it comes
         # from (Origin, or Referer), which is what a token would prove against cross-site posts.
-        from_site = bool(origin) and any(origin == o or origin.startswith(o + "/") for o in config.origins())
+        from_site = sender == "site"
         try:
             await _limited_body(request, config.max_body_bytes)
             posted = await request.form(max_files=0, max_fields=400)
@@ -441,8 +440,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             "token": (values.get("token") or [""])[0], HONEYPOT: (values.get(HONEYPOT) or [""])[0],
         }
         try:
-            from starlette.concurrency import run_in_threadpool
-
             async def checked_and_submitted() -> Submission:
                 check_guards(request, payload, from_site_without_token=from_site)
                 return await run_in_threadpool(submit, payload)

@@ -136,6 +136,11 @@ class Directory:
     def events_with_theme(self, theme: str) -> list[Record]:
         return sorted(self._by_theme[theme][1], key=lambda r: (r.data["start"], r.id))
 
+    @cached_property
+    def commune_themes(self) -> list[tuple[str, str]]:
+        """(commune code, theme) for each pair that has events: the calendars of one theme in one commune."""
+        return sorted({(event.folder, theme) for event in self.events.values() for theme in event.data.get("themes", [])})
+
     def position(self, record: Record) -> tuple[float, float] | None:
         """Where a record goes on a map: its own point, its venue's, or its commune's centre."""
         place = record.data.get("geo")

@@ -739,7 +739,7 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
         yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
     for value in directory.labels["themes"]:
         yield urls.theme_ics(value), events_ics(directory, site, theme=value, history=history, _cache=cache)
-    for code, value in sorted({(e.folder, t) for e in directory.events.values() for t in e.data.get("themes", [])}):
+    for code, value in directory.commune_themes:
         yield urls.commune_theme_ics(code, value), events_ics(directory, site, code, theme=value, history=history, _cache=cache)
     for event in directory.events.values():
         yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -102,17 +102,6 @@ class SiteBuild:
     def record_history(self, record: Record) -> FileHistory | None:
         return self.history.of_record(record.kind, record.folder, record.stem) if self.history is not None else None
 
-    def upcoming(self, events: list[Record], start: date | None = None, end: date | None = None) -> list[Dated]:
-        """Occurrences between two days (from today by default), soonest first: the month view of
-        the agenda, the one place where a series shows each of its dates."""
-        found = [
-            Dated(record, occurrence)
-            for record in events
-            for occurrence in dates.occurrences(record.data, start=start or self.today, end=end, limit=400)
-        ]
-        found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
-        return found
-
     def next_events(self, events: list[Record]) -> list[Dated]:
         """Each event once, at its next occurrence, soonest first."""
         found = []
@@ -124,15 +113,27 @@ class SiteBuild:
         return found
 
     @cached_property
-    def agenda_months(self) -> list[tuple[int, int]]:
-        """The months from this one to the last with an occurrence (a series without end: up to
-        AGENDA_YEARS ahead); each is a page of the agenda, this month's is /agenda/ itself."""
+    def agenda_by_month(self) -> dict[tuple[int, int], list[Dated]]:
+        """Every occurrence from today on, by month, soonest first: the month view of the agenda,
+        the one place where a series shows each of its dates. One pass over the events for all
+        month pages; a series without end runs AGENDA_YEARS ahead. This month also holds what
+        started earlier and is still on."""
         horizon = self.today.replace(year=self.today.year + AGENDA_YEARS)
-        months = {(self.today.year, self.today.month)}
+        current = (self.today.year, self.today.month)
+        months: dict[tuple[int, int], list[Dated]] = {current: []}
         for record in self.directory.events.values():
             for occurrence in dates.occurrences(record.data, start=self.today, end=horizon, limit=5000):
-                months.add((occurrence.first_day.year, occurrence.first_day.month))
-        return sorted(months)
+                day = max(occurrence.first_day, self.today)
+                months.setdefault((day.year, day.month), []).append(Dated(record, occurrence))
+        for items in months.values():
+            items.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
+        return dict(sorted(months.items()))
+
+    @property
+    def agenda_months(self) -> list[tuple[int, int]]:
+        """The months from this one to the last with an occurrence; each is a page of the agenda,
+        this month's is /agenda/ itself."""
+        return list(self.agenda_by_month)
 
     def month_links(self, current: tuple[int, int]) -> list[tuple[str, str, bool]]:
         """(label, url, is the page's own month) for the agenda's month navigation."""
@@ -323,9 +324,7 @@ class SiteBuild:
         """One month of occurrences (this one from today on), with every month as a link."""
         d = self.directory
         first = date(year, month, 1)
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        items = self.upcoming(list(d.events.values()), start=max(first, self.today), end=last)
-        items = [item for item in items if item.occurrence.first_day >= first or (year, month) == (self.today.year, self.today.month)]
+        items = self.agenda_by_month.get((year, month), [])
         codes = sorted({item.record.folder for item in items})
         return {
             "agenda": self.by_day(items),
@@ -333,7 +332,7 @@ class SiteBuild:
             "themes": list(d.labels["themes"].values()),
             "month": dates.format_month(first),
             # The calendars the page's filters can lead to: commune, theme, commune × theme.
-            "feeds": sorted({f"{e.folder}:{t}" for e in d.events.values() for t in e.data.get("themes", [])}),
+            "feeds": [f"{code}:{theme}" for code, theme in d.commune_themes],
             "months": self.month_links((year, month)),
             "is_current": (year, month) == (self.today.year, self.today.month),
         }
