@@ -270,6 +270,7 @@ def test_form_page_comes_from_the_schema(client):
 def test_correction_form_is_prefilled(client):
     html = client.get("/contribuer/actor/compagnie-ti-kaz").text
     assert 'value="Compagnie Ti Kaz"' in html and 'name="record_id" value="compagnie-ti-kaz"' in html
+    assert "Corriger la fiche « Compagnie Ti Kaz »" in html  # its name, not its id
     assert client.get("/contribuer/actor/../../etc").status_code == 404
     assert client.get("/contribuer/actor/inconnue").status_code == 404
 
