@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 from communs.records.content import RecordFile
 from communs.records.directory import Directory, load_directory
 from communs.records.record import parse_record
+from communs.records.text import fold
 from communs.settings import SiteSettings
 
 
@@ -269,3 +270,27 @@ def test_on_a_phone_search_results_come_before_the_filters(browser, demo_server)
     names = page.locator("summary.pagefind-ui__filter-name").all_inner_texts()
     assert {"Commune", "Thème", "Type d’acteur", "Type d’événement"} <= {n.strip() for n in names}, names
     context.close()
+
+
+def test_filter_values_are_in_french_alphabetical_order(visit):
+    """Pagefind sorts values by their bytes (« Économie » after « Tourisme »); ours are in French order."""
+    page = visit.open("/recherche/?q=la")
+    page.wait_for_function("document.querySelectorAll('summary.pagefind-ui__filter-name').length >= 4")
+    groups = [name.strip() for name in page.locator("summary.pagefind-ui__filter-name").all_inner_texts()]
+    assert groups == ["Commune", "Thème", "Type d’acteur", "Type d’événement"], groups
+    page.locator("summary.pagefind-ui__filter-name", has_text="Thème").click()
+    themes = page.locator("input[name='Thème']").evaluate_all("inputs => inputs.map(i => i.value)")
+    accented = [theme for theme in themes if theme[0] in "ÉÈÂÎ"]
+    assert accented and themes[-1] not in accented, themes
+    assert themes == sorted(themes, key=lambda value: fold(value).casefold()), themes
+    assert visit.errors == []
+
+
+def test_search_excerpts_do_not_glue_a_place_to_its_other_spellings(visit):
+    """The other spellings indexed for search (« St Paul ») are set apart in an excerpt, and the
+    loose spellings (« teatre ») are out of the way at the end of the page."""
+    page = visit.open("/recherche/?q=culture")
+    page.wait_for_selector(".pagefind-ui__result-excerpt")
+    excerpts = " ".join(page.locator(".pagefind-ui__result-excerpt").all_inner_texts())
+    assert re.search(r"Commune : [A-ZÉ][\w-]+ \(", excerpts), excerpts
+    assert not re.search(r"[a-z](Saint|Sainte|St|Entre|Les|La|Le) [A-Z]", excerpts), excerpts
