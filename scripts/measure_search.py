@@ -1,0 +1,46 @@
+"""What the site's search puts first for what visitors type, on a phone (390 px): the first three
+result titles of each query, for this checkout and others (an older commit in a git worktree).
+
+    python scripts/measure_search.py [--root PATH ...] [--query "st paul" ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from measure_form import ROOT, build, phone_page
+
+QUERIES = ["theatre", "teatre", "st paul", "marche saint paul", "maloya"]
+
+
+def first_results(site: Path, queries: list[str]) -> dict[str, list[str]]:
+    found = {}
+    with phone_page(site) as (page, base):
+        page.goto(base + "/recherche/")
+        for query in queries:
+            page.fill(".pagefind-ui__search-input", query)
+            page.wait_for_function(
+                "q => (document.querySelector('.pagefind-ui__message')?.textContent || '').includes(q)", arg=query)
+            page.wait_for_timeout(500)
+            found[query] = page.locator(".pagefind-ui__result-title").all_inner_texts()[:3]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, action="append", help="checkout to measure (default: this one); repeat to compare")
+    parser.add_argument("--query", action="append", help="what a visitor types (default: the agenda issue's five queries)")
+    options = parser.parse_args()
+    roots, queries = options.root or [ROOT], options.query or QUERIES
+    for root in roots:
+        with tempfile.TemporaryDirectory() as folder:
+            output = Path(folder) / "site"
+            build(root.resolve(), output)
+            for query, titles in first_results(output, queries).items():
+                print(f"{root}: « {query} » → {' | '.join(titles) or '(nothing)'}")
+
+
+if __name__ == "__main__":
+    main()
