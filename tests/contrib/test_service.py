@@ -38,7 +38,7 @@ def remote(tmp_path) -> Path:
 
 def make_client(remote: Path, tmp_path: Path, **overrides) -> TestClient:
     settings = {"repository": str(remote), "data_dir": str(tmp_path / "service"), "min_fill_seconds": 0, "site_url": "http://site.test", **overrides}
-    app = create_app(ServiceConfig.load(None, settings), start_worker=False)
+    app = create_app(ServiceConfig.load(None, settings))
     return TestClient(app)
 
 

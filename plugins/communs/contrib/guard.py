@@ -1,16 +1,15 @@
 """Keeping abuse out of the contribution service: signed form tokens (minimum fill time,
-expiry, CSRF nonce), per-client rate limits. The honeypot field is part of every form (forms.HONEYPOT)."""
+expiry, a nonce spent by the submission it served), per-client rate limits. The honeypot field is part of every form (forms.HONEYPOT)."""
 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from communs.contrib.shared import SharedState
 from communs.i18n import _
 
 
@@ -50,32 +49,22 @@ class FormTokens:
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per client (sliding window, in memory)."""
+    """At most ``limit`` events per ``window`` seconds per client (sliding window), counted in the
+    data folder's shared state, so that every copy of the service sees the same counts."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, state: SharedState, scope: str, limit: int, window: float) -> None:
+        self.state = state
+        self.scope = scope
         self.limit = limit
         self.window = window
-        self._events: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        events = self._events[client]
-        while events and now - events[0] >= self.window:
-            events.popleft()
-        return events
 
     def check(self, client: str) -> tuple[bool, float]:
         """Whether the client may go on, and if not, in how many seconds it may (nothing counted)."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._recent(client, now)
-            if len(events) >= self.limit:
-                return False, self.window - (now - events[0])
-            if not events:
-                del self._events[client]
-            return True, 0.0
+        count, oldest = self.state.hits(self.scope, client, self.window)
+        if count >= self.limit:
+            return False, max(1.0, self.window - (time.time() - oldest))
+        return True, 0.0
 
     def record(self, client: str) -> None:
         """Count one event of the client."""
-        with self._lock:
-            self._recent(client, time.monotonic()).append(time.monotonic())
+        self.state.hit(self.scope, client, self.window)

@@ -8,6 +8,7 @@ form parsing and CORS with a small footprint.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import threading
@@ -27,8 +28,9 @@ from starlette.routing import Route
 
 from communs.contrib.forges import make_forge
 from communs.contrib.guard import FormTokens, RateLimiter
+from communs.contrib.shared import SharedState
 from communs.contrib.submissions import Desk, Rejected, Store, Submission
-from communs.contrib.workspace import Workspace
+from communs.contrib.workspace import Workspace, WorkspaceError
 from communs.i18n import _
 from communs.records.content import ACTOR, EVENT, RECORD_ID
 from communs.records.forms import (
@@ -42,6 +44,7 @@ from communs.records.forms import (
 )
 from communs.settings import SiteSettings
 
+log = logging.getLogger("communs.contrib")
 KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT}
 
 
@@ -71,6 +74,7 @@ class ServiceConfig:
     submissions_per_hour: int = 10
     refusals_per_hour: int = 60
     max_body_bytes: int = 65536
+    delivery_wait: float = 3.0  # seconds a submission's answer waits for its pull request
 
     @classmethod
     def load(cls, path: Path | None, overrides: dict[str, Any]) -> "ServiceConfig":
@@ -105,18 +109,39 @@ class ServiceConfig:
         return tuple(dict.fromkeys(found))
 
 
+MIN_SECRET = 32  # characters of the signing key: a short or empty one would let tokens be forged
+
+
 def _secret(config: ServiceConfig, data_dir: Path) -> bytes:
-    """The signing key: from the environment, else generated once and kept (mode 600)."""
+    """The signing key: from the environment, else generated once and kept (mode 600).
+
+    Several copies starting together on one data folder must end up with the same, full key:
+    each writes a whole key to a file of its own and links it to ``secret``; the first link wins,
+    the others read it. A key that is empty or short is refused, never used."""
     from_env = os.environ.get(config.secret_variable)
-    if from_env:
-        return from_env.encode("utf-8")
+    if from_env is not None and from_env != "":
+        if len(from_env.strip()) < MIN_SECRET:
+            raise ConfigError(f"{config.secret_variable} must hold at least {MIN_SECRET} characters / la clé de signature est trop courte")
+        return from_env.strip().encode("utf-8")
     path = data_dir / "secret"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        candidate = data_dir / f".secret.{os.getpid()}.{threading.get_ident()}.tmp"
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
-    return path.read_bytes().strip()
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another copy of the service made it first: use theirs
+        finally:
+            candidate.unlink(missing_ok=True)
+    key = path.read_bytes().strip()
+    if len(key) < MIN_SECRET:
+        raise ConfigError(f"{path.name} in the data folder is empty or too short: delete it to make a new one / la clé de signature est vide ou trop courte")
+    return key
 
 
 def _http_header(config: ServiceConfig, token: str | None) -> str | None:
@@ -141,16 +166,19 @@ class Service:
         forge_kind = "gitea" if config.forge == "forgejo" else config.forge
         project = config.project or (config.repository if forge_kind == "git" else "")
         self.forge = make_forge(forge_kind, api_url=config.api_url or None, project=project or None, token=token, records_dir=data_dir / "requests")
-        self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url)
+        self.state = SharedState(data_dir)
+        self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url, state=self.state)
         self.tokens = FormTokens(_secret(config, data_dir), min_fill_seconds=config.min_fill_seconds, max_age_seconds=config.token_max_age)
         # Accepted submissions cost the maintainers a review: they are what the limit counts.
         # Refused ones cost nothing but CPU; a looser limit keeps a script from hammering us
         # without locking out a library or a workshop that shares one address.
-        self.limiter = RateLimiter(config.submissions_per_hour, 3600.0)
-        self.refusals = RateLimiter(config.refusals_per_hour, 3600.0)
+        self.limiter = RateLimiter(self.state, "submissions", config.submissions_per_hour, 3600.0)
+        self.refusals = RateLimiter(self.state, "refusals", config.refusals_per_hour, 3600.0)
         self.site = SiteSettings(site_url=config.site_url.rstrip("/"), timezone=config.timezone, contribution_service_url="")
         self._env = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._delivered = threading.Condition()
         self._worker: threading.Thread | None = None
 
     # The delivery worker -------------------------------------------------------------------------
@@ -161,16 +189,41 @@ class Service:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._worker is not None:
             self._worker.join(timeout=10)
 
     def _deliver_forever(self) -> None:
+        """The only place that talks to the remote and the forge: fetch the base branch now and
+        then, push branches, open pull requests. Requests never wait on the network."""
         while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.workspace.refresh()
+            except WorkspaceError as error:
+                log.warning("communs contrib: fetching the base branch failed (%s)", error)
             for submission in self.desk.pending():
                 if self._stop.is_set():
                     break
                 self.desk.deliver(submission)
-            self._stop.wait(0.5)
+                with self._delivered:
+                    self._delivered.notify_all()
+            self._wake.wait(0.5)
+
+    def hand_over(self, submission: Submission, wait: float) -> Submission:
+        """Give a new submission to the delivery worker; wait at most ``wait`` seconds for its pull
+        request (a forge that is slow or down leaves it queued, and the answer comes anyway)."""
+        if submission.status == "opened" or self._worker is None:
+            return submission
+        self._wake.set()
+        deadline = time.monotonic() + wait
+        with self._delivered:
+            while True:
+                current = self.desk.store.get(submission.receipt) or submission
+                remaining = deadline - time.monotonic()
+                if current.status == "opened" or current.attempts > submission.attempts or remaining <= 0:
+                    return current
+                self._delivered.wait(min(remaining, 0.2))
 
     # Pages ---------------------------------------------------------------------------------------
 
@@ -196,10 +249,12 @@ class Service:
         return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
 
     def client(self, request: Request) -> str:
+        """The address limits count. Behind a trusted proxy, the last ``X-Forwarded-For`` entry:
+        the one the proxy added; those before it are whatever the client chose to send."""
         if self.config.trust_proxy:
-            forwarded = request.headers.get("x-forwarded-for", "")
+            forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
             if forwarded:
-                return forwarded.split(",")[0].strip()
+                return forwarded[-1][:64]
         return request.client.host if request.client else "unknown"
 
 
@@ -243,7 +298,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
             raise Rejected(400, _("La demande est imbriquée trop profondément."))
         return payload
 
-    def check_guards(request: Request, payload: dict, *, from_site_without_token: bool = False) -> None:
+    def check_guards(request: Request, payload: dict, *, from_site_without_token: bool = False) -> str:
+        """Limits, honeypot and form token; the token's nonce, "" when the form had no token."""
         client = service.client(request)
         allowed, wait = service.limiter.check(client)
         if not allowed:
@@ -254,10 +310,24 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         if payload.get(HONEYPOT):
             raise Rejected(400, _("Envoi refusé : un champ caché a été rempli (robot ?). Si vous êtes une personne, rechargez le formulaire."))
         if from_site_without_token and not payload.get("token"):
-            return  # a browser without JavaScript, on the site's own form (its origin was checked)
+            return ""  # a browser without JavaScript, on the site's own form (its origin was checked)
         verdict = service.tokens.check(payload.get("token"))
         if not verdict.ok:
             raise Rejected(403, verdict.reason)
+        return verdict.nonce
+
+    def guarded_submit(payload: dict, nonce: str) -> Submission:
+        """A token serves one accepted submission. Sent again, it only gets the receipt of the
+        same submission (a double click, a lost answer); a refused submission gives it back, so
+        the person can correct the form and send it again."""
+        spent_here = bool(nonce) and service.state.spend(nonce, config.token_max_age)
+        try:
+            submission = service.desk.submit(payload, replay=bool(nonce) and not spent_here)
+        except Rejected:
+            if spent_here:
+                service.state.give_back(nonce)
+            raise
+        return service.hand_over(submission, config.delivery_wait)
 
     async def counted_async(request: Request, submit_payload) -> Submission:
         """Run a submission; count it against the client's limits, accepted or refused."""
@@ -282,12 +352,6 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
     def accepted(submission: Submission) -> JSONResponse:
         return JSONResponse(submission.public(), status_code=202)
 
-    def submit(payload: dict) -> Submission:
-        submission = service.desk.submit(payload)
-        if submission.status != "opened":
-            submission = service.desk.deliver(submission)
-        return submission
-
     # API -------------------------------------------------------------------------------------------
 
     async def api_submit(request: Request) -> Response:
@@ -304,8 +368,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
                 if not isinstance(payload, dict):
                     raise Rejected(400, _("La demande doit être un objet JSON."))
                 request.state.kind = payload.get("kind") if isinstance(payload.get("kind"), str) else ""
-                check_guards(request, payload)
-                return await run_in_threadpool(submit, payload)
+                nonce = check_guards(request, payload)
+                return await run_in_threadpool(guarded_submit, payload, nonce)
 
             return accepted(await counted_async(request, checked_and_submitted))
         except Rejected as error:
@@ -441,8 +505,8 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
         }
         try:
             async def checked_and_submitted() -> Submission:
-                check_guards(request, payload, from_site_without_token=from_site)
-                return await run_in_threadpool(submit, payload)
+                nonce = check_guards(request, payload, from_site_without_token=from_site)
+                return await run_in_threadpool(guarded_submit, payload, nonce)
 
             submission = await counted_async(request, checked_and_submitted)
         except Rejected as error:

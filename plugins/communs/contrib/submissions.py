@@ -22,6 +22,7 @@ from typing import Any
 
 from communs.contrib.forges import Forge, ForgeError
 from communs.contrib.lookup import Lookup
+from communs.contrib.shared import SharedState
 from communs.contrib.workspace import Author, Workspace, WorkspaceError
 from communs.i18n import _
 from communs.records.canonical import dump_record, update_record
@@ -101,6 +102,20 @@ class Store:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.clean_leftovers()
+
+    def clean_leftovers(self, older_than: float = 60.0) -> list[str]:
+        """Remove the temporary files of writes that a kill interrupted (``.RECEIPT.json.PID.TID.tmp``).
+        Only old ones: another copy of the service may be writing one right now."""
+        removed = []
+        for path in self.folder.glob(".*.tmp"):
+            try:
+                if time.time() - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    removed.append(path.name)
+            except FileNotFoundError:
+                continue
+        return removed
 
     def _path(self, receipt: str) -> Path:
         if not RECEIPT.match(receipt):
@@ -158,8 +173,10 @@ class Contributor:
 class Desk:
     """Receives submissions and sees them through to a pull request."""
 
-    def __init__(self, workspace: Workspace, forge: Forge, store: Store, *, noreply_email: str, site_url: str = "", checker: Checker | None = None) -> None:
+    def __init__(self, workspace: Workspace, forge: Forge, store: Store, *, noreply_email: str, site_url: str = "", checker: Checker | None = None, state: SharedState | None = None) -> None:
         self.workspace = workspace
+        # Writing and delivering happen once across every copy of the service on the data folder.
+        self.state = state or SharedState(store.folder.parent)
         self.forge = forge
         self.store = store
         self.noreply_email = noreply_email
@@ -167,13 +184,13 @@ class Desk:
         self.checker = checker or Checker()
         self._base: Base | None = None
         self._base_lock = threading.Lock()
-        self._submit_lock = threading.Lock()
-        self._deliver_lock = threading.Lock()
 
     # The base branch ---------------------------------------------------------------------------
 
     def base(self) -> Base:
-        sha = self.workspace.refresh()
+        """The base branch as last fetched (the delivery worker fetches it; a request only fetches
+        when the service has never seen the remote)."""
+        sha = self.workspace.current()
         with self._base_lock:
             if self._base is not None and self._base.sha == sha:
                 return self._base
@@ -196,13 +213,14 @@ class Desk:
 
     # Receiving ---------------------------------------------------------------------------------
 
-    def submit(self, payload: Any) -> Submission:
-        """Check a submission and record it; raises Rejected with what to fix."""
+    def submit(self, payload: Any, *, replay: bool = False) -> Submission:
+        """Check a submission and record it; raises Rejected with what to fix. With ``replay`` (its
+        form token already served), only the very same submission is answered, with its receipt."""
         kind, action, record, message, contributor = self._read_payload(payload)
         record = _tidy(record)
         base = self.base()
-        with self._submit_lock:
-            return self._submit(base, kind, action, record, message, contributor)
+        with self.state.lock("submit"):
+            return self._submit(base, kind, action, record, message, contributor, replay)
 
     def _read_payload(self, payload: Any) -> tuple[str, str, dict, str, Contributor]:
         if not isinstance(payload, dict):
@@ -247,7 +265,7 @@ class Desk:
             number += 1
         return candidate[:80].rstrip("-")
 
-    def _submit(self, base: Base, kind: str, action: str, record: dict, message: str, contributor: Contributor) -> Submission:
+    def _submit(self, base: Base, kind: str, action: str, record: dict, message: str, contributor: Contributor, replay: bool = False) -> Submission:
         folder = FOLDERS[kind]
         original_path: str | None = None
         original_text: str | None = None
@@ -312,6 +330,8 @@ class Desk:
         known = self.store.by_digest(digest)
         if known is not None:
             return known
+        if replay:
+            raise Rejected(403, _("Ce formulaire a déjà servi à un envoi : rechargez la page pour proposer une autre fiche ou une autre correction."))
         changes: dict[str, bytes | None] = {path: content}
         if original_path and original_path != path:
             changes[original_path] = None  # the record moves to another commune
@@ -353,7 +373,7 @@ class Desk:
         commune = base.directory.communes.get(str(record.get("commune", "")))
         where = f" ({commune.name})" if commune else ""
         verb = {"create": _("Ajout"), "update": _("Correction"), "delete": _("Suppression")}[action]
-        title = f"{verb} : {name}{where}"[:200]
+        title = _one_line(f"{verb} : {name}{where}")[:200]
         lines = [
             _("Proposition reçue par le formulaire de contribution."),
             "",
@@ -384,7 +404,7 @@ class Desk:
         The request that received a submission and the queue's worker may both try to deliver it:
         one at a time, each starting from the stored state, so a pull request is opened once.
         """
-        with self._deliver_lock:
+        with self.state.lock("deliver"):
             submission = self.store.get(submission.receipt) or submission
             return self._deliver(submission)
 
@@ -453,6 +473,11 @@ def _commit_text(text: str) -> str:
     """A commit message from contributors' words: no control character but line ends."""
     kept = "".join(c for c in text if c in "\n\t" or (c.isprintable() and c not in "\u2028\u2029"))
     return kept.rstrip() + "\n"
+
+
+def _one_line(text: str) -> str:
+    """A pull request's title: one line of printable characters (no U+2028, NEL, tab...)."""
+    return " ".join("".join(c if c.isprintable() and c not in "\u2028\u2029" else " " for c in text).split())
 
 
 def _form_problems(typed: str, choices: tuple[tuple[str, str], ...]) -> dict:

@@ -22,6 +22,8 @@ from pathlib import Path
 import git
 
 BASE_REF = "refs/communs/base"
+REMOTE_TIMEOUT = 120  # seconds a fetch, push or ls-remote may take
+STALE_EXPORT = 600.0  # seconds after which an unused export of an old base commit is removed
 
 
 class WorkspaceError(Exception):
@@ -58,7 +60,6 @@ class Workspace:
         self._push_lock = threading.Lock()
         self._fetched_at = 0.0
         self._base_sha: str | None = None
-        self._exported: dict[str, Path] = {}
         self.repo = self._open()
 
     def _open(self) -> git.Repo:
@@ -70,10 +71,16 @@ class Workspace:
         return repo
 
     def _git(self, *args: str, env: dict | None = None, remote: bool = False) -> str:
-        if remote and self._auth_env:
-            env = dict(env or os.environ, **self._auth_env)
+        options: dict = {}
+        if remote:
+            # A remote that accepts the connection and never answers must not hold the worker
+            # forever: git gives up on a stalled transfer, and the command is killed after a while.
+            env = dict(env or os.environ, GIT_HTTP_LOW_SPEED_LIMIT="1000", GIT_HTTP_LOW_SPEED_TIME="30", **self._auth_env)
+            options["kill_after_timeout"] = REMOTE_TIMEOUT
+        if env:
+            options["env"] = env
         try:
-            return self.repo.git.execute(["git", *args], env=env) if env else self.repo.git.execute(["git", *args])
+            return self.repo.git.execute(["git", *args], **options)
         except git.GitCommandError as error:
             # The command line may hold the remote's URL: never repeat it.
             raise WorkspaceError(f"git {args[0]} failed (status {error.status})", retryable=True) from None
@@ -89,27 +96,51 @@ class Workspace:
                 self._fetched_at = time.monotonic()
             return self._base_sha
 
-    def content_dir(self, sha: str) -> Path:
-        """The base commit's ``content/`` as files (exported once per commit, kept read-only)."""
+    def current(self) -> str:
+        """The base branch's commit as last fetched; fetched now only if it never was."""
         with self._lock:
-            found = self._exported.get(sha)
-            if found is not None and found.is_dir():
-                return found
+            known = self._base_sha
+        return known if known is not None else self.refresh()
+
+    def content_dir(self, sha: str) -> Path:
+        """The base commit's ``content/`` as files (exported once per commit, kept read-only).
+
+        Several copies of the service may export the same commit at once: each extracts to a
+        folder of its own and renames it into place; the first rename wins, the others remove
+        theirs. Exports of other commits are removed once no copy has used them for a while."""
+        with self._lock:
             target = self.data_dir / "base" / sha
             if not target.is_dir():
                 staging = Path(tempfile.mkdtemp(prefix=".export-", dir=self.data_dir))
-                archive = self.repo.git.execute(["git", "archive", "--format=tar", sha, "content"], stdout_as_string=False, strip_newline_in_stdout=False)
-                with tarfile.open(fileobj=io.BytesIO(archive)) as bundle:
-                    bundle.extractall(staging, filter="data")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging, target)
-            for old, path in list(self._exported.items()):
-                if old != sha:
-                    shutil.rmtree(path, ignore_errors=True)
-                    del self._exported[old]
-            self._exported[sha] = target / "content"
-            (target / "content").mkdir(exist_ok=True)
+                try:
+                    archive = self.repo.git.execute(["git", "archive", "--format=tar", sha, "content"], stdout_as_string=False, strip_newline_in_stdout=False)
+                    with tarfile.open(fileobj=io.BytesIO(archive)) as bundle:
+                        bundle.extractall(staging, filter="data")
+                    (staging / "content").mkdir(exist_ok=True)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        os.rename(staging, target)
+                    except OSError:
+                        if not target.is_dir():
+                            raise
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+            os.utime(target)  # in use: not stale
+            self._prune(keep=sha)
             return target / "content"
+
+    def _prune(self, keep: str) -> None:
+        """Remove exports of other commits unused for STALE_EXPORT seconds, and the staging
+        folders of exports that a kill interrupted."""
+        now = time.time()
+        stale = [p for p in (self.data_dir / "base").glob("*") if p.name != keep]
+        stale += list(self.data_dir.glob(".export-*"))
+        for path in stale:
+            try:
+                if now - path.stat().st_mtime > STALE_EXPORT:
+                    shutil.rmtree(path, ignore_errors=True)
+            except FileNotFoundError:
+                continue
 
     def file_at(self, sha: str, path: str) -> bytes | None:
         try:
