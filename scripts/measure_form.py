@@ -39,6 +39,17 @@ def build(root: Path, output: Path) -> None:
                     "--cache", str(output.parent / "cache")], cwd=root, env=environment, check=True, capture_output=True)
 
 
+def measure_each(roots: list[Path], measure_one) -> list[tuple[Path, object]]:
+    """Build each checkout's demo in a temporary folder and measure it: [(root, figures)]."""
+    found = []
+    for root in roots:
+        with tempfile.TemporaryDirectory() as folder:
+            output = Path(folder) / "site"
+            build(root.resolve(), output)
+            found.append((root, measure_one(output)))
+    return found
+
+
 @contextmanager
 def phone_page(site: Path):
     """A built site served on localhost, and a Chromium page at phone size (390×844) to visit it;
@@ -87,13 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, action="append", help="checkout to measure (default: this one); repeat to compare")
     options = parser.parse_args()
-    roots = options.root or [ROOT]
-    figures = []
-    for root in roots:
-        with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / "site"
-            build(root.resolve(), output)
-            figures.append((root, measure(output)))
+    figures = measure_each(options.root or [ROOT], measure)
     for root, found in figures:
         print(f"{root}: {found['tab_stops']} tab stops before « Envoyer », page {found['height_px']} px high at 390 px")
     if len(figures) > 1:

@@ -7,10 +7,9 @@ organiser's page, for this checkout and others (an older commit in a git worktre
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
-from measure_form import ROOT, build, phone_page
+from measure_form import ROOT, measure_each, phone_page
 
 PAGES = ["/communes/97415-saint-paul/", "/agenda/", "/acteurs/producteurs-du-guillaume/"]
 
@@ -29,13 +28,8 @@ def main() -> None:
     parser.add_argument("--root", type=Path, action="append", help="checkout to measure (default: this one); repeat to compare")
     parser.add_argument("--page", action="append", help="a page's address on the site (default: a few typical ones)")
     options = parser.parse_args()
-    roots, paths = options.root or [ROOT], options.page or PAGES
-    found = []
-    for root in roots:
-        with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / "site"
-            build(root.resolve(), output)
-            found.append((root, heights(output, paths)))
+    paths = options.page or PAGES
+    found = measure_each(options.root or [ROOT], lambda site: heights(site, paths))
     for path in paths:
         figures = ", ".join(f"{root}: {values[path]} px" for root, values in found)
         ratio = f" (×{found[-1][1][path] / found[0][1][path]:.2f})" if len(found) > 1 else ""

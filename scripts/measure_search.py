@@ -7,10 +7,9 @@ result titles of each query, for this checkout and others (an older commit in a 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
-from measure_form import ROOT, build, phone_page
+from measure_form import ROOT, measure_each, phone_page
 
 QUERIES = ["theatre", "teatre", "st paul", "marche saint paul", "maloya"]
 
@@ -33,13 +32,10 @@ def main() -> None:
     parser.add_argument("--root", type=Path, action="append", help="checkout to measure (default: this one); repeat to compare")
     parser.add_argument("--query", action="append", help="what a visitor types (default: the agenda issue's five queries)")
     options = parser.parse_args()
-    roots, queries = options.root or [ROOT], options.query or QUERIES
-    for root in roots:
-        with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / "site"
-            build(root.resolve(), output)
-            for query, titles in first_results(output, queries).items():
-                print(f"{root}: « {query} » → {' | '.join(titles) or '(nothing)'}")
+    queries = options.query or QUERIES
+    for root, found in measure_each(options.root or [ROOT], lambda site: first_results(site, queries)):
+        for query, titles in found.items():
+            print(f"{root}: « {query} » → {' | '.join(titles) or '(nothing)'}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,15 @@ import uvicorn
 
 from communs.contrib.service import ServiceConfig, create_app
 
+# A new actor that passes validation on the demo content: what most service tests send.
+NEW_ACTOR = {
+    "name": "Atelier Zot Koulèr",
+    "kind": "association",
+    "summary": "Atelier de peinture et de fresques pour les jeunes du quartier.",
+    "themes": ["culture"],
+    "commune": "97411",
+}
+
 
 def demo_remote(root: Path, content: Path) -> Path:
     """A bare repository holding ``content`` on main, as a forge would."""

@@ -14,15 +14,9 @@ import git
 import httpx
 import pytest
 from conftest import ROOT
-from service_helpers import demo_remote, free_port
+from service_helpers import NEW_ACTOR, demo_remote, free_port
 
-ACTOR = {
-    "name": "Atelier Zot Koulèr",
-    "kind": "association",
-    "summary": "Atelier de peinture et de fresques pour les jeunes du quartier.",
-    "themes": ["culture"],
-    "commune": "97411",
-}
+ACTOR = NEW_ACTOR
 
 
 class Copies:

@@ -14,20 +14,14 @@ from pathlib import Path
 import git
 import pytest
 from conftest import ROOT
-from service_helpers import demo_remote
+from service_helpers import NEW_ACTOR, demo_remote
 from starlette.testclient import TestClient
 
 from communs.contrib import shared
 from communs.contrib.service import ConfigError, ServiceConfig, _secret, create_app
 from communs.contrib.shared import SharedState
 
-ACTOR = {
-    "name": "Atelier Zot Koulèr",
-    "kind": "association",
-    "summary": "Atelier de peinture et de fresques pour les jeunes du quartier.",
-    "themes": ["culture"],
-    "commune": "97411",
-}
+ACTOR = NEW_ACTOR
 
 
 @pytest.fixture
