@@ -8,7 +8,8 @@ What it measures, each as a child process (wall time, peak memory):
    pages (``*.html``), output size, and the gzip weight of the commune page with the most actors
    (its HTML with the inline map script, its ``carte.geojson`` and the site's own CSS/JS it
    links, vendor libraries and map tiles excluded);
-2. a second build on the unchanged output (no-change rebuild) and how many files it touched;
+2. a second build on the unchanged output (no-change rebuild) and how many files it touched, then
+   a rebuild after editing one actor's summary (what a volunteer's correction costs);
 3. a baseline: plain Pelican (default theme "notmyidea", no plugins) on as many Markdown articles
    as there are records, with text of comparable size (title, date, category, tags, summary,
    body). Pelican defaults are kept (pagination off, default Atom/RSS feeds, direct templates
@@ -87,8 +88,9 @@ def timed(name, function):
     return wrapper
 
 cli.validate = timed("validation", cli.validate)
-site.content_history = timed("git history", site.content_history)
-site.index_search = timed("Pagefind", site.index_search)
+from communs.site import searchindex
+site.read_history = timed("git history", site.read_history)
+searchindex.index_parts = timed("Pagefind (a thread beside exports)", searchindex.index_parts)
 original_build_site = site.build_site
 def build_site(*args, **kwargs):
     steps = original_build_site(*args, **kwargs)
@@ -266,6 +268,13 @@ def main() -> int:
         added, removed = sorted(set(after) - set(before)), sorted(set(before) - set(after))
         where = Counter(name.split("/", 1)[0] if "/" in name else name for name in touched)
 
+        # One volunteer's edit: an actor's summary changed in the working tree, then a rebuild.
+        edited = sorted((content / "actors").rglob("*.yml"))[0]
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(re.sub(r"^summary: .*$", "summary: Résumé modifié pour mesurer une reconstruction.", text, count=1, flags=re.M), encoding="utf-8")
+        edit_rebuild, edit_peak = measure(build, ROOT, work / "edit.log")
+        edited.write_text(text, encoding="utf-8")
+
         baseline = None
         if not arguments.skip_baseline:
             articles = arguments.baseline_articles or records
@@ -299,6 +308,7 @@ def main() -> int:
         print(f"{'scenario':<44} {'seconds':>9} {'peak MiB':>9} {'pages':>7} {'pages/s':>8} {'output MB':>9}")
         print(row(f"communs build, cold ({records} records)", cold, cold_peak, pages, size))
         print(row("communs build, no-change rebuild", rebuild, rebuild_peak, count_pages(output), folder_bytes(output)))
+        print(row("communs build, after editing one summary", edit_rebuild, edit_peak, count_pages(output), folder_bytes(output)))
         if baseline:
             label = f"plain Pelican, {records} articles" + (f" (EXTRAPOLATED from {baseline['articles']})" if baseline["extrapolated"] else "")
             print(row(label, baseline["seconds"], baseline["peak_mib"], baseline["pages"], baseline["bytes"]))
@@ -328,7 +338,8 @@ def main() -> int:
         figures.update({
             "cold_s": round(cold, 2), "cold_runs_s": [round(s, 2) for s in cold_times], "cold_peak_mib": round(cold_peak),
             "pages": pages, "pages_per_s": round(pages / cold, 1), "output_bytes": size, "pagefind_bytes": pagefind_size,
-            "rebuild_s": round(rebuild, 2), "rebuild_peak_mib": round(rebuild_peak), "rebuild_files_touched": len(touched),
+            "rebuild_s": round(rebuild, 2), "rebuild_peak_mib": round(rebuild_peak),
+            "edit_rebuild_s": round(edit_rebuild, 2), "edit_rebuild_peak_mib": round(edit_peak), "rebuild_files_touched": len(touched),
             "rebuild_files_different": len(different), "rebuild_files_added": len(added), "rebuild_files_removed": len(removed),
             "rebuild_files_total": len(before), "rebuild_touched_by_folder": dict(where), "commune_page": weight,
             "under_60s": cold < 60,

@@ -22,7 +22,7 @@ from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.text import fold, loose_spellings, spelling_variants
 from communs.settings import SiteSettings
-from communs.site import jsonld, maps, urls
+from communs.site import jsonld, maps, searchindex, urls
 from communs.site.buildcache import digest
 from communs.site.history import Change, FileHistory, History
 from communs.site.render import PageSpec
@@ -59,7 +59,7 @@ class SiteBuild:
             PageSpec(f"/{urls.THEMES}/", "themes.html", "themes_index"),
             PageSpec(f"/{urls.AGENDA}/", "agenda.html", "agenda"),
             PageSpec(f"/{urls.AGENDA}/archives/", "archive.html", "archive"),
-            PageSpec(f"/{urls.SEARCH}/", "search.html", "plain"),
+            PageSpec(f"/{urls.SEARCH}/", "search.html", "search"),
             PageSpec(f"/{urls.DATA}/", "data.html", "data"),
             PageSpec(f"/{urls.CONTRIBUTE}/", "contribute.html", "contribute", ("actor",)),
             PageSpec(f"/{urls.CONTRIBUTE}/evenement/", "contribute.html", "contribute", ("event",)),
@@ -93,7 +93,7 @@ class SiteBuild:
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
-            "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "data",
+            "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "search", "data",
             "commune", "theme", "actor", "event",
         )}
 
@@ -203,6 +203,37 @@ class SiteBuild:
 
     def plain(self) -> dict:
         return {}
+
+    # Search ----------------------------------------------------------------------------------
+
+    def commune_of(self, spec: PageSpec) -> str | None:
+        """The commune a commune or record page belongs to (its search part)."""
+        if spec.builder == "commune":
+            return spec.args[0]
+        records = self.directory.actors if spec.builder == "actor" else self.directory.events if spec.builder == "event" else {}
+        record = records.get(spec.args[0]) if spec.args else None
+        code = record.data.get("commune") if record is not None else None
+        return code if isinstance(code, str) else None
+
+    @cached_property
+    def search_parts(self) -> dict[str, list[PageSpec]]:
+        """The pages each part of the search index holds (see searchindex)."""
+        parts: dict[str, list[PageSpec]] = {}
+        for spec in self.specs():
+            key = searchindex.part_of(spec, self.commune_of)
+            if key is not None:
+                parts.setdefault(key, []).append(spec)
+        return parts
+
+    def search_inputs(self, spec: PageSpec) -> Any:
+        """What a page gives the search index, for knowing which parts to index again."""
+        if spec.builder == "commune":
+            code = spec.args[0]
+            return [spec.url, [r.digest for r in self.directory.actors_in(code)], [r.digest for r in self.directory.events_in(code)], self.today]
+        return self.inputs(spec) or spec.url
+
+    def search(self) -> dict:
+        return {"search_bundles": [searchindex.bundle_path(key) for key in sorted(self.search_parts) if key != searchindex.MAIN]}
 
     def change_link(self, change: Change) -> str:
         """The record page of a change, when the record still exists."""

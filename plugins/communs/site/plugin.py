@@ -8,10 +8,10 @@ directory once (validating it: invalid records stop the build with the validator
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -86,7 +86,7 @@ def build_site(
     settings and, for events, day) are not rendered again; exports and the search index are
     redone only when something they hold changed. Pagefind indexes while the exports are written.
     """
-    from communs.site import exports, feeds, vendor
+    from communs.site import exports, feeds, searchindex, vendor
     from communs.site.pages import SiteBuild, template_filters, template_globals
 
     timings: dict[str, float] = {}
@@ -112,9 +112,18 @@ def build_site(
     timings["pages_rendered"] = len(todo)
 
     everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())))
-    indexing = None
-    if site.search and not cache.fresh("@search", everything, output / "pagefind" / "pagefind-entry.json"):
-        indexing = start_search_index(output)
+    indexing, search_keys = None, {}
+    if site.search:
+        search_keys, stale = {}, {}
+        for key, pages in build.search_parts.items():
+            search_keys[key] = digest(version, site.build_date, [build.search_inputs(spec) for spec in pages])
+            if not cache.fresh(f"@search:{key}", search_keys[key], searchindex.bundle_dir(output, key) / "pagefind-entry.json"):
+                stale[key] = [spec.url for spec in pages]
+        searchindex.remove_parts(output, keep=set(build.search_parts))
+        timings["search_parts"] = len(stale)
+        if stale:
+            # Pagefind runs (a process per part, one at a time) while Python writes the exports.
+            indexing = ThreadPoolExecutor(max_workers=1).submit(searchindex.index_parts, output, stale)
 
     started = time.perf_counter()
     if not cache.fresh("@exports", everything, output / urls.DATA / "acteurs.json"):
@@ -131,9 +140,9 @@ def build_site(
 
     started = time.perf_counter()
     if indexing is not None:
-        if indexing.wait() != 0:
-            raise RuntimeError("communs: Pagefind failed to index the site")
-        cache.remember("@search", everything)
+        indexing.result()  # raises what Pagefind's failure raised
+    for key, value in search_keys.items():
+        cache.remember(f"@search:{key}", value)
     timings["search_wait"] = time.perf_counter() - started
     cache.save()
     return timings
@@ -164,12 +173,6 @@ def overview_geojson(directory: Directory, site: SiteSettings) -> bytes:
         })
     collection = {"type": "FeatureCollection", "features": features}
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
-
-def start_search_index(output: Path) -> subprocess.Popen:
-    """Pagefind indexes the built record pages (French stemming from <html lang="fr">), in its
-    own process so that it runs while Python writes the exports."""
-    return subprocess.Popen([sys.executable, "-m", "pagefind", "--site", str(output), "--quiet"])
 
 
 def _get_generators(pelican: Any) -> type:

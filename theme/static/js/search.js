@@ -3,9 +3,14 @@
   "use strict";
   var container = document.getElementById("recherche");
   if (!container || typeof PagefindUI === "undefined") { return; }
+  // The other parts of the index (one per département), searched together with the main one.
+  var merged = (container.getAttribute("data-merge") || "").split(" ").filter(Boolean).map(function (path) {
+    return { bundlePath: path };
+  });
   var ui = new PagefindUI({
     element: "#recherche",
     bundlePath: container.getAttribute("data-bundle"),
+    mergeIndex: merged,
     showSubResults: false,
     showImages: false,
     resetStyles: false,

@@ -1,0 +1,86 @@
+"""The search index in parts (one Pagefind bundle per département): an edit reindexes its own part,
+nothing stale is left, and the search page merges every part."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from datetime import date
+from pathlib import Path
+
+from conftest import ACTOR, Tree, replace_line
+
+from communs.records.directory import load_directory
+from communs.settings import SiteSettings
+from communs.site.plugin import build_site
+
+PARIS = replace_line(replace_line(replace_line(replace_line(replace_line(
+    ACTOR, "id: compagnie-ti-kaz", "id: theatre-des-halles"), "name: Compagnie Ti Kaz", "name: Théâtre des Halles"),
+    'commune: "97411"', 'commune: "75056"'), 'postal_code: "97400"', 'postal_code: "75001"'), "geo: {lat: -20.8789, lon: 55.4481}", "geo: {lat: 48.8625, lon: 2.3470}")
+SETTINGS = SiteSettings(build_date=date(2026, 11, 23))
+
+
+def two_departements(tmp_path: Path) -> Tree:
+    tree = Tree(tmp_path / "tree")
+    tree.actor()
+    tree.write("actor", "75056", "theatre-des-halles.yml", PARIS)
+    return tree
+
+
+def build(tree: Tree, output: Path) -> dict:
+    directory, report = load_directory(tree.content)
+    assert report.ok, report.problems
+    return build_site(directory, SETTINGS, output, cache_dir=output.parent / f"{output.name}-cache")
+
+
+def bundle_files(output: Path) -> dict[str, bytes]:
+    """Every file of the search index, by path (Pagefind names its files after their content)."""
+    return {path.relative_to(output).as_posix(): path.read_bytes() for path in sorted((output / "pagefind").rglob("*")) if path.is_file()}
+
+
+def fragment_texts(output: Path) -> dict[str, str]:
+    """The pages' texts as the index holds them (gzipped fragments), by file name."""
+    return {path: gzip.decompress(data).decode("utf-8", "replace") for path, data in bundle_files(output).items() if path.endswith(".pf_fragment")}
+
+
+def test_one_part_per_departement_and_the_search_page_merges_them(tmp_path):
+    output = tmp_path / "site"
+    build(two_departements(tmp_path), output)
+    assert sorted(p.name for p in (output / "pagefind" / "parts").iterdir()) == ["75", "974"]
+    assert (output / "pagefind" / "pagefind-entry.json").is_file()  # the main part: the themes
+    for part in ("75", "974"):
+        assert (output / "pagefind" / "parts" / part / "pagefind-entry.json").is_file()
+    merge = re.search(r'data-merge="([^"]*)"', (output / "recherche" / "index.html").read_text()).group(1)
+    assert merge.split() == ["/pagefind/parts/75/", "/pagefind/parts/974/"]
+
+
+def test_an_edit_reindexes_its_part_only_and_leaves_nothing_stale(tmp_path):
+    tree = two_departements(tmp_path)
+    output = tmp_path / "site"
+    assert build(tree, output)["search_parts"] == 3  # cold: the themes and two départements
+    paris = {path: (output / path).stat().st_ino for path in bundle_files(output) if "/parts/75/" in path}
+    again = build(tree, output)
+    assert again.get("search_parts", 0) == 0  # nothing changed, nothing indexed
+    record = tree.content / "actors" / "97411" / "compagnie-ti-kaz.yml"
+    record.write_text(record.read_text().replace("Théâtre jeune public", "Marionnettes"), encoding="utf-8")
+    assert build(tree, output)["search_parts"] == 1  # La Réunion's part only
+    assert {path: (output / path).stat().st_ino for path in bundle_files(output) if "/parts/75/" in path} == paris
+    # No fragment of the old summary; the same pages and files as a cold build of the edited content
+    # (Pagefind names fragments after their content; its filter and entry files vary between runs).
+    texts = fragment_texts(output)
+    assert any("Marionnettes" in text for text in texts.values())
+    assert not any("Théâtre jeune public" in text for path, text in texts.items() if "/parts/974/" in path)
+    cold = tmp_path / "cold"
+    build(tree, cold)
+    assert texts == fragment_texts(cold)
+    assert len(bundle_files(output)) == len(bundle_files(cold))
+
+
+def test_a_departement_without_records_loses_its_part(tmp_path):
+    tree = two_departements(tmp_path)
+    output = tmp_path / "site"
+    build(tree, output)
+    (tree.content / "actors" / "75056" / "theatre-des-halles.yml").unlink()
+    build(tree, output)
+    assert sorted(p.name for p in (output / "pagefind" / "parts").iterdir()) == ["974"]
+    assert "/pagefind/parts/75/" not in (output / "recherche" / "index.html").read_text()
