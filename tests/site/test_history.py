@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import datetime, timezone
 from html import unescape
 
@@ -67,6 +70,30 @@ def test_history_is_cached_per_commit(tree, tmp_path):
     first = read_history(tree.content, cache)
     assert list((cache / "communs").glob("history-*.json"))
     assert read_history(tree.content, cache) == first
+
+
+def test_the_next_build_process_finds_the_history_cache(tree, tmp_path):
+    """Each build is a new process: the cache's name must not depend on per-process hashing."""
+    repository = _repository(tree)
+    tree.actor()
+    _commit(repository, "Add", "2026-01-10T10:00:00+04:00")
+    cache = tmp_path / "cache"
+    script = "import sys; from pathlib import Path; from communs.site.history import read_history; read_history(Path(sys.argv[1]), Path(sys.argv[2]))"
+    for seed in ("1", "2"):
+        environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-c", script, str(tree.content), str(cache)], env=environment, check=True)
+    assert len(list((cache / "communs").glob("history-*.json"))) == 1
+
+
+def test_changes_of_a_commune(tree):
+    repository = _repository(tree)
+    tree.actor()
+    tree.actor(ACTOR.replace("id: compagnie-ti-kaz", "id: atelier").replace('"97411"', '"97415"').replace('"97400"', '"97460"'), commune="97415", name="atelier.yml")
+    _commit(repository, "Add", "2026-01-10T10:00:00+04:00")
+    history = read_history(tree.content)
+    assert [c.record_id for c in history.changes_in("97415")] == ["atelier"]
+    assert [c.record_id for c in history.changes_in("97411")] == ["compagnie-ti-kaz"]
+    assert history.changes_in("97401") == []
 
 
 def test_site_shows_history_and_changes(tmp_path):

@@ -9,6 +9,7 @@ history is then None and pages say it is unavailable.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -49,7 +50,14 @@ class History:
     changes: list[Change]  # newest first
 
     def changes_in(self, commune: str) -> list[Change]:
-        return [change for change in self.changes if change.commune == commune]
+        """The changes of one commune's records, newest first (indexed once: a feed per commune
+        used to scan every change of the directory)."""
+        if not hasattr(self, "_by_commune"):
+            by_commune: dict[str, list[Change]] = {}
+            for change in self.changes:
+                by_commune.setdefault(change.commune, []).append(change)
+            self._by_commune = by_commune
+        return self._by_commune.get(commune, [])
 
     def of_record(self, kind: str, folder: str, stem: str) -> FileHistory | None:
         """The history of one record's file."""
@@ -96,7 +104,10 @@ def read_history(content_dir: Path, cache_dir: Path | None = None) -> History | 
     top = Path(repo.working_tree_dir).resolve()
     prefix = content_dir.resolve().relative_to(top).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
-    cache = cache_dir / "communs" / f"history-{head[:16]}-{abs(hash(prefix)) % 10**8}.json" if cache_dir else None
+    # The name must be the same in every process (str hashes are salted per process: the cache
+    # was never found again by the next build).
+    scope_key = hashlib.sha256(prefix.encode("utf-8")).hexdigest()[:8]
+    cache = cache_dir / "communs" / f"history-{head[:16]}-{scope_key}.json" if cache_dir else None
     if cache is not None and cache.is_file():
         try:
             return _load(cache)
