@@ -38,3 +38,34 @@ def test_commune_page_with_1000_actors_is_light(tmp_path):
     print(f"commune page with 1000 actors: {weight / 1024:.1f} KiB gzipped")
     assert weight < LIMIT
     assert html.count(b'class="card"') >= 1000  # every actor is listed without JavaScript
+
+
+def test_a_theme_page_with_more_actors_than_a_page_holds_lists_its_communes(tmp_path, monkeypatch):
+    """Past THEME_CARDS actors, a theme page links to each commune's part of the theme, and shows
+    the next THEME_EVENTS events, instead of every card and every event (40 MB at national size)."""
+    from communs.site import pages
+
+    monkeypatch.setattr(pages, "THEME_CARDS", 20)
+    monkeypatch.setattr(pages, "THEME_EVENTS", 3)
+    generate(tmp_path, actors=200, events=80, communes=12)
+    directory, _report = load_directory(tmp_path / "content", jobs=1)
+    value = max(directory.labels["themes"], key=lambda theme: len(directory.actors_with_theme(theme)))
+    actors = directory.actors_with_theme(value)
+    settings = SiteSettings(build_date=date(2026, 9, 1), search=False)
+    upcoming = pages.SiteBuild(directory, settings).next_events(directory.events_with_theme(value))
+    assert len(actors) > 20 and len(upcoming) > 4
+    output = tmp_path / "output"
+    build_site(directory, settings, output, jobs=1)
+    html = (output / "themes" / value / "index.html").read_text(encoding="utf-8")
+    assert 'class="card"' not in html
+    links = re.findall(r'<li><a href="(/communes/[^"]+)">[^<]+</a> \(([0-9]+)\)</li>', html)
+    assert {href.split("#")[1] for href, _count in links} == {f"theme-{value}"}
+    assert sum(int(count) for _href, count in links) == len(actors)
+    commune_page = (output / links[0][0].split("#")[0].strip("/") / "index.html").read_text(encoding="utf-8")
+    assert f'id="theme-{value}"' in commune_page  # the link lands on the theme's section
+    assert html.count('<li class="event') == 3
+    assert f"Et {len(upcoming) - 3} autres événements à venir" in html
+    # Under the limit, every card is on the page, as on the demo's theme pages.
+    monkeypatch.setattr(pages, "THEME_CARDS", 10_000)
+    build_site(directory, settings, output, jobs=1)
+    assert (output / "themes" / value / "index.html").read_text(encoding="utf-8").count('class="card"') == len(actors)

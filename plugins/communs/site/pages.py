@@ -32,6 +32,11 @@ HOME_EVENTS = 8
 HOME_LATEST = 8
 CHANGES_PER_PAGE = 50
 COMMUNE_CHANGES = 10
+# A theme page shows its actors' cards up to this many; beyond, it lists its communes with their
+# counts, each a link to the theme's section of the commune page (a national theme page held
+# 100,000 cards: 40 MB of HTML).
+THEME_CARDS = 300
+THEME_EVENTS = 40  # the next events on a theme page; the month pages and the feed hold the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,11 +345,17 @@ class SiteBuild:
         by_commune: dict[str, list[Record]] = defaultdict(list)
         for actor in actors:
             by_commune[actor.folder].append(actor)
+        upcoming = self.next_events(d.events_with_theme(value))
+        communes = [(d.commune(code), members) for code, members in sorted(by_commune.items())]
         return {
             "choice": d.labels["themes"][value],
-            "communes": [(d.commune(code), members) for code, members in sorted(by_commune.items())],
+            "communes": communes if len(actors) <= THEME_CARDS else [],
+            "commune_counts": [] if len(actors) <= THEME_CARDS else sorted(
+                ((commune, len(members)) for commune, members in communes), key=lambda item: (fold(item[0].name), item[0].code)),
             "actor_count": len(actors),
-            "agenda": self.by_day(self.next_events(d.events_with_theme(value))),
+            "agenda": self.by_day(upcoming[:THEME_EVENTS]),
+            "more_events": max(0, len(upcoming) - THEME_EVENTS),
+            "agenda_url": f"{self.site.site_url}/{urls.AGENDA}/",
             "ics_url": urls.theme_ics(value),
         }
 
