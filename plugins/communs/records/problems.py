@@ -82,6 +82,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unknown-reference": (ERROR, "Référence à un acteur qui n'existe pas."),
     "duplicate-record": (ERROR, "Même nom dans la même commune qu'une autre fiche."),
     "near-duplicate": (WARNING, "Nom très proche d'une autre fiche de la même commune."),
+    "confusable-name": (ERROR, "Nom qui mêle deux alphabets et se lit comme celui d'une autre fiche (lettres cyrilliques ou grecques sosies de lettres latines)."),
 }
 
 
