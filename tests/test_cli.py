@@ -100,3 +100,37 @@ def test_stats_summarise_the_directory(tree):
     result = CliRunner().invoke(main, ["validate", "--content", str(tree.content), "--stats"])
     assert "Annuaire : 1 acteur et 0 événement dans 1 commune." in result.output
     assert "97411 Saint-Denis" in result.output and "Culture" in result.output
+
+
+# --- Files that are not regular files ------------------------------------------------------------
+
+
+def run_briefly(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``run`` with a time limit: reading a FIFO would wait forever, and so would the test."""
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+    return subprocess.run([sys.executable, "-m", "communs.cli", *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=60)
+
+
+def test_a_fifo_named_on_the_command_line_is_reported_never_opened(tree):
+    fifo = tree.content / "actors" / "97411" / "tube.yml"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    result = run_briefly("validate", "--content", "content", "--format", "json", "content/actors/97411/tube.yml", cwd=tree.root)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert document["checked"] == 0 and [e["code"] for e in document["errors"]] == ["special-file"]
+    error = document["errors"][0]
+    assert error["file"] == "content/actors/97411/tube.yml"
+    assert error["message"].startswith("content/actors/97411/tube.yml est un tube nommé (FIFO), pas un fichier ordinaire : il n'est pas lu.")
+
+
+def test_a_fifo_in_the_tree_is_reported_and_the_records_beside_it_are_checked(tree):
+    tree.actor()
+    os.mkfifo(tree.content / "actors" / "97411" / "tube.yml")
+    (tree.content / "events" / "97411").mkdir(parents=True)
+    os.mkfifo(tree.content / "events" / "97411" / "notes.txt")  # whatever its name
+    result = run_briefly("validate", "--content", "content", cwd=tree.root)
+    assert result.returncode == 1, result.stderr
+    for fifo in ("content/actors/97411/tube.yml", "content/events/97411/notes.txt"):
+        assert f"{fifo}:1:1: erreur [special-file] — {fifo} est un tube nommé (FIFO), pas un fichier ordinaire" in result.stdout
+    assert "1 fiche vérifiée : 2 erreurs." in result.stdout

@@ -380,3 +380,10 @@ def test_cli_hostile_queries(query):
     result = search("--content", str(DEMO), query)
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
+
+
+def test_a_name_with_cyrillic_lookalikes_is_the_same_name(lookup):
+    # "Compagnie Ti Kaz" with a Cyrillic С, о and а: what /api/duplicates shows the contributor.
+    found = lookup.duplicates("\u0421\u043empagnie Ti K\u0430z", SAINT_DENIS)
+    assert ids(found) == ["compagnie-ti-kaz"] and found[0].score == 1.0
+    assert found[0].reason == "même nom, même commune"

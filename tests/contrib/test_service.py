@@ -675,3 +675,14 @@ def test_malformed_json_gets_a_french_400_not_a_500(client, remote, body, words)
     assert answer.status_code == 400 and words in answer.json()["message"]
     assert not [b for b in branches(remote) if b.startswith("contrib/")]
     assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
+
+
+def test_a_name_imitating_an_existing_one_with_cyrillic_letters_is_refused_and_nothing_written(client, remote):
+    before = branches(remote)
+    answer = submit(client, {**ACTOR, "name": "\u0421\u043empagnie Ti K\u0430z"})  # Cyrillic С, о, а
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]
+    assert [e["code"] for e in errors] == ["confusable-name"]
+    assert "se lit exactement comme « Compagnie Ti Kaz »" in errors[0]["message"] and "Tapez le nom en lettres latines" in errors[0]["message"]
+    assert branches(remote) == before
+    assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))

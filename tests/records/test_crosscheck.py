@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ACTOR, EVENT, line_of, only, replace_line
+import pytest
+from conftest import ACTOR, EVENT, codes, line_of, only, replace_line
 
 
 def test_ids_are_unique_across_actors_and_events(tree):
@@ -80,3 +81,52 @@ def test_same_event_title_same_day_is_a_duplicate(tree):
     again = EVENT.replace("2026-12-20-kabar-fet-kaf", "2026-12-20-kabar-fet-kaf-bis")
     tree.event(again, name="2026-12-20-kabar-fet-kaf-bis.yml")
     assert only(tree.validate(), "duplicate-record")
+
+
+# --- Names that imitate another with look-alike letters of another script ----------------------
+
+# "Compagnie Ti Kaz" with a Cyrillic С (U+0421), о (U+043E) and а (U+0430).
+SPOOF = "\u0421\u043empagnie Ti K\u0430z"
+
+
+def spoof_actor(tree, name: str = SPOOF, commune: str = "97411", record_id: str = "cie-ti-kaz"):
+    text = ACTOR.replace("id: compagnie-ti-kaz", f"id: {record_id}").replace("name: Compagnie Ti Kaz", f"name: {name}")
+    if commune != "97411":
+        text = text.replace('"97411"', f'"{commune}"').replace('postal_code: "97400"', 'postal_code: "97460"')
+        text = text.replace("geo: {lat: -20.8789, lon: 55.4481}", "geo: {lat: -21.01, lon: 55.27}")
+    return tree.actor(text, commune=commune, name=f"{record_id}.yml")
+
+
+def test_a_mixed_script_name_imitating_another_is_refused_in_french(tree):
+    original = tree.actor()
+    path = spoof_actor(tree)
+    report = tree.validate()
+    found = only(report, "confusable-name")
+    assert not report.ok and found.severity == "error"
+    assert found.file.endswith("cie-ti-kaz.yml") and found.pointer == "/name" and found.line == line_of(path, "name:")
+    assert found.message.startswith("Ce nom se lit exactement comme « Compagnie Ti Kaz » (fiche compagnie-ti-kaz), mais il mêle deux alphabets")
+    assert "« С », « о », « а » ne sont pas des lettres latines" in found.message and "Tapez le nom en lettres latines" in found.message
+    # Told once, on the imitation: not also as a duplicate, and never on the original.
+    assert codes(report) == ["confusable-name"]
+    assert original.name == "compagnie-ti-kaz.yml" and not found.file.endswith("/" + original.name)
+
+
+def test_an_imitation_is_refused_in_any_commune_even_when_only_it_is_checked(tree):
+    tree.actor()
+    path = spoof_actor(tree, commune="97415")
+    assert only(tree.validate(), "confusable-name")
+    assert only(tree.validate(path), "confusable-name")  # the original, in 97411, is read too
+
+
+def test_a_near_imitation_is_a_near_duplicate(tree):
+    tree.actor()
+    spoof_actor(tree, name="\u0421\u043empagnie Ti K\u0430t")  # "Compagnie Ti Kat", with Cyrillic letters
+    report = tree.validate()
+    assert codes(report) == ["near-duplicate"]
+
+
+@pytest.mark.parametrize("name", ["Café Москва", "Театр Ти Каз", "Ελληνική Κοινότητα"])
+def test_names_in_another_script_or_mixed_without_imitating_are_fine(tree, name):
+    tree.actor()
+    spoof_actor(tree, name=name, record_id="autre-fiche")
+    assert tree.validate().problems == []

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from conftest import ACTOR, line_of, only, replace_line
 
 from communs.records.content import MAX_FILE_SIZE
@@ -128,3 +133,18 @@ def test_a_list_or_block_as_field_name_is_refused(tree):
     report = tree.validate()
     found = only(report, "yaml-key-type")
     assert found.line == line_of(path, "? [a, b]") and "simple mot" in found.message
+
+
+def test_reading_a_record_never_waits_on_a_fifo(tmp_path):
+    """Even a FIFO that took a record's place after the folder was scanned is not waited on."""
+    fifo = tmp_path / "compagnie-ti-kaz.yml"
+    os.mkfifo(fifo)
+    script = (
+        "import sys; from pathlib import Path; from communs.records.content import RecordFile; from communs.records.record import read_record\n"
+        "record, problems = read_record(RecordFile(Path(sys.argv[1]), 'actor', '97411', 'compagnie-ti-kaz.yml'))\n"
+        "print(record, [(p.code, p.message) for p in problems])\n"
+    )
+    environment = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "plugins"))
+    result = subprocess.run([sys.executable, "-c", script, str(fifo)], capture_output=True, text=True, env=environment, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("None [('special-file', ") and "est un tube nommé (FIFO)" in result.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from communs.records.text import fold, loose_spellings, spelling_variants
+from communs.records.text import fold, is_mixed_script, latin_lookalikes, loose_spellings, skeleton, slugify, spelling_variants
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,41 @@ def test_spelling_variants_of_a_place(name, variants):
 )
 def test_loose_spellings_for_search(text, loose):
     assert loose_spellings(text) == loose
+
+
+# --- Look-alike letters (Unicode TS #39 confusables) ---------------------------------------------
+
+# "Compagnie Ti Kaz" with a Cyrillic С (U+0421), о (U+043E) and а (U+0430).
+SPOOF = "\u0421\u043empagnie Ti K\u0430z"
+
+
+def test_a_name_with_cyrillic_lookalikes_folds_as_the_latin_name():
+    assert fold(SPOOF) == fold("Compagnie Ti Kaz") == "compagnie ti kaz"
+    assert skeleton(SPOOF) == skeleton("Compagnie Ti Kaz")
+
+
+def test_lookalikes_are_read_only_where_scripts_mix():
+    assert latin_lookalikes("Москва") == "Москва"  # one script: left alone
+    assert latin_lookalikes("Théâtre Œuvre") == "Théâtre Œuvre"
+    assert latin_lookalikes("Kaz|Ti " + "\u0430") == "Kaz|Ti a"  # ASCII is never rewritten
+    assert is_mixed_script(SPOOF) and not is_mixed_script("Sœur Thérèse 2000") and not is_mixed_script("Ελλάδα")
+
+
+def test_skeleton_merges_what_a_reader_cannot_tell_apart():
+    assert skeleton("Club 2OOO") == skeleton("Club 2000")
+    assert skeleton("Compagnie Ti Kaz") != skeleton("Compagnie Ti Kat")
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        (SPOOF, "compagnie-ti-kaz"),  # was "mpagnie-ti-k-z"
+        ("\u0421\u043empagnie \u0422\u0456 Kaz", "compagnie-ti-kaz"),  # "Ті" wholly Cyrillic, transliterated
+        ("Café Москва", "cafe-moskva"),  # a real Cyrillic word is transliterated, not read as "Mockba"
+        ("Москва", "moskva"),  # was "": no letter is dropped
+        ("Ελλάδα", "ellada"),
+        ("Théâtre du Grand Marché", "theatre-du-grand-marche"),
+    ],
+)
+def test_slugs_keep_every_letter(name, slug):
+    assert slugify(name) == slug

@@ -38,6 +38,33 @@ def test_symlinked_record_is_refused(tree, tmp_path):
     assert "liens symboliques" in found.message
 
 
+def test_symlinked_folder_of_records_pointing_outside_is_refused_and_not_read(tree, tmp_path):
+    outside = tmp_path / "ailleurs"
+    (outside / "97411").mkdir(parents=True)
+    (outside / "97411" / "compagnie-ti-kaz.yml").write_text(ACTOR)
+    (tree.content / "actors").rmdir()
+    (tree.content / "actors").symlink_to(outside, target_is_directory=True)
+    report = tree.validate()
+    found = only(report, "stray-file")
+    assert found.file.endswith("content/actors") and "liens symboliques" in found.message
+    assert report.checked == 0 and report.records == []
+
+
+def test_a_socket_among_records_is_reported_never_opened(tree, monkeypatch):
+    import socket
+
+    tree.actor()
+    with socket.socket(socket.AF_UNIX) as listening:
+        with monkeypatch.context() as inside:
+            inside.chdir(tree.content / "actors" / "97411")  # a socket's path must be short
+            listening.bind("prise.yml")
+        report = tree.validate()
+    found = only(report, "special-file")
+    assert found.file.endswith("actors/97411/prise.yml")
+    assert "prise.yml est une socket, pas un fichier ordinaire : il n'est pas lu." in found.message
+    assert report.checked == 1 and len(report.records) == 1
+
+
 def test_named_files_are_checked_against_the_whole_directory(tree):
     tree.actor()
     path = tree.event()

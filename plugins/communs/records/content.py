@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,41 @@ def _stray(path: Path, message: str) -> Problem:
     return problem("stray-file", message, file=display_path(path), line=1, column=1)
 
 
+# What a file that is not a regular one is, for messages: « ... est {kind} ».
+_SPECIAL_KINDS = {
+    stat.S_IFIFO: "un tube nommé (FIFO)",
+    stat.S_IFSOCK: "une socket",
+    stat.S_IFCHR: "un périphérique",
+    stat.S_IFBLK: "un périphérique",
+}
+
+
+def special_file(path: Path) -> Problem | None:
+    """The problem with ``path`` if it is a FIFO, a socket, a device or another special file,
+    found without opening it: opening a FIFO waits for a writer forever. Regular files, folders
+    and symbolic links are not special (folders and links have problems of their own)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None  # gone: nothing to read, nothing to report
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+        return None
+    return special_file_problem(path, mode)
+
+
+def special_file_problem(path: Path, mode: int) -> Problem:
+    kind = _(_SPECIAL_KINDS.get(stat.S_IFMT(mode), "un fichier spécial"))
+    return problem(
+        "special-file",
+        _("{path} est {kind}, pas un fichier ordinaire : il n'est pas lu. Une fiche est un fichier .yml ordinaire ; supprimez celui-ci ou remplacez-le par la fiche elle-même.").format(
+            path=display_path(path), kind=kind
+        ),
+        file=display_path(path),
+        line=1,
+        column=1,
+    )
+
+
 def classify(path: Path, content_dir: Path) -> RecordFile | Problem | None:
     """What a path under content_dir is: a record file, a stray file, or not ours (None)."""
     try:
@@ -78,6 +114,9 @@ def classify(path: Path, content_dir: Path) -> RecordFile | Problem | None:
         return None
     if path.is_symlink():
         return _stray(path, _("Les liens symboliques ne sont pas acceptés parmi les fiches : remplacez-le par le fichier lui-même."))
+    special = special_file(path)
+    if special is not None:
+        return special
     if len(parts) != 3:
         return _stray(path, _("Ce fichier n'est pas à sa place. {hint}").format(hint=folder_hint))
     folder, name = parts[1], parts[2]
@@ -111,6 +150,9 @@ def scan(content_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
     shown = display_path(content_dir)
     for kind, folder_name in FOLDERS.items():
         top = content_dir / folder_name
+        if top.is_symlink():  # it could lead anywhere, outside the tree included
+            strays.append(_stray(top, _("Les liens symboliques ne sont pas acceptés parmi les fiches : remplacez ce lien par le dossier lui-même.")))
+            continue
         if not top.is_dir():
             continue
         misplaced = _("Ce dossier n'a pas sa place ici : les fiches se rangent dans {folder}/<code INSEE>/<identifiant>.yml.").format(folder=f"{shown}/{folder_name}")

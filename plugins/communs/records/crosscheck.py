@@ -1,10 +1,10 @@
 """Checks that need more than one record: unique ids, references to actors, duplicates.
 
 An ``Entry`` is what the cross-record checks must know of a record: id, kind, commune, folded
-name, day, the actors it names, and where those are written. Entries are small, so worker
-processes send them back instead of whole records. A record whose file is known but not read
-(``--changed-since`` leaves most files unread) is indexed by its file name alone, which the
-validator guarantees equals its id.
+name and what it looks like (its TS #39 skeleton), day, the actors it names, and where those are
+written. Entries are small, so worker processes send them back instead of whole records. A
+record whose file is known but not read (``--changed-since`` leaves most files unread) is indexed
+by its file name alone, which the validator guarantees equals its id.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from communs.i18n import _
 from communs.records.content import ACTOR, EVENT, RecordFile
 from communs.records.problems import Problem, problem
 from communs.records.record import Record
-from communs.records.text import fold
+from communs.records.text import fold, is_latin, is_mixed_script, skeleton
 
 NEAR_DUPLICATE_SCORE = 90
 Mark = tuple[int, int]
@@ -32,6 +32,9 @@ class Entry:
     file: str
     commune: str | None  # the folder it sits in
     name: str | None = None  # folded name or title; None when the file was not read
+    skeleton: str | None = None  # what the name looks like (text.skeleton)
+    written: str | None = None  # the name as written, for messages that quote it
+    foreign: str = ""  # the letters of other scripts of a name that mixes scripts ("" when it does not)
     day: str | None = None  # an event's start date
     references: tuple[tuple[str, str, Mark], ...] = ()  # (pointer, actor id, where) of an event
     id_mark: Mark = (1, 1)
@@ -54,17 +57,29 @@ def entry_of(record: Record) -> Entry:
         venue = record.data.get("venue")
         if isinstance(venue, str):
             references.append(("/venue", venue, record.position("/venue")))
+    name = record.name
     return Entry(
         id=record.id,
         kind=record.kind,
         file=record.file,
         commune=record.folder,
-        name=fold(record.name) if record.name else None,
+        name=fold(name) if name else None,
+        skeleton=skeleton(name) if name else None,
+        written=name or None,
+        foreign=foreign_letters(name) if name else "",
         day=start[:10] if record.kind == EVENT and isinstance(start, str) else None,
         references=tuple(references),
         id_mark=record.position("/id"),
         name_mark=record.position("/name" if record.kind == ACTOR else "/title"),
     )
+
+
+def foreign_letters(name: str) -> str:
+    """The letters of a name that mixes scripts which are not Latin, each once ('' for a name
+    in one script): what to retype when the name imitates another."""
+    if not is_mixed_script(name):
+        return ""
+    return "".join(dict.fromkeys(c for c in name if c.isalpha() and not c.isascii() and not is_latin(c)))
 
 
 def entry_of_file(source: RecordFile) -> Entry:
@@ -86,6 +101,18 @@ class Index:
             self.by_id[entry.id].append(entry)
             self.by_place[(entry.kind, entry.commune)].append(entry)
         self.actor_ids = {entry.id for entry in self.by_file.values() if entry.kind == ACTOR}
+        # Names in one script, by what they look like: what a name mixing scripts may imitate.
+        self.by_look: dict[str, list[Entry]] = defaultdict(list)
+        for entry in self.by_file.values():
+            if entry.skeleton and not entry.foreign:
+                self.by_look[entry.skeleton].append(entry)
+        self.imitations = {entry.file for entry in self.by_file.values() if self.imitated(entry)}
+
+    def imitated(self, entry: Entry) -> list[Entry]:
+        """The records whose name ``entry``'s name imitates: it mixes scripts and looks the same."""
+        if not entry.foreign or not entry.skeleton:
+            return []
+        return [other for other in self.by_look.get(entry.skeleton, []) if other.file != entry.file]
 
     def __len__(self) -> int:
         return len(self.by_file)
@@ -98,7 +125,8 @@ def cross_problems(entries: list[Entry], index: Index) -> list[Problem]:
     for entry in entries:
         found += _duplicate_id(entry, index)
         found += reference_problems([entry], index)
-        found += _duplicates(entry, index, checked_files)
+        # An imitation is refused as such, not as a duplicate of the record it imitates.
+        found += _imitation(entry, index) or _duplicates(entry, index, checked_files)
     return found
 
 
@@ -143,6 +171,25 @@ def reference_problems(entries: list[Entry], index: Index) -> list[Problem]:
     return found
 
 
+def _imitation(entry: Entry, index: Index) -> list[Problem]:
+    imitated = index.imitated(entry)
+    if not imitated:
+        return []
+    return [
+        entry.problem(
+            "confusable-name",
+            _("Ce nom se lit exactement comme « {other} » (fiche {id}), mais il mêle deux alphabets : {letters} ne sont pas des lettres latines, ce sont leurs sosies d'un autre alphabet (cyrillique, grec…). Tapez le nom en lettres latines ; s'il s'agit du même {what}, complétez plutôt la fiche existante.").format(
+                other=imitated[0].written,
+                id=imitated[0].id,
+                letters=", ".join(f"« {letter} »" for letter in entry.foreign),
+                what=_("acteur") if entry.kind == ACTOR else _("événement"),
+            ),
+            "/name" if entry.kind == ACTOR else "/title",
+            entry.name_mark,
+        )
+    ]
+
+
 def _duplicates(entry: Entry, index: Index, checked_files: set[str]) -> list[Problem]:
     if not entry.name:
         return []
@@ -150,6 +197,7 @@ def _duplicates(entry: Entry, index: Index, checked_files: set[str]) -> list[Pro
         other
         for other in index.by_place.get((entry.kind, entry.commune), [])
         if other.file != entry.file and other.name and other.day == entry.day
+        and other.file not in index.imitations  # told as confusable-name, on the imitation only
         # Of two checked records, only the later file is reported.
         and (other.file not in checked_files or other.file < entry.file)
     ]

@@ -19,6 +19,7 @@ WARNING: Severity = "warning"
 CODES: dict[str, tuple[Severity, str]] = {
     # The file itself
     "stray-file": (ERROR, "Fichier ou dossier qui n'est pas une fiche à sa place."),
+    "special-file": (ERROR, "Tube nommé (FIFO), socket, périphérique ou autre fichier spécial parmi les fiches ; jamais ouvert."),
     "file-too-large": (ERROR, "Fichier de plus de 64 Kio."),
     "encoding": (ERROR, "Fichier qui n'est pas en UTF-8."),
     "utf8-bom": (WARNING, "Fichier qui commence par une marque d'ordre d'octets (BOM)."),
@@ -82,6 +83,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unknown-reference": (ERROR, "Référence à un acteur qui n'existe pas."),
     "duplicate-record": (ERROR, "Même nom dans la même commune qu'une autre fiche."),
     "near-duplicate": (WARNING, "Nom très proche d'une autre fiche de la même commune."),
+    "confusable-name": (ERROR, "Nom qui mêle deux alphabets et se lit comme celui d'une autre fiche (lettres cyrilliques ou grecques sosies de lettres latines)."),
 }
 
 

@@ -9,11 +9,13 @@ problems.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from communs.i18n import _
-from communs.records.content import ACTOR, MAX_FILE_SIZE, RecordFile
+from communs.records.content import ACTOR, MAX_FILE_SIZE, RecordFile, special_file_problem
 from communs.records.problems import Problem, problem
 from communs.records.yamlreader import read_yaml
 
@@ -173,8 +175,19 @@ def _too_large(size: int, file: str) -> Problem:
 
 
 def read_record(source: RecordFile) -> tuple[Record | None, list[Problem]]:
-    """Read a record file from disk; an oversized file is refused before it is read."""
-    size = source.path.stat().st_size
-    if size > MAX_FILE_SIZE:
-        return None, [_too_large(size, source.display)]
-    return parse_record(source.path.read_bytes(), source)
+    """Read a record file from disk; an oversized file is refused before it is read.
+
+    Only a regular file is read. The folder scan already leaves FIFOs and the like aside; this
+    holds even if one takes a file's place meanwhile: the file is opened without waiting for a
+    writer (O_NONBLOCK) and without following a link, and checked before any byte is read."""
+    descriptor = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(descriptor, "rb") as opened:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            return None, [special_file_problem(source.path, status.st_mode)]
+        if status.st_size > MAX_FILE_SIZE:
+            return None, [_too_large(status.st_size, source.display)]
+        raw = opened.read(MAX_FILE_SIZE + 1)
+    if len(raw) > MAX_FILE_SIZE:  # it grew since
+        return None, [_too_large(len(raw), source.display)]
+    return parse_record(raw, source)

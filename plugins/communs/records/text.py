@@ -1,18 +1,59 @@
-"""Text folding shared by every comparison of human-written names."""
+"""Text folding shared by every comparison of human-written names.
+
+Names are hostile input too: a Cyrillic « С » or « а » looks exactly like its Latin twin, so
+"Соmpagnie Ti Kаz" (three Cyrillic letters) would pass for a new name beside "Compagnie Ti Kaz"
+and lose those letters in its id. The confusables of Unicode TS #39 come from ``disarm`` (a
+maintained library that bundles the current Unicode data, with prebuilt wheels everywhere):
+``fold`` reads the look-alikes of a text that mixes Latin with another script as the Latin letters
+they imitate, and ``skeleton`` is TS #39's comparison key for « looks the same as ».
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+import disarm
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Common abbreviations in French place and organisation names.
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 
+def is_mixed_script(text: str) -> bool:
+    """Whether ``text`` mixes writing systems (Latin and Cyrillic, say), as TS #39 counts them:
+    digits, punctuation and accents belong to every script; 'Théâtre' is Latin only."""
+    return not text.isascii() and disarm.is_mixed_script(text)
+
+
+def is_latin(letter: str) -> bool:
+    """Whether a letter belongs to the Latin script ('é', 'œ' do; Cyrillic 'а' does not)."""
+    return disarm.detect_scripts(letter) == [disarm.Script.LATIN]
+
+
+def latin_lookalikes(text: str) -> str:
+    """``text`` with the letters of another script that imitate Latin ones (TS #39 confusables)
+    replaced by those Latin letters, when it mixes Latin with another script: 'Соmpagnie' with a
+    Cyrillic С and о -> 'Compagnie'. Text in a single script is returned unchanged ('Москва' stays
+    Cyrillic), and so are ASCII characters ('|' is not read as 'l')."""
+    if not is_mixed_script(text) or disarm.Script.LATIN not in disarm.detect_scripts(text):
+        return text
+    return "".join(c if c.isascii() else disarm.normalize_confusables(c) for c in text)
+
+
+def skeleton(text: str) -> str:
+    """TS #39's key for « looks the same as », folded: two names that a reader cannot tell apart
+    share it ('Соmpagnie Ti Kаz' with Cyrillic letters and 'Compagnie Ti Kaz', 'Club 2OOO' and
+    'Club 2000'). A key for comparisons only, never for display."""
+    return fold(disarm.skeleton_key(text, digit_policy="tr39"))
+
+
 def fold(text: str) -> str:
-    """Lowercase, strip accents and punctuation, collapse spaces: 'Saint-Denis' -> 'saint denis'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lowercase, strip accents and punctuation, collapse spaces: 'Saint-Denis' -> 'saint denis'.
+
+    In a text mixing Latin with another script, look-alike letters count as the Latin ones they
+    imitate (see ``latin_lookalikes``)."""
+    decomposed = unicodedata.normalize("NFKD", latin_lookalikes(text).casefold())
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     ascii_only = ascii_only.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     words = _NON_ALNUM.sub(" ", ascii_only).split()
@@ -20,11 +61,26 @@ def fold(text: str) -> str:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """A URL- and file-safe slug: 'Théâtre du Grand Marché' -> 'theatre-du-grand-marche'."""
-    slug = "-".join(fold(text).split())
+    """A URL- and file-safe slug: 'Théâtre du Grand Marché' -> 'theatre-du-grand-marche'.
+
+    No letter is dropped for being outside a-z: a word that mixes scripts is a Latin word with
+    look-alikes in it and is read as such ('Соmpagnie', Cyrillic С and о -> 'compagnie'); a word in
+    another script is transliterated ('Москва' -> 'moskva')."""
+    slug = "-".join(fold(" ".join(_latin_word(word) for word in text.split())).split())
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug.strip("-")
+
+
+def _latin_word(word: str) -> str:
+    """One word in Latin letters for a slug (see ``slugify``)."""
+    if word.isascii():
+        return word
+    if is_mixed_script(word):
+        return latin_lookalikes(word)
+    if any(c.isalpha() and not is_latin(c) for c in word):
+        return disarm.transliterate(word)
+    return word
 
 
 _SHORT = {value: key for key, value in _ABBREVIATIONS.items()}

@@ -235,12 +235,14 @@ def validate(
 
 
 def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> list[Entry]:
-    """Read the neighbours of the checked records (same kind, same commune) for duplicate checks."""
+    """Read the neighbours of the checked records (same kind, same commune) for duplicate checks;
+    every record when a checked name mixes scripts, since it may imitate any name (rare)."""
     places = {(entry.kind, entry.commune) for entry in checked}
+    everywhere = any(entry.foreign for entry in checked)
     known = {entry.file for entry in checked}
     entries = []
     for source in all_files:
-        if (source.kind, source.folder) in places and source.display not in known:
+        if (everywhere or (source.kind, source.folder) in places) and source.display not in known:
             record, _problems = read_record(source)
             if record is not None:
                 entries.append(entry_of(record))
