@@ -278,3 +278,17 @@ def test_every_demo_page_has_valid_embeddable_jsonld(demo):
     organizers = {o["@id"] for e in demo.events.values() for o in jsonld.event(demo, SITE, e).get("organizer", [])}
     actor_ids = {jsonld.actor(demo, SITE, a)["@id"] for a in demo.actors.values()}
     assert organizers and organizers <= actor_ids
+
+
+def test_an_organisation_without_coordinates_or_hours_has_no_location_of_its_own():
+    record = make(ACTOR, textwrap.dedent("""\
+        id: atelier-zot
+        name: Atelier Zot
+        kind: association
+        summary: Un atelier sans adresse précise.
+        themes: [culture]
+        commune: "97411"
+        """))
+    data = jsonld.actor(directory_of(record), SITE, record)
+    assert "location" not in data and "geo" not in data  # never the commune's centre as a position
+    assert data["address"]["addressLocality"] == "Saint-Denis"

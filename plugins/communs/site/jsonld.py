@@ -150,7 +150,7 @@ def actor(directory: Directory, site: SiteSettings, record: Record, history: Fil
     hours = opening_hours_specification(data.get("opening_hours")) if data.get("opening_hours") else []
     if hours:
         place["openingHoursSpecification"] = hours
-    if place is not found:
+    if place is not found and len(place) > 2:  # more than the address the node already has
         found["location"] = place
     if contact.get("phone"):
         found["telephone"] = contact["phone"]
