@@ -19,6 +19,7 @@ from communs.cli import main
 from communs.records.directory import Directory, load_directory
 from communs.settings import SiteSettings
 from communs.site import exports, urls
+from communs.site.history import read_history
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
@@ -32,6 +33,7 @@ SITE_FILES = {
     ("csv", "actor"): exports.ACTORS_CSV,
     ("csv", "event"): exports.EVENTS_CSV,
     ("geojson", "actor"): exports.ACTORS_GEOJSON,
+    ("geojson", "event"): exports.EVENTS_GEOJSON,
     ("ics", "event"): exports.EVENTS_ICS,
     ("gogocarto", "actor"): exports.GOGOCARTO_JSON,
 }
@@ -73,7 +75,7 @@ def site_settings(site_url: str = "") -> SiteSettings:
 def published(request, demo, tmp_path_factory) -> tuple[str, Path]:
     """The site's /donnees/ for the demo, as the build writes it: (site URL, folder)."""
     output = tmp_path_factory.mktemp("published")
-    exports.write_exports(demo, output, site_settings(request.param))
+    exports.write_exports(demo, output, site_settings(request.param), read_history(CONTENT))
     return request.param, output / "donnees"
 
 
@@ -119,7 +121,7 @@ def test_filtered_export_is_the_sites_export_of_those_records(demo):
     """The bytes are those the site would publish if it held only the matching records."""
     site = site_settings(SITE_URL)
     chosen = [r for r in demo.actors.values() if "culture" in r.data["themes"]]
-    expected = exports.actors_json(Directory.from_records(chosen), site)
+    expected = exports.actors_json(Directory.from_records(chosen), site, read_history(CONTENT))
     assert ok("--format", "json", "--theme", "culture", "--site-url", SITE_URL) == expected
 
 
@@ -171,7 +173,8 @@ def test_jsonld_is_one_schema_org_graph_of_the_directory(demo):
     dataset, records = nodes[0], nodes[1:]
     assert dataset["@type"] == "Dataset" and dataset["@id"] == f"{SITE_URL}/donnees/"
     assert dataset["license"] == "https://opendatacommons.org/licenses/odbl/1-0/"
-    assert dataset["dateModified"] == "2026-11-23"  # the build date (SOURCE_DATE_EPOCH)
+    assert dataset["dateModified"] == read_history(CONTENT).changes[0].moment.isoformat()  # the latest change of a record
+    assert {d["name"] for d in dataset["distribution"]} >= {"acteurs.csv", "evenements.geojson", "evenements.ics"}
     assert dataset["creator"]["name"] == "communs — La Réunion"
     expected = [f"{SITE_URL}/acteurs/{i}/" for i in sorted(demo.actors)] + [f"{SITE_URL}/evenements/{i}/" for i in sorted(demo.events)]
     assert [node["@id"] for node in records] == expected
@@ -188,11 +191,12 @@ def test_jsonld_nodes_are_those_of_the_pages(demo):
     from communs.site import jsonld
 
     site = site_settings(SITE_URL)
+    history = read_history(CONTENT)
     nodes = json.loads(ok("--format", "jsonld", "--kind", "event", "--commune", "97415", "--site-url", SITE_URL))["@graph"]
     events = [r for r in demo.events.values() if r.folder == "97415"]
     assert len(nodes) == len(events) + 1 and events
     for node, record in zip(nodes[1:], sorted(events, key=lambda r: r.id)):
-        page = json.loads(json.dumps(jsonld.event(demo, site, record)))
+        page = json.loads(json.dumps(jsonld.event(demo, site, record, history.of_record(record.kind, record.folder, record.stem))))
         page.pop("@context")
         assert node == page
 

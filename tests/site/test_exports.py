@@ -116,6 +116,8 @@ def test_actors_geojson_is_valid_rfc7946_with_lon_lat_order(demo):
         assert feature["properties"]["url"].startswith("https://communs.example.org/acteurs/")
     ti_kaz = next(f for f in collection["features"] if f["id"] == "compagnie-ti-kaz")
     assert ti_kaz["geometry"]["coordinates"] == [55.4537, -20.9268]
+    assert ti_kaz["properties"]["themes"] == "culture;education"  # a string: GDAL has no list type in GPKG
+    assert ti_kaz["properties"]["position_precision"] == "adresse"
     assert ti_kaz["properties"]["kind_label"] == "Association"
     assert ti_kaz["properties"]["commune_name"] == "Saint-Denis"
 
@@ -236,7 +238,7 @@ def test_csv_header_and_rows(demo):
         rows = read_csv(data)
         header = rows[0]
         assert header == exports.csv_columns(demo, kind)
-        assert header[0] == "id" and header[-1] == "url" and "commune_name" in header
+        assert header[0] == "id" and header[-2:] == ["url", "date_maj"] and "commune_name" in header
         assert len(rows) == len(records) + 1
         assert [row[0] for row in rows[1:]] == sorted(records)
         assert all(len(row) == len(header) for row in rows)
@@ -265,7 +267,8 @@ def test_csv_neutralises_formulas(small):
     rows = read_csv(exports.actors_csv(small, SITE))
     actor = dict(zip(rows[0], rows[1]))
     assert actor["summary"].startswith("'=HYPERLINK(")
-    assert actor["contact.phone"] == "'+262 262 00 12 34"
+    # A phone is no formula: E.164, exact for programs, without the apostrophe.
+    assert actor["contact.phone"] == "+262262001234"
     assert json.loads(exports.actors_json(small, SITE))["data"][0]["summary"].startswith("=HYPERLINK(")
 
 
@@ -323,7 +326,7 @@ def test_map_geojson_shows_actors_and_events_not_over(small):
     shown = {f["properties"]["id"]: f["properties"] for f in collection["features"]}
     assert shown["compagnie-ti-kaz"] == {
         "id": "compagnie-ti-kaz", "type": "actor", "name": "Compagnie Ti Kaz",
-        "url": "/acteurs/compagnie-ti-kaz/", "subtitle": "Association", "cancelled": False,
+        "url": "/acteurs/compagnie-ti-kaz/", "subtitle": "Association", "cancelled": False, "approximate": False,
     }
     assert "2026-06-01-passe" not in shown
     assert "2026-09-30-hier-soir" not in shown  # ended yesterday evening
@@ -399,7 +402,7 @@ def test_exports_are_deterministic(demo):
 def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     written = exports.write_exports(demo, tmp_path, SITE)
     relative = {p.relative_to(tmp_path).as_posix() for p in written}
-    for name in ("acteurs.json", "acteurs.csv", "acteurs.geojson", "evenements.json", "evenements.csv", "evenements.ics", "gogocarto.json", "LISEZMOI.txt"):
+    for name in ("acteurs.json", "acteurs.csv", "acteurs.geojson", "evenements.json", "evenements.csv", "evenements.geojson", "evenements.ics", "gogocarto.json", "LISEZMOI.txt"):
         assert f"donnees/{name}" in relative
     for code in demo.commune_codes():
         place = demo.commune(code)
@@ -412,7 +415,7 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     pairs = {(e.folder, t) for e in demo.events.values() for t in e.data["themes"]}
     for code, value in pairs:
         assert f"donnees/communes/{code}/{value}.ics" in relative
-    assert len(relative) == len(written) == 8 + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
+    assert len(relative) == len(written) == 9 + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
     assert not list(tmp_path.rglob("*.tmp"))
 
     readme = (tmp_path / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")
@@ -435,3 +438,64 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
 def test_csv_neutralises_formulas_even_after_leading_spaces(text):
     assert exports._cell(text) == "'" + text
     assert exports._cell("Théâtre = passion") == "Théâtre = passion"
+
+
+# Approximate positions, events GeoJSON, dates ------------------------------------------------
+
+
+def test_an_actor_without_coordinates_is_marked_as_placed_at_its_communes_centre():
+    located = make(ACTOR, ACTOR_TEXT)
+    vague = make(ACTOR, ACTOR_TEXT.replace("compagnie-ti-kaz", "atelier-zot").replace("Compagnie Ti Kaz", "Atelier Zot").replace("geo: {lat: -20.8789, lon: 55.4481}\n", ""))
+    directory = Directory.from_records([located, vague])
+    centre = directory.commune("97411")
+    features = {f["id"]: f for f in json.loads(exports.actors_geojson(directory, SITE))["features"]}
+    assert features["atelier-zot"]["geometry"]["coordinates"] == [round(centre.lon, 6), round(centre.lat, 6)]
+    assert features["atelier-zot"]["properties"]["position_precision"] == "commune"
+    assert features["compagnie-ti-kaz"]["properties"]["position_precision"] == "adresse"
+    gogocarto = {e["id"]: e for e in json.loads(exports.gogocarto_json(directory, SITE))["data"]}
+    assert gogocarto["atelier-zot"]["position_precision"] == "commune" and gogocarto["compagnie-ti-kaz"]["position_precision"] == "adresse"
+    shown = {f["properties"]["id"]: f["properties"] for f in json.loads(exports.map_geojson(directory, SITE, "97411", date(2026, 10, 1)))["features"]}
+    assert shown["atelier-zot"]["approximate"] is True and shown["compagnie-ti-kaz"]["approximate"] is False
+
+
+def test_events_geojson(small):
+    online = make(EVENT, event_text("2026-12-02-en-ligne", "2026-12-02T10:00:00+04:00", attendance="online", online_url="https://visio.example.org/x"))
+    nowhere = make(EVENT, event_text("2026-12-03-sans-lieu", "2026-12-03").replace("venue: {name: Jardin de l'État, geo: {lat: -20.8823, lon: 55.4504}}\n", ""))
+    directory = Directory.from_records([*small.actors.values(), *small.events.values(), online, nowhere])
+    collection = geojson.loads(exports.events_geojson(directory, SITE))
+    assert collection.is_valid, collection.errors()
+    assert collection["licence"] == SITE.data_licence
+    found = {f["id"]: f for f in collection["features"]}
+    assert "2026-12-02-en-ligne" not in found  # no place to map
+    assert set(found) == set(directory.events) - {"2026-12-02-en-ligne"}
+    saturday = found["2026-01-03-chaque-samedi"]
+    assert saturday["geometry"]["coordinates"] == [55.4504, -20.8823]
+    assert saturday["properties"]["position_precision"] == "adresse"
+    assert saturday["properties"]["recurrence"] == "FREQ=WEEKLY;BYDAY=SA" and saturday["properties"]["start"] == "2026-01-03T08:00:00+04:00"
+    assert saturday["properties"]["themes"] == "culture" and saturday["properties"]["venue_name"] == "Jardin de l'État"
+    assert saturday["properties"]["type_label"] == "Atelier"
+    assert found["2026-12-03-sans-lieu"]["properties"]["position_precision"] == "commune"
+
+
+def test_modification_dates_come_from_the_history(small):
+    from communs.site.history import FileHistory, History
+
+    changed = datetime(2026, 9, 30, 21, 30, tzinfo=timezone.utc)  # 1 October, 01:30 in La Réunion
+    history = History({"actors/97411/compagnie-ti-kaz.yml": FileHistory(datetime(2026, 1, 1, tzinfo=timezone.utc), changed, 2)}, [])
+    assert json.loads(exports.actors_json(small, SITE, history))["data"][0]["date_maj"] == "2026-10-01"
+    assert "date_maj" not in json.loads(exports.actors_json(small, SITE))["data"][0]  # no history, no date
+    rows = read_csv(exports.actors_csv(small, SITE, history))
+    assert dict(zip(rows[0], rows[1]))["date_maj"] == "2026-10-01"
+    assert json.loads(exports.actors_geojson(small, SITE, history=history))["features"][0]["properties"]["date_maj"] == "2026-10-01"
+    from communs.site import feeds
+
+    sitemap = feeds.sitemap(SITE, ["/acteurs/compagnie-ti-kaz/", "/agenda/"], feeds.record_changes(small, history)).decode()
+    assert "<loc>https://communs.example.org/acteurs/compagnie-ti-kaz/</loc><lastmod>2026-09-30T21:30:00+00:00</lastmod>" in sitemap
+    assert "<loc>https://communs.example.org/agenda/</loc></url>" in sitemap
+
+
+def test_csv_quotes_text_and_leaves_numbers_bare(small):
+    text = exports.actors_csv(small, SITE).decode("utf-8-sig")
+    row = dict(zip(*csv.reader(io.StringIO(text, newline=""), delimiter=";", quoting=csv.QUOTE_NONNUMERIC)))
+    assert row["geo.lat"] == -20.8789 and row["commune"] == "97411" and row["address.postal_code"] == "97400"
+    assert ';"97400";' in text and ";-20.8789;" in text

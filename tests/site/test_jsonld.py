@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from communs.records.directory import Directory, load_directory
 from communs.records.record import Record, parse_record
 from communs.settings import SiteSettings
 from communs.site import jsonld
+from communs.site.history import FileHistory
 
 CONTENT = Path(__file__).parents[2] / "content"
 SITE = SiteSettings(site_url="https://communs.example.org", build_date=date(2026, 10, 1))
@@ -54,7 +55,8 @@ def actor_record(kind: str = "association", extra: str = "") -> Record:
         """) + extra)
 
 
-def event_record(extra: str = "", summary: str = "Soirée maloya en plein air pour le 20 décembre.") -> Record:
+def event_record(extra: str = "", summary: str = "Soirée maloya en plein air pour le 20 décembre.",
+                 start: str = "2026-12-20T18:00:00+04:00", end: str = "2026-12-20T23:00:00+04:00") -> Record:
     return make(EVENT, textwrap.dedent(f"""\
         id: 2026-12-20-kabar-fet-kaf
         title: Kabar de la Fèt Kaf
@@ -64,8 +66,8 @@ def event_record(extra: str = "", summary: str = "Soirée maloya en plein air po
         organizers: [compagnie-ti-kaz]
         commune: "97411"
         venue: {{name: Jardin de l'État, address: {{postal_code: "97400"}}, geo: {{lat: -20.8823, lon: 55.4504}}}}
-        start: "2026-12-20T18:00:00+04:00"
-        end: "2026-12-20T23:00:00+04:00"
+        start: "{start}"
+        end: "{end}"
         """) + extra)
 
 
@@ -84,14 +86,16 @@ def test_actor():
     assert data["url"] == "https://ti-kaz.example.org"
     assert data["description"] == "Théâtre jeune public et ateliers d'écriture en créole."
     assert data["address"] == {"@type": "PostalAddress", "streetAddress": "12 rue de Paris", "postalCode": "97400", "addressLocality": "Saint-Denis", "addressCountry": "FR"}
-    assert data["geo"] == {"@type": "GeoCoordinates", "latitude": -20.8789, "longitude": 55.4481}
+    # geo belongs to a Place: an Organization is located at one.
+    assert "geo" not in data
+    assert data["location"] == {"@type": "Place", "address": data["address"], "geo": {"@type": "GeoCoordinates", "latitude": -20.8789, "longitude": 55.4481}}
     assert data["telephone"] == "+262 262 00 12 34" and data["email"] == "contact@ti-kaz.example.org"
     assert data["sameAs"] == ["https://piaille.example.org/@tikaz", "https://www.wikidata.org/wiki/Q47045", "https://www.openstreetmap.org/node/123"]
     assert {"@type": "PropertyValue", "propertyID": "SIRET", "value": "12345678000014"} in data["identifier"]
     assert {"@type": "PropertyValue", "propertyID": "RNA", "value": "W9R2003417"} in data["identifier"]
     assert [a["name"] for a in data["areaServed"]] == ["Saint-Denis", "Saint-Paul"]
     assert data["keywords"] == "Culture, creole"
-    assert "openingHours" not in data
+    assert "openingHours" not in data and "dateModified" not in data  # no history given
 
 
 @pytest.mark.parametrize(
@@ -110,8 +114,38 @@ def test_actor_types(kind, extra, expected):
     record = actor_record(kind, extra)
     data = jsonld.actor(directory_of(record), SITE, record)
     assert data["@type"] == expected
+    if expected == "LocalBusiness":
+        # A LocalBusiness is a Place: geo and hours on itself, no separate location.
+        assert data["geo"]["latitude"] == -20.8789 and "location" not in data
+    else:
+        assert "geo" not in data and data["location"]["geo"]["latitude"] == -20.8789
     if expected == "LocalBusiness" and kind == "entreprise":
-        assert data["openingHours"] == ["Mo-Fr 09:00-17:00", "Sa 09:00-12:00"]
+        assert data["openingHoursSpecification"] == [
+            {"@type": "OpeningHoursSpecification", "dayOfWeek": [f"https://schema.org/{d}" for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")], "opens": "09:00", "closes": "17:00"},
+            {"@type": "OpeningHoursSpecification", "dayOfWeek": ["https://schema.org/Saturday"], "opens": "09:00", "closes": "12:00"},
+        ]
+
+
+DAYS = {d[:2]: f"https://schema.org/{d}" for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Two ranges a day: one specification per range (one openingHours value could hold only one).
+        ("We-Su 09:00-12:30,14:00-17:30", [("We Th Fr Sa Su", "09:00", "12:30"), ("We Th Fr Sa Su", "14:00", "17:30")]),
+        # A later rule overrides the days it names (OpenStreetMap), it does not add to them.
+        ("Mo-Fr 09:00-17:00; We 09:00-12:00", [("Mo Tu Th Fr", "09:00", "17:00"), ("We", "09:00", "12:00")]),
+        ("Tu,Th,Fr 13:00-18:00; We 09:00-18:00", [("Tu Th Fr", "13:00", "18:00"), ("We", "09:00", "18:00")]),
+        ("Mo-Fr 09:00-17:00; PH off", [("Mo Tu We Th Fr", "09:00", "17:00")]),
+        ("Fr 22:00-02:00", [("Fr", "22:00", "23:59"), ("Sa", "00:00", "02:00")]),
+        ("Jan-Mar Mo 10:00-12:00", []),  # not the same every week: left out rather than wrong
+        ("pas une expression", []),
+    ],
+)
+def test_opening_hours_become_specifications(text, expected):
+    found = jsonld.opening_hours_specification(text)
+    assert [(d["dayOfWeek"], d["opens"], d["closes"]) for d in found] == [([DAYS[x] for x in days.split()], o, c) for days, o, c in expected]
 
 
 def test_event():
@@ -126,7 +160,7 @@ def test_event():
     assert data["location"]["address"]["addressLocality"] == "Saint-Denis"
     assert data["location"]["geo"]["latitude"] == -20.8823
     assert data["organizer"] == [{"@type": "Organization", "@id": jsonld.actor(directory, SITE, actor)["@id"], "name": "Compagnie Ti Kaz", "url": "https://communs.example.org/acteurs/compagnie-ti-kaz/"}]
-    assert data["offers"] == {"@type": "Offer", "price": 0, "priceCurrency": "EUR"}
+    assert data["offers"] == {"@type": "Offer", "price": 0, "priceCurrency": "EUR", "availability": "https://schema.org/InStock"}
     assert data["isAccessibleForFree"] is True
     assert data["typicalAgeRange"] == "6-12"
     assert "eventSchedule" not in data
@@ -168,9 +202,26 @@ def test_prices_and_registration():
     ranged = event_record('price: {min: 5, max: 12}\nregistration: "https://billets.example.org"\n')
     assert jsonld.event(directory_of(actor, ranged), SITE, ranged)["offers"] == {
         "@type": "AggregateOffer", "lowPrice": 5, "highPrice": 12, "priceCurrency": "EUR", "url": "https://billets.example.org",
+        "availability": "https://schema.org/InStock",
     }
     single = event_record("price: {min: 8}\n")
-    assert jsonld.event(directory_of(actor, single), SITE, single)["offers"] == {"@type": "Offer", "price": 8, "priceCurrency": "EUR"}
+    assert jsonld.event(directory_of(actor, single), SITE, single)["offers"] == {
+        "@type": "Offer", "price": 8, "priceCurrency": "EUR", "availability": "https://schema.org/InStock",
+    }
+
+
+def test_offers_say_when_places_stop_being_available_and_since_when():
+    actor = actor_record()
+    history = FileHistory(datetime.fromisoformat("2026-09-02T10:00:00+04:00"), datetime.fromisoformat("2026-09-20T08:30:00+04:00"), 3)
+    event = event_record("price: {min: 8}\n")
+    data = jsonld.event(directory_of(actor, event), SITE, event, history)
+    assert data["offers"]["validFrom"] == "2026-09-02T10:00:00+04:00"  # published then
+    assert data["dateCreated"] == "2026-09-02T10:00:00+04:00" and data["dateModified"] == "2026-09-20T08:30:00+04:00"
+    cancelled = event_record("price: {min: 8}\nstatus: cancelled\n")
+    assert jsonld.event(directory_of(actor, cancelled), SITE, cancelled)["offers"]["availability"] == "https://schema.org/Discontinued"
+    later = SiteSettings(site_url=SITE.site_url, build_date=date(2027, 1, 1))
+    assert jsonld.event(directory_of(actor, event), later, event)["offers"]["availability"] == "https://schema.org/Discontinued"  # over
+    assert jsonld.actor(directory_of(actor), SITE, actor, history)["dateModified"] == "2026-09-20T08:30:00+04:00"
 
 
 def test_recurring_event_has_a_schedule():
@@ -179,11 +230,31 @@ def test_recurring_event_has_a_schedule():
     assert schedule == {
         "@type": "Schedule", "startDate": "2026-12-20", "repeatFrequency": "P2W",
         "byDay": ["https://schema.org/Saturday", "https://schema.org/Sunday"], "endDate": "2027-12-31",
-        "startTime": "18:00:00+04:00", "endTime": "23:00:00+04:00",
+        # Wall-clock times in the site's zone, since the record's offset is that zone's.
+        "startTime": "18:00:00", "endTime": "23:00:00", "scheduleTimezone": "Indian/Reunion",
     }
     monthly = event_record('recurrence: "FREQ=MONTHLY;BYDAY=1SU;COUNT=10"\n')
     schedule = jsonld.event(directory_of(actor, monthly), SITE, monthly)["eventSchedule"]
     assert schedule["repeatFrequency"] == "P1M" and schedule["byDay"] == ["1SU"] and schedule["repeatCount"] == 10
+
+
+def test_a_series_start_date_is_its_next_occurrence_not_its_first():
+    """After the first Saturday, a weekly market is still to come: startDate says when next."""
+    actor = actor_record()
+    market = event_record('recurrence: "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"\nexceptions: [{date: "2027-01-02", status: cancelled}]\n',
+                          start="2026-09-05T06:30:00+04:00", end="2026-09-05T12:00:00+04:00")
+    directory = directory_of(actor, market)
+    on = lambda day: jsonld.event(directory, SiteSettings(site_url=SITE.site_url, build_date=day), market)  # noqa: E731
+    data = on(date(2026, 10, 1))
+    assert (data["startDate"], data["endDate"]) == ("2026-10-03T06:30:00+04:00", "2026-10-03T12:00:00+04:00")
+    assert data["eventSchedule"]["startDate"] == "2026-09-05" and data["eventSchedule"]["endDate"] == "2027-12-31"
+    assert data["eventSchedule"]["exceptDate"] == ["2027-01-02"]
+    assert on(date(2026, 12, 27))["startDate"] == "2027-01-09T06:30:00+04:00"  # the 2 January one is cancelled
+    assert on(date(2028, 3, 1))["startDate"] == "2027-12-25T06:30:00+04:00"  # over: its last date
+    # An offset that is not the site's zone: times keep their offset, no scheduleTimezone.
+    paris = SiteSettings(site_url=SITE.site_url, build_date=date(2026, 10, 1), timezone="Europe/Paris")
+    schedule = jsonld.event(directory, paris, market)["eventSchedule"]
+    assert schedule["startTime"] == "06:30:00+04:00" and "scheduleTimezone" not in schedule
 
 
 def test_script_tag_escapes_a_hostile_summary():
@@ -207,3 +278,17 @@ def test_every_demo_page_has_valid_embeddable_jsonld(demo):
     organizers = {o["@id"] for e in demo.events.values() for o in jsonld.event(demo, SITE, e).get("organizer", [])}
     actor_ids = {jsonld.actor(demo, SITE, a)["@id"] for a in demo.actors.values()}
     assert organizers and organizers <= actor_ids
+
+
+def test_an_organisation_without_coordinates_or_hours_has_no_location_of_its_own():
+    record = make(ACTOR, textwrap.dedent("""\
+        id: atelier-zot
+        name: Atelier Zot
+        kind: association
+        summary: Un atelier sans adresse précise.
+        themes: [culture]
+        commune: "97411"
+        """))
+    data = jsonld.actor(directory_of(record), SITE, record)
+    assert "location" not in data and "geo" not in data  # never the commune's centre as a position
+    assert data["address"]["addressLocality"] == "Saint-Denis"

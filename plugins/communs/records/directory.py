@@ -141,8 +141,8 @@ class Directory:
         """(commune code, theme) for each pair that has events: the calendars of one theme in one commune."""
         return sorted({(event.folder, theme) for event in self.events.values() for theme in event.data.get("themes", [])})
 
-    def position(self, record: Record) -> tuple[float, float] | None:
-        """Where a record goes on a map: its own point, its venue's, or its commune's centre."""
+    def own_position(self, record: Record) -> tuple[float, float] | None:
+        """A record's own point (an event's: its venue's), without the commune-centre fallback."""
         place = record.data.get("geo")
         if record.kind == EVENT:
             venue = record.data.get("venue")
@@ -150,12 +150,26 @@ class Directory:
                 place = venue.get("geo")
             elif isinstance(venue, str) and venue in self.actors:
                 place = self.actors[venue].data.get("geo")
-        if isinstance(place, dict):
+            else:
+                place = None
+        if isinstance(place, dict) and "lat" in place and "lon" in place:
             return float(place["lat"]), float(place["lon"])
+        return None
+
+    def position(self, record: Record) -> tuple[float, float] | None:
+        """Where a record goes on a map: its own point, its venue's, or its commune's centre
+        (``position_is_approximate`` says which)."""
+        own = self.own_position(record)
+        if own is not None:
+            return own
         commune = self.communes.get(record.folder)
         if commune is not None and commune.lat is not None and commune.lon is not None:
             return commune.lat, commune.lon
         return None
+
+    def position_is_approximate(self, record: Record) -> bool:
+        """True when ``position`` is only the centre of the record's commune."""
+        return self.own_position(record) is None
 
 
 def load_directory(content_dir: Path, *, jobs: int | None = None, progress=None) -> tuple[Directory, Report]:

@@ -19,7 +19,12 @@ The filtered directory
 One commune
     With exactly one ``--commune``, GeoJSON and iCalendar take the form of that commune's files
     (``/donnees/communes/<code>.geojson`` and ``.ics``: actors in name order, the calendar named
-    after the commune); otherwise they take the form of the whole-directory files.
+    after the commune); otherwise they take the form of the whole-directory files. GeoJSON of
+    events (``--kind event``) is always ``/donnees/evenements.geojson``'s form.
+
+Dates
+    The records' Git history is read from the content folder as the build reads it, so that
+    ``date_maj``, SEQUENCE and dateModified are the site's; outside a Git checkout there are none.
 
 JSON-LD
     One document, ``{"@context": "https://schema.org", "@graph": [...]}``: a schema:Dataset node
@@ -52,6 +57,7 @@ from communs.records.record import Record
 from communs.records.schemas import default_schemas
 from communs.records.text import fold
 from communs.settings import SettingsError, SiteSettings, build_date
+from communs.site.history import History
 from communs.site.jsontext import html_safe
 from communs.site.outputs import write_if_changed
 
@@ -66,7 +72,7 @@ SUGGESTIONS = 3
 FORMATS: dict[str, tuple[str, ...]] = {
     "json": (ACTOR, EVENT),
     "csv": (ACTOR, EVENT),
-    "geojson": (ACTOR,),
+    "geojson": (ACTOR, EVENT),
     "ics": (EVENT,),
     "gogocarto": (ACTOR,),
     "jsonld": (ACTOR, EVENT),
@@ -190,12 +196,12 @@ def select(records: Iterable[Record], kinds: Sequence[str], filters: Filters, co
     return sorted((r for r in records if r.kind in kinds and filters.matches(r, communes)), key=lambda r: (r.kind, r.id))
 
 
-def jsonld_document(directory: Directory, site: SiteSettings, records: list[Record]) -> bytes:
+def jsonld_document(directory: Directory, site: SiteSettings, records: list[Record], history: History | None = None) -> bytes:
     """The JSON-LD graph of ``records`` as deterministic bytes: sorted keys, one node per line,
     ``<``, ``>`` and ``&`` escaped (as in the JSON exports and the pages' script blocks)."""
     from communs.site import jsonld
 
-    document = jsonld.graph(directory, site, records)
+    document = jsonld.graph(directory, site, records, history)
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -206,26 +212,28 @@ def jsonld_document(directory: Directory, site: SiteSettings, records: list[Reco
     return (text + "\n").encode("utf-8")
 
 
-def _site_file(directory: Directory, site: SiteSettings, output_format: str, kind: str, commune: str | None) -> bytes:
+def _site_file(directory: Directory, site: SiteSettings, output_format: str, kind: str, commune: str | None, history: History | None) -> bytes:
     """What the site writes under /donnees/ for a directory (for one commune's files: ``commune``)."""
     from communs.site import exports  # icalendar and dateutil: only when a file is made
 
     if output_format == "json":
-        return exports.actors_json(directory, site) if kind == ACTOR else exports.events_json(directory, site)
+        return exports.actors_json(directory, site, history) if kind == ACTOR else exports.events_json(directory, site, history)
     if output_format == "csv":
-        return exports.actors_csv(directory, site) if kind == ACTOR else exports.events_csv(directory, site)
+        return exports.actors_csv(directory, site, history) if kind == ACTOR else exports.events_csv(directory, site, history)
     if output_format == "geojson":
-        return exports.actors_geojson(directory, site, commune)
+        return exports.actors_geojson(directory, site, commune, history) if kind == ACTOR else exports.events_geojson(directory, site, history)
     if output_format == "ics":
-        return exports.events_ics(directory, site, commune)
+        return exports.events_ics(directory, site, commune, history=history)
     return exports.gogocarto_json(directory, site)
 
 
-def render(records: list[Record], output_format: str, kinds: Sequence[str], site: SiteSettings, filters: Filters = Filters()) -> tuple[bytes, int]:
+def render(records: list[Record], output_format: str, kinds: Sequence[str], site: SiteSettings, filters: Filters = Filters(),
+           history: History | None = None) -> tuple[bytes, int]:
     """The export of the records that match, and how many matched (no bytes when none did).
 
     ``records`` is the whole (valid) directory: the records of other kinds than ``kinds`` are
-    the context the chosen ones are read in.
+    the context the chosen ones are read in. ``history`` (the records' Git history, as the
+    build reads it) dates them: date_maj, SEQUENCE, dateModified.
     """
     communes = default_communes()
     schemas = default_schemas()
@@ -233,11 +241,11 @@ def render(records: list[Record], output_format: str, kinds: Sequence[str], site
     if not chosen:
         return b"", 0
     if output_format == "jsonld":
-        return jsonld_document(Directory.from_records(list(records), communes, schemas), site, chosen), len(chosen)
+        return jsonld_document(Directory.from_records(list(records), communes, schemas), site, chosen, history), len(chosen)
     context = [r for r in records if r.kind not in kinds]
     directory = Directory.from_records(chosen + context, communes, schemas)
     commune = next(iter(filters.communes)) if len(filters.communes) == 1 else None
-    return _site_file(directory, site, output_format, kinds[0], commune), len(chosen)
+    return _site_file(directory, site, output_format, kinds[0], commune, history), len(chosen)
 
 
 # Settings ------------------------------------------------------------------------------------
@@ -321,7 +329,9 @@ def export_command(output_format: str, kind: str | None, communes: tuple[str, ..
         click.echo(format_text(report.problems, report.checked), err=True)
         click.echo(_("Rien n'est exporté : corrigez d'abord ces erreurs."), err=True)
         sys.exit(EXIT_INVALID)
-    data, count = render(report.records, output_format, kinds, site, filters)
+    from communs.site.history import read_history
+
+    data, count = render(report.records, output_format, kinds, site, filters, read_history(content_dir))
     if not count:
         click.echo(_("Aucune fiche ne correspond aux filtres."), err=True)
         sys.exit(EXIT_INVALID)

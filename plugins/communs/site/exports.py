@@ -13,9 +13,14 @@ CSV, for French spreadsheet users
     ``delimiter=";"``) read it as well. Decimals keep a ``.`` so that machines read them alike.
     Lists are joined with ``|``; nested fields become dotted columns (``address.street``,
     ``geo.lat``); the columns come from the JSON Schema, so the header does not depend on the
-    data. A text cell that a spreadsheet would run as a formula (first character ``=``, ``+``,
-    ``-``, ``@``, tab or carriage return) is prefixed with ``'`` (OWASP's advice against CSV
-    injection); the JSON files carry the values untouched.
+    data, then ``url`` and ``date_maj``. Text is quoted and numbers are not
+    (``QUOTE_NONNUMERIC``): LibreOffice's "quoted fields as text" then keeps INSEE and postal
+    codes as text (leading zeros), and a program can tell the two apart. A text cell that a
+    spreadsheet would run as a formula (first character ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return, after spaces) is prefixed with ``'`` (OWASP's advice against CSV
+    injection); the JSON files carry the values untouched. Phone numbers are the exception,
+    written in E.164 (``+262262001234``, see ``_phone``): the apostrophe would reach every
+    program, and "+" then digits is no formula that can do anything.
 
 iCalendar (RFC 5545)
     All-day events: ``DTSTART;VALUE=DATE`` and an exclusive ``DTEND`` (the record's last day + 1).
@@ -39,7 +44,7 @@ GoGoCarto (external JSON source)
     ============================  ========================================================
     id                            id
     name                          name
-    geo.latitude / .longitude     geo, else the centre of the commune
+    geo.latitude / .longitude     geo, else the centre of the commune (see position_precision)
     address.streetAddress         address.street (+ ", " + address.complement)
     address.addressLocality       name of the commune (COG)
     address.postalCode            address.postal_code (empty when the record has none: never guessed)
@@ -52,6 +57,7 @@ GoGoCarto (external JSON source)
     type                          French label of the kind
     tags, disciplines             tags, French labels of the disciplines
     opening_hours                 opening_hours (OpenStreetMap syntax, as written)
+    position_precision            "adresse" (geo is the record's point) or "commune" (its centre)
     status                        status (active, inactive, defunct)
     url                           the actor's page on this site
     source                        the site's name (GoGoCarto's "source key")
@@ -63,6 +69,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -81,13 +88,20 @@ from communs.records.record import Record
 from communs.records.rules import parse_moment
 from communs.settings import SiteSettings
 from communs.site import urls
-from communs.site.history import History
+from communs.site.history import FileHistory, History
 from communs.site.jsontext import html_safe
 from communs.site.outputs import write_if_changed
 
 CSV_DELIMITER = ";"
 CSV_LIST_SEPARATOR = "|"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A phone number in E.164: "+" and 7 to 15 digits, nothing a spreadsheet could run (see _phone).
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+GEOJSON_LIST_SEPARATOR = ";"
+# How exact a feature's point is (the "position_precision" property of the GeoJSON and GoGoCarto
+# exports): the record's own coordinates (or its venue's), or the centre of its commune.
+PRECISE, APPROXIMATE = "adresse", "commune"
+MODIFIED = "date_maj"  # the day of a record's last change in Git (JSON, CSV, GeoJSON)
 COORDINATE_DIGITS = 6
 COUNTRY = "FR"
 ICS_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
@@ -99,6 +113,7 @@ _CALENDAR_END = b"END:VCALENDAR\r\n"
 ACTORS_JSON = "acteurs.json"
 ACTORS_CSV = "acteurs.csv"
 ACTORS_GEOJSON = "acteurs.geojson"
+EVENTS_GEOJSON = "evenements.geojson"
 EVENTS_JSON = "evenements.json"
 EVENTS_CSV = "evenements.csv"
 EVENTS_ICS = "evenements.ics"
@@ -156,19 +171,31 @@ def _point(position: tuple[float, float] | None) -> dict | None:
     return {"type": "Point", "coordinates": [round(lon, COORDINATE_DIGITS), round(lat, COORDINATE_DIGITS)]}
 
 
-def _own_position(directory: Directory, record: Record) -> tuple[float, float] | None:
-    """A record's exact position (its own or its venue's), without the commune-centre fallback."""
-    place: Any = record.data.get("geo")
-    if record.kind == EVENT:
-        venue = record.data.get("venue")
-        if isinstance(venue, Mapping):
-            place = venue.get("geo")
-        else:
-            actor = directory.venue_of(record)
-            place = actor.data.get("geo") if actor is not None else None
-    if isinstance(place, Mapping) and "lat" in place and "lon" in place:
-        return float(place["lat"]), float(place["lon"])
-    return None
+def _precision(directory: Directory, record: Record) -> str:
+    """PRECISE when the record's point is its own (or its venue's), APPROXIMATE for the
+    commune's centre that maps fall back on."""
+    return PRECISE if directory.own_position(record) is not None else APPROXIMATE
+
+
+def _record_history(history: History | None, record: Record) -> FileHistory | None:
+    return history.of_record(record.kind, record.folder, record.stem) if history is not None else None
+
+
+def _modified(site: SiteSettings, history: History | None, record: Record) -> str | None:
+    """The day (in the site's time zone) of a record's last change in Git; None without history."""
+    found = _record_history(history, record)
+    if found is None:
+        return None
+    moment = found.changed
+    zone = _zone_info(site.timezone)
+    return (moment.astimezone(zone) if zone is not None else moment).date().isoformat()
+
+
+def _zone_info(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _address_line(address: Mapping[str, Any] | None, locality: str) -> str:
@@ -186,12 +213,15 @@ def _commune_name(directory: Directory, code: str) -> str:
 # JSON ----------------------------------------------------------------------------------------
 
 
-def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Record]) -> bytes:
+def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Record], history: History | None) -> bytes:
     data = []
     for record in records:
         item = _plain(record.data)
         item["url"] = _url(site, urls.record(record.kind, record.id))
         item["commune_name"] = _commune_name(directory, record.folder)
+        modified = _modified(site, history, record)
+        if modified is not None:
+            item[MODIFIED] = modified
         data.append(item)
     return _json({
         "licence": site.data_licence,
@@ -203,14 +233,16 @@ def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Re
     })
 
 
-def actors_json(directory: Directory, site: SiteSettings) -> bytes:
-    """Every actor as written in its file, with its page's URL and its commune's name."""
-    return _records_json(directory, site, directory.actors.values())
+def actors_json(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
+    """Every actor as written in its file, with its page's URL, its commune's name and, given
+    the Git history, the day of its last change (``date_maj``)."""
+    return _records_json(directory, site, directory.actors.values(), history)
 
 
-def events_json(directory: Directory, site: SiteSettings) -> bytes:
-    """Every event as written in its file, with its page's URL and its commune's name."""
-    return _records_json(directory, site, directory.events.values())
+def events_json(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
+    """Every event as written in its file, with its page's URL, its commune's name and, given
+    the Git history, the day of its last change (``date_maj``)."""
+    return _records_json(directory, site, directory.events.values(), history)
 
 
 # CSV -----------------------------------------------------------------------------------------
@@ -241,22 +273,41 @@ def csv_columns(directory: Directory, kind: str) -> list[str]:
 
     for name in root.get("x-order") or list(root.get("properties", {})):
         walk([name])
-    columns.append("url")
+    columns += ["url", MODIFIED]
     return columns
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> str | int | float:
+    """A CSV cell: numbers as numbers (written without quotes), anything else as text (quoted)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return CSV_LIST_SEPARATOR.join(_cell(v) for v in value)
+        return CSV_LIST_SEPARATOR.join(str(_cell(v)) for v in value)
     if isinstance(value, (int, float)):
-        return str(value)
+        return value
     text = str(value)
     # Spreadsheets skip leading spaces (no-break ones too) before reading a formula.
     return "'" + text if text.lstrip(" \u00a0\u202f").startswith(_FORMULA_STARTS) else text
+
+
+def _phone(value: Any, commune: str) -> str:
+    """A phone number in E.164 (``+262262001234``): exact for programs, and safe in a spreadsheet
+    although it starts with ``+``: a cell of "+" and digits only is read as that number (or as
+    text), never as a function, a reference or a DDE call, which is what the apostrophe guards
+    against. A value that cannot be read as a number goes through ``_cell`` like any text."""
+    import phonenumbers
+
+    from communs.records.values import PHONE_REGIONS
+
+    text = str(value)
+    try:
+        number = phonenumbers.parse(text, PHONE_REGIONS.get(commune[:3], COUNTRY))
+    except phonenumbers.NumberParseException:
+        return str(_cell(text))
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return formatted if _E164.fullmatch(formatted) else str(_cell(text))
 
 
 def _lookup(data: Any, path: list[str]) -> Any:
@@ -267,11 +318,13 @@ def _lookup(data: Any, path: list[str]) -> Any:
     return data
 
 
-def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: Iterable[Record]) -> bytes:
+def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: Iterable[Record], history: History | None) -> bytes:
     columns = csv_columns(directory, kind)
     paths = [column.split(".") for column in columns]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    # Text quoted, numbers not: a spreadsheet told to take quoted fields as text keeps the
+    # leading zeros of codes, and a program can tell the two apart.
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(columns)
     for record in records:
         row = []
@@ -280,54 +333,34 @@ def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: I
                 value: Any = _url(site, urls.record(record.kind, record.id))
             elif column == "commune_name":
                 value = _commune_name(directory, record.folder)
+            elif column == MODIFIED:
+                value = _modified(site, history, record)
             else:
                 value = _lookup(record.data, path)
                 if isinstance(value, Mapping):  # an object where the column takes a plain value
                     value = None
-            row.append(_cell(value))
+            if path[-1] == "phone" and isinstance(value, str):
+                row.append(_phone(value, record.folder))
+            else:
+                row.append(_cell(value))
         writer.writerow(row)
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def actors_csv(directory: Directory, site: SiteSettings) -> bytes:
+def actors_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per actor; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
-    return _records_csv(directory, site, ACTOR, directory.actors.values())
+    return _records_csv(directory, site, ACTOR, directory.actors.values(), history)
 
 
-def events_csv(directory: Directory, site: SiteSettings) -> bytes:
+def events_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per event; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
-    return _records_csv(directory, site, EVENT, directory.events.values())
+    return _records_csv(directory, site, EVENT, directory.events.values(), history)
 
 
 # GeoJSON -------------------------------------------------------------------------------------
 
 
-def actors_geojson(directory: Directory, site: SiteSettings, commune: str | None = None) -> bytes:
-    """The actors (of one commune, or all) as an RFC 7946 FeatureCollection; licence and source
-    are foreign members (§6.1). Actors with no position at all are left out."""
-    records = directory.actors_in(commune) if commune is not None else directory.actors.values()
-    features = []
-    for record in records:
-        geometry = _point(directory.position(record))
-        if geometry is None:
-            continue
-        data = record.data
-        features.append({
-            "type": "Feature",
-            "id": record.id,
-            "geometry": geometry,
-            "properties": {
-                "id": record.id,
-                "name": record.name,
-                "kind": data.get("kind"),
-                "kind_label": directory.label("kind", data.get("kind", "")),
-                "themes": list(data.get("themes", [])),
-                "summary": data.get("summary", ""),
-                "url": _url(site, urls.actor(record.id)),
-                "commune": record.folder,
-                "commune_name": _commune_name(directory, record.folder),
-            },
-        })
+def _collection(site: SiteSettings, features: list[dict]) -> bytes:
     return _json({
         "type": "FeatureCollection",
         "licence": site.data_licence,
@@ -335,6 +368,88 @@ def actors_geojson(directory: Directory, site: SiteSettings, commune: str | None
         "source": source(site),
         "features": features,
     })
+
+
+def _labels_string(values: Iterable[str]) -> str:
+    """A list as one ``;``-joined string: GDAL reads a JSON array as a StringList, which most
+    formats (GeoPackage, Shapefile) cannot hold; the JSON exports keep the arrays."""
+    return GEOJSON_LIST_SEPARATOR.join(values)
+
+
+def actors_geojson(directory: Directory, site: SiteSettings, commune: str | None = None, history: History | None = None) -> bytes:
+    """The actors (of one commune, or all) as an RFC 7946 FeatureCollection; licence and source
+    are foreign members (§6.1). Actors with no position at all are left out; those placed at
+    their commune's centre say so (``position_precision``: "commune")."""
+    records = directory.actors_in(commune) if commune is not None else directory.actors.values()
+    features = []
+    for record in records:
+        geometry = _point(directory.position(record))
+        if geometry is None:
+            continue
+        data = record.data
+        properties = {
+            "id": record.id,
+            "name": record.name,
+            "kind": data.get("kind"),
+            "kind_label": directory.label("kind", data.get("kind", "")),
+            "themes": _labels_string(data.get("themes", [])),
+            "summary": data.get("summary", ""),
+            "url": _url(site, urls.actor(record.id)),
+            "commune": record.folder,
+            "commune_name": _commune_name(directory, record.folder),
+            "position_precision": _precision(directory, record),
+        }
+        modified = _modified(site, history, record)
+        if modified is not None:
+            properties[MODIFIED] = modified
+        features.append({"type": "Feature", "id": record.id, "geometry": geometry, "properties": properties})
+    return _collection(site, features)
+
+
+def _venue_name(directory: Directory, event: Record) -> str:
+    venue = event.data.get("venue")
+    actor = directory.venue_of(event)
+    if actor is not None:
+        return actor.name
+    return str(venue.get("name", "")) if isinstance(venue, Mapping) else ""
+
+
+def events_geojson(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
+    """The events that take place somewhere (online-only ones are left out) as an RFC 7946
+    FeatureCollection: at their venue's point, else at their commune's centre, which
+    ``position_precision`` says ("adresse" or "commune"). Every event, past ones too, as in
+    evenements.json; ``start``/``end``/``recurrence`` as written in the record."""
+    features = []
+    for record in directory.events.values():
+        data = record.data
+        status = data.get("status", "scheduled")
+        if data.get("attendance") == "online" or status == "moved-online":
+            continue
+        geometry = _point(directory.position(record))
+        if geometry is None:
+            continue
+        properties: dict[str, Any] = {
+            "id": record.id,
+            "title": record.name,
+            "type": data.get("type"),
+            "type_label": directory.label("type", data.get("type", "")),
+            "themes": _labels_string(data.get("themes", [])),
+            "summary": data.get("summary", ""),
+            "start": _plain(data.get("start")),
+            "end": _plain(data.get("end")) or "",
+            "recurrence": data.get("recurrence", ""),
+            "status": status,
+            "venue_name": _venue_name(directory, record),
+            "url": _url(site, urls.event(record.id)),
+            "commune": record.folder,
+            "commune_name": _commune_name(directory, record.folder),
+            "position_precision": _precision(directory, record),
+        }
+        modified = _modified(site, history, record)
+        if modified is not None:
+            properties[MODIFIED] = modified
+        features.append({"type": "Feature", "id": record.id, "geometry": geometry, "properties": properties})
+    return _collection(site, features)
 
 
 # Recurrences ---------------------------------------------------------------------------------
@@ -437,7 +552,7 @@ def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneI
     if location:
         vevent.add("location", location)
     online = data.get("attendance") == "online" or status == "moved-online"
-    position = None if online else _own_position(directory, event)
+    position = None if online else directory.own_position(event)
     if position is not None:
         vevent.add("geo", (round(position[0], COORDINATE_DIGITS), round(position[1], COORDINATE_DIGITS)))
     local = False
@@ -481,8 +596,9 @@ def _exceptions(master: icalendar.Event, data: Mapping[str, Any], start: date | 
         changed = next(o for o in occurrences(data, start=day - timedelta(days=MAX_MOVE_DAYS), end=day + timedelta(days=MAX_MOVE_DAYS), limit=200)
                        if o.status == status and (o.planned or o.first_day) == day)
         override = icalendar.Event()
-        for name in ("uid", "dtstamp"):
-            override.add(name, master.decoded(name))
+        for name in ("uid", "dtstamp", "created", "last-modified", "sequence"):
+            if name in master:  # an app updates a changed occurrence by its SEQUENCE too
+                override.add(name, master.decoded(name))
         override.add("recurrence-id", at)
         new_start, new_end = changed.start, changed.end
         if isinstance(new_start, datetime):
@@ -619,6 +735,8 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
     position = directory.position(record)
     if position is not None:
         element["geo"] = {"latitude": round(position[0], COORDINATE_DIGITS), "longitude": round(position[1], COORDINATE_DIGITS)}
+        # A custom field for GoGoCarto: "commune" when the point is only the commune's centre.
+        element["position_precision"] = _precision(directory, record)
     return element
 
 
@@ -640,7 +758,8 @@ def map_geojson(directory: Directory, site: SiteSettings, code: str, today: date
 
     Compact GeoJSON; each feature's properties: id, type (actor or event), name, url
     (site-relative), subtitle (the kind for an actor; for an event the day, AAAA-MM-JJ, of its
-    next occurrence, its start unless it recurs) and cancelled.
+    next occurrence, its start unless it recurs), cancelled, and approximate (true when the
+    point is the commune's centre, not the record's own: the map draws it apart).
     """
     features = []
 
@@ -658,6 +777,7 @@ def map_geojson(directory: Directory, site: SiteSettings, code: str, today: date
                 "url": urls.record(record.kind, record.id),
                 "subtitle": subtitle,
                 "cancelled": cancelled,
+                "approximate": directory.own_position(record) is None,
             },
         })
 
@@ -691,7 +811,8 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "--------\n"
         "acteurs.json, evenements.json : toutes les fiches, champ par champ (JSON, UTF-8).\n"
         "acteurs.csv, evenements.csv : une ligne par fiche, pour les tableurs.\n"
-        "acteurs.geojson : les acteurs sur une carte (GeoJSON, RFC 7946, WGS 84).\n"
+        "acteurs.geojson, evenements.geojson : les acteurs et les événements sur une carte\n"
+        "(GeoJSON, RFC 7946, WGS 84 ; les événements uniquement en ligne n'y sont pas).\n"
         "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
         "gogocarto.json : les acteurs, à importer comme source externe dans une carte GoGoCarto.\n"
         "communes/<code INSEE>.geojson et communes/<code INSEE>.ics : les acteurs et l'agenda\n"
@@ -699,13 +820,52 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "themes/<thème>.ics : l'agenda de chaque thème ; communes/<code INSEE>/<thème>.ics :\n"
         "celui d'un thème dans une commune.\n"
         "\n"
+        "Positions\n"
+        "---------\n"
+        "Dans les fichiers JSON et CSV, geo.lat et geo.lon sont les coordonnées données par la\n"
+        "fiche, vides quand elle n'en donne pas. Les fichiers GeoJSON et gogocarto.json placent\n"
+        "pourtant chaque fiche sur la carte : une fiche sans coordonnées est placée au centre de sa\n"
+        "commune, et la propriété position_precision le dit :\n"
+        "  adresse : le point est celui de la fiche (ou du lieu de l'événement) ;\n"
+        "  commune : le point est le centre de la commune, pas l'adresse de l'acteur.\n"
+        "Dans l'agenda iCalendar, GEO n'est donné que pour un point de la fiche.\n"
+        "Dans les fichiers GeoJSON, les thématiques (themes) sont une seule chaîne séparée par\n"
+        "des points-virgules (culture;education), lisible par GDAL/QGIS et enregistrable en\n"
+        "GeoPackage ou Shapefile ; les fichiers JSON gardent des listes.\n"
+        "\n"
+        "Dates de mise à jour\n"
+        "--------------------\n"
+        "date_maj (JSON, CSV, GeoJSON) est le jour (AAAA-MM-JJ, heure de {territory}) de la\n"
+        "dernière modification de la fiche, d'après l'historique Git de l'annuaire ; les pages\n"
+        "des fiches donnent le moment exact (dateModified, schema.org).\n"
+        "\n"
         "Fichiers CSV\n"
         "------------\n"
-        "Encodage UTF-8 avec BOM, séparateur point-virgule (;), décimales avec un point.\n"
+        "Encodage UTF-8 avec BOM, séparateur point-virgule (;), fins de ligne CRLF.\n"
+        "Tout texte est entre guillemets (\"), les nombres ne le sont pas : un programme distingue\n"
+        "ainsi les deux, et un tableur peut garder les codes en texte.\n"
+        "Types des colonnes :\n"
+        "  texte : toutes les colonnes sauf celles qui suivent ; en particulier commune et\n"
+        "    area (codes INSEE, « 2A004 »), address.postal_code (« 01000 ») et identifiers.siret\n"
+        "    sont des textes : ne les lisez pas comme des nombres, les zéros de tête compteraient ;\n"
+        "  nombre décimal, avec un point (-20.8789) : geo.lat, geo.lon, venue.geo.lat,\n"
+        "    venue.geo.lon, price.min, price.max ; nombre entier : age.min, age.max ;\n"
+        "  booléen (true ou false) : price.free ;\n"
+        "  date ou date et heure ISO 8601 (2026-12-20 ou 2026-12-20T18:00:00+04:00) : start, end,\n"
+        "    previous_start, date_maj ;\n"
+        "  téléphone (contact.phone) : au format international E.164, sans espace\n"
+        "    (+262262001234).\n"
         "Les listes (thématiques, mots-clés...) sont séparées par « | ». Les champs imbriqués\n"
-        "ont des colonnes pointées (address.street, geo.lat...). Un texte qui commence par\n"
-        "=, +, - ou @ est précédé d'une apostrophe pour qu'un tableur ne l'exécute pas comme\n"
-        "une formule (les fichiers JSON donnent le texte exact).\n"
+        "ont des colonnes pointées (address.street, geo.lat...).\n"
+        "Un texte qui commence par =, +, - ou @ est précédé d'une apostrophe pour qu'un tableur ne\n"
+        "l'exécute pas comme une formule (les fichiers JSON donnent le texte exact). Les numéros\n"
+        "de téléphone n'en ont pas : « + » suivi de chiffres seulement n'est pas une formule qui\n"
+        "puisse agir, au pire le tableur l'affiche comme un nombre.\n"
+        "Dans LibreOffice Calc (Fichier > Ouvrir) : jeu de caractères Unicode (UTF-8),\n"
+        "séparateur « Point-virgule », cochez « Formater les champs entre guillemets comme texte »\n"
+        "et choisissez la langue « Anglais (États-Unis) » pour que les décimales à point soient\n"
+        "des nombres. Dans Excel : Données > À partir d'un fichier texte/CSV, puis donnez le type\n"
+        "Texte aux colonnes de codes et de téléphone.\n"
         "\n"
         "Les champs sont décrits par les schémas JSON du projet (dossier schemas/).\n"
     ).format(
@@ -724,17 +884,18 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
 def _files(directory: Directory, site: SiteSettings, history: History | None = None) -> Iterator[tuple[str, bytes]]:
     """Every export as (site URL, bytes)."""
     cache: dict = {}
-    yield urls.data_file(ACTORS_JSON), actors_json(directory, site)
-    yield urls.data_file(ACTORS_CSV), actors_csv(directory, site)
-    yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site)
-    yield urls.data_file(EVENTS_JSON), events_json(directory, site)
-    yield urls.data_file(EVENTS_CSV), events_csv(directory, site)
+    yield urls.data_file(ACTORS_JSON), actors_json(directory, site, history)
+    yield urls.data_file(ACTORS_CSV), actors_csv(directory, site, history)
+    yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site, history=history)
+    yield urls.data_file(EVENTS_JSON), events_json(directory, site, history)
+    yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)
+    yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
     yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
     yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site)
     yield urls.data_file(README), readme(directory, site)
     for code in directory.commune_codes():
         place = directory.commune(code)
-        yield urls.commune_geojson(place), actors_geojson(directory, site, code)
+        yield urls.commune_geojson(place), actors_geojson(directory, site, code, history)
         yield urls.commune_ics(place), events_ics(directory, site, code, history=history, _cache=cache)
         yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
     for value in directory.labels["themes"]:

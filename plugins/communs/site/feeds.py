@@ -102,11 +102,26 @@ def changes_feed(directory: Directory, site: SiteSettings, changes: list[Change]
     return feed.writeString("utf-8").encode("utf-8")
 
 
-def sitemap(site: SiteSettings, page_urls: list[str]) -> bytes:
+def record_changes(directory: Directory, history: History | None) -> dict[str, datetime]:
+    """The page URL of each record whose file's history is known -> its last change."""
+    if history is None:
+        return {}
+    found = {}
+    for record in (*directory.actors.values(), *directory.events.values()):
+        known = history.of_record(record.kind, record.folder, record.stem)
+        if known is not None:
+            found[urls.record(record.kind, record.id)] = known.changed
+    return found
+
+
+def sitemap(site: SiteSettings, page_urls: list[str], modified: dict[str, datetime] | None = None) -> bytes:
+    """The sitemap; a record's page has its last change in Git as <lastmod> (W3C Datetime)."""
+    modified = modified or {}
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url in sorted(page_urls):
         if url.endswith("/"):
-            lines.append(f"<url><loc>{escape(_absolute(site, url))}</loc></url>")
+            last = f"<lastmod>{modified[url].isoformat()}</lastmod>" if url in modified else ""
+            lines.append(f"<url><loc>{escape(_absolute(site, url))}</loc>{last}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -130,5 +145,5 @@ def write_feeds(directory: Directory, site: SiteSettings, output: Path, history,
                 output / path.lstrip("/"),
                 changes_feed(directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path),
             )
-    write_if_changed(output / "sitemap.xml", sitemap(site, page_urls))
+    write_if_changed(output / "sitemap.xml", sitemap(site, page_urls, record_changes(directory, history)))
     write_if_changed(output / "robots.txt", robots(site))

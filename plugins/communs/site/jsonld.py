@@ -3,20 +3,52 @@
 Each record page describes its record with "@id" = the page's absolute URL (site-relative when
 no site URL is configured), so that an event's organizers refer to their actors by "@id".
 Types: GovernmentOrganization for a collectivité or établissement public, PerformingGroup for
-an artiste, LocalBusiness for an entreprise or tiers-lieu that has an address and opening hours
-(openingHours is a LocalBusiness property), Organization otherwise; every event is an Event.
+an artiste, LocalBusiness for an entreprise or tiers-lieu that has an address and opening hours,
+Organization otherwise; every event is an Event.
+
+Where an actor is
+    ``geo`` and ``openingHoursSpecification`` are properties of a Place. A LocalBusiness is a
+    Place and carries them itself; any other organisation has a ``location``: a Place with its
+    address, its coordinates (only the record's own: the commune's centre is never given as a
+    position) and its opening hours.
+
+Opening hours
+    The record's OpenStreetMap expression is evaluated by opening-hours-py over two ordinary
+    weeks far apart; when both give the same weekly pattern, it is written as
+    ``openingHoursSpecification`` (one node per time range and its days), whatever the OSM
+    shorthand (``We-Su 09:00-12:30,14:00-17:30``, later rules overriding earlier ones). An
+    expression that depends on dates (months, holidays, week numbers) is left out rather than
+    written wrong.
+
+Series (schema.org's guidance for repeating events)
+    ``startDate``/``endDate`` are those of the next occurrence not cancelled on the build day
+    (of the last one once the series is over), so that a weekly market is never shown as past
+    while it runs; ``eventSchedule`` carries the series: its first day (``startDate``),
+    ``endDate`` or ``repeatCount``, ``repeatFrequency``, ``byDay``/``byMonthDay``, wall-clock
+    ``startTime``/``endTime`` with ``scheduleTimezone`` (the site's IANA zone, when the record's
+    offset is that zone's) and ``exceptDate`` (days the rule gives that do not happen as such).
+
+Dates from Git
+    Given a record's history, ``dateCreated``/``dateModified`` are its file's first and last
+    commits, and its offers are ``validFrom`` the day it was published.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from communs.records import dates
 
 from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.settings import SiteSettings
 from communs.site import urls
+from communs.site.history import FileHistory, History
 from communs.site.jsontext import html_safe
 
 CONTEXT = "https://schema.org"
@@ -94,8 +126,8 @@ def _keywords(directory: Directory, data: Mapping[str, Any]) -> str:
     return ", ".join(words)
 
 
-def actor(directory: Directory, site: SiteSettings, record: Record) -> dict:
-    """The JSON-LD of an actor's page."""
+def actor(directory: Directory, site: SiteSettings, record: Record, history: FileHistory | None = None) -> dict:
+    """The JSON-LD of an actor's page (``history``: its file's, for its dates)."""
     data = record.data
     page = _page(site, record)
     kind = actor_type(record)
@@ -110,9 +142,16 @@ def actor(directory: Directory, site: SiteSettings, record: Record) -> dict:
         "mainEntityOfPage": page,
         "address": _postal_address(data.get("address"), _commune_name(directory, record.folder)),
     }
+    address = found["address"]
+    place: dict[str, Any] = found if kind == "LocalBusiness" else {"@type": "Place", "address": address}
     geo = _geo(data.get("geo"))
     if geo:
-        found["geo"] = geo
+        place["geo"] = geo
+    hours = opening_hours_specification(data.get("opening_hours")) if data.get("opening_hours") else []
+    if hours:
+        place["openingHoursSpecification"] = hours
+    if place is not found and len(place) > 2:  # more than the address the node already has
+        found["location"] = place
     if contact.get("phone"):
         found["telephone"] = contact["phone"]
     if contact.get("email"):
@@ -134,15 +173,75 @@ def actor(directory: Directory, site: SiteSettings, record: Record) -> dict:
     ]
     if properties:
         found["identifier"] = properties
-    if kind == "LocalBusiness":
-        hours = [rule.strip() for rule in str(data["opening_hours"]).split(";") if rule.strip()]
-        found["openingHours"] = hours if len(hours) > 1 else hours[0]
     served = [record.folder] + [code for code in data.get("area", []) if code != record.folder]
     found["areaServed"] = [{"@type": "City", "name": _commune_name(directory, code)} for code in served]
     keywords = _keywords(directory, data)
     if keywords:
         found["keywords"] = keywords
+    _dates(found, history)
     return found
+
+
+def _dates(found: dict, history: FileHistory | None) -> None:
+    if history is not None:
+        found["dateCreated"] = history.created.isoformat()
+        found["dateModified"] = history.changed.isoformat()
+
+
+# Opening hours -------------------------------------------------------------------------------
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Two ordinary weeks (Mondays), months apart and free of public holidays in France and overseas.
+_REFERENCE_WEEKS = (date(2025, 3, 10), date(2025, 9, 15))
+
+
+def _week(expression: Any, monday: date) -> list[list[tuple[str, str]]] | None:
+    """The open ranges ("09:00", "12:30") of each day of the week from ``monday``."""
+    start = datetime.combine(monday, datetime.min.time())
+    days: list[list[tuple[str, str]]] = [[] for _day in range(7)]
+    for begin, end, state, _comment in expression.intervals(start, start + timedelta(days=7)):
+        name = getattr(state, "name", str(state)).upper()
+        if name.endswith("UNKNOWN"):
+            return None  # "sur rendez-vous" and the like: not a schedule
+        if not name.endswith("OPEN"):
+            continue
+        while begin < end:  # a range over midnight: one piece per day
+            stop = min(end, datetime.combine(begin.date() + timedelta(days=1), datetime.min.time()))
+            closes = "23:59" if stop.time() == datetime.min.time() and stop > begin else stop.strftime("%H:%M")  # schema.org: end of day
+            days[(begin.date() - monday).days].append((begin.strftime("%H:%M"), closes))
+            begin = stop
+    return days
+
+
+@lru_cache(maxsize=1024)
+def _specification(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    import opening_hours
+
+    try:
+        expression = opening_hours.OpeningHours(text)
+    except (opening_hours.ParserError, ValueError, TypeError):
+        return ()
+    try:
+        weeks = [_week(expression, monday) for monday in _REFERENCE_WEEKS]
+    except (ValueError, RuntimeError, OverflowError):
+        return ()
+    if weeks[0] is None or weeks[0] != weeks[1]:
+        return ()  # not a weekly pattern
+    ranges: dict[tuple[str, str], list[str]] = {}
+    for day, found in enumerate(weeks[0]):
+        for span in found:
+            ranges.setdefault(span, []).append(DAY_NAMES[day])
+    ordered = sorted(ranges.items(), key=lambda item: (DAY_NAMES.index(item[1][0]), item[0]))
+    return tuple((tuple(days), opens, closes) for (opens, closes), days in ordered)
+
+
+def opening_hours_specification(text: Any) -> list[dict]:
+    """schema.org OpeningHoursSpecification nodes for an OpenStreetMap opening_hours value; none
+    when the value is not a plain weekly schedule."""
+    return [
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": [SCHEMA + day for day in days], "opens": opens, "closes": closes}
+        for days, opens, closes in _specification(str(text))
+    ]
 
 
 # Events --------------------------------------------------------------------------------------
@@ -175,7 +274,7 @@ def _place(directory: Directory, site: SiteSettings, event: Record) -> dict:
     return place
 
 
-def _offers(data: Mapping[str, Any]) -> dict | None:
+def _offers(data: Mapping[str, Any], available: bool, history: FileHistory | None) -> dict | None:
     price = data.get("price") or {}
     registration = data.get("registration")
     low, high = price.get("min"), price.get("max")
@@ -193,6 +292,11 @@ def _offers(data: Mapping[str, Any]) -> dict | None:
         offer["description"] = price["details"]
     if registration:
         offer["url"] = registration
+    # What the directory knows: places are open while the event is to come and not cancelled
+    # (sold-out is not recorded); the offer stands since the record was published.
+    offer["availability"] = SCHEMA + ("InStock" if available else "Discontinued")
+    if history is not None:
+        offer["validFrom"] = history.created.isoformat()
     return offer
 
 
@@ -204,7 +308,15 @@ def _age_range(data: Mapping[str, Any]) -> str | None:
     return f"{low if low is not None else 0}-{high if high is not None else ''}"
 
 
-def _schedule(data: Mapping[str, Any]) -> dict | None:
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _schedule(data: Mapping[str, Any], timezone_name: str = "") -> dict | None:
+    """The schema:Schedule of a series (see the module's docstring), None for one date."""
     rule = data.get("recurrence")
     if not rule:
         return None
@@ -234,14 +346,32 @@ def _schedule(data: Mapping[str, Any]) -> dict | None:
         # Days the rule gives that do not happen as the rule says (schema.org: exceptDate).
         schedule["exceptDate"] = skipped
     if "T" in start:
-        schedule["startTime"] = start[11:]
-        if "T" in end:
-            schedule["endTime"] = end[11:]
+        moment = datetime.fromisoformat(start)
+        zone = _zone(timezone_name) if timezone_name else None
+        if zone is not None and moment.utcoffset() == moment.astimezone(zone).utcoffset():
+            # Wall-clock times in the zone: a series keeps its hour across daylight-saving changes.
+            schedule["startTime"] = start[11:19]
+            if "T" in end:
+                schedule["endTime"] = end[11:19]
+            schedule["scheduleTimezone"] = timezone_name
+        else:
+            schedule["startTime"] = start[11:]
+            if "T" in end:
+                schedule["endTime"] = end[11:]
     return schedule
 
 
-def event(directory: Directory, site: SiteSettings, record: Record) -> dict:
-    """The JSON-LD of an event's page."""
+def _shown_occurrence(data: Mapping[str, Any], today: date) -> dates.Occurrence | None:
+    """The occurrence a series' startDate names: the next one not cancelled, else the last."""
+    following = dates.next_occurrence(data, today)
+    if following is not None:
+        return following
+    past = [o for o in dates.occurrences(data, end=today, limit=5000) if not o.cancelled]
+    return past[-1] if past else None
+
+
+def event(directory: Directory, site: SiteSettings, record: Record, history: FileHistory | None = None) -> dict:
+    """The JSON-LD of an event's page (``history``: its file's, for its dates)."""
     data = record.data
     page = _page(site, record)
     status = data.get("status", "scheduled")
@@ -257,6 +387,12 @@ def event(directory: Directory, site: SiteSettings, record: Record) -> dict:
     }
     if data.get("end"):
         found["endDate"] = data["end"]
+    if data.get("recurrence"):
+        shown = _shown_occurrence(data, site.build_date)
+        if shown is not None:
+            found["startDate"] = dates.iso(shown.start)
+            if data.get("end"):
+                found["endDate"] = dates.iso(shown.end)
     if data.get("previous_start"):
         found["previousStartDate"] = data["previous_start"]
     found["eventStatus"] = SCHEMA + EVENT_STATUS.get(status, "EventScheduled")
@@ -274,7 +410,8 @@ def event(directory: Directory, site: SiteSettings, record: Record) -> dict:
     ]
     if organizers:
         found["organizer"] = organizers
-    offers = _offers(data)
+    available = status not in ("cancelled", "postponed") and dates.is_upcoming(data, site.build_date)
+    offers = _offers(data, available, history)
     if offers:
         found["offers"] = offers
     price = data.get("price") or {}
@@ -283,13 +420,14 @@ def event(directory: Directory, site: SiteSettings, record: Record) -> dict:
     age = _age_range(data)
     if age:
         found["typicalAgeRange"] = age
-    schedule = _schedule(data)
+    schedule = _schedule(data, site.timezone)
     if schedule:
         found["eventSchedule"] = schedule
     found["inLanguage"] = LANGUAGE
     keywords = _keywords(directory, data)
     if keywords:
         found["keywords"] = keywords
+    _dates(found, history)
     return found
 
 
@@ -311,20 +449,35 @@ def script_tag(data: Any) -> str:
 # The whole directory -------------------------------------------------------------------------
 
 
-def graph(directory: Directory, site: SiteSettings, records: list[Record]) -> dict:
-    """One JSON-LD document for many records: ``{"@context": ..., "@graph": [...]}``.
-
-    The first node is the dataset itself (schema:Dataset: licence, creator, dateModified = the
-    build date), then the actors and the events, each in identifier order whatever the order of
-    ``records``; every node is the one its page carries, without its own "@context". The
-    directory is the context the records are read in (an event's venue and organizers), and
-    may hold more than ``records``.
-    """
+def downloads() -> list[tuple[str, str, str]]:
+    """(file name under /donnees/, media type, French description) of each file of the Dataset."""
     from communs.i18n import _
 
-    home = urls.absolute(site.site_url, "/") if site.site_url else "/"
-    data_page = urls.absolute(site.site_url, urls.data_file("")) if site.site_url else urls.data_file("")
-    dataset = {
+    return [
+        ("acteurs.json", "application/json", _("Les acteurs, champ par champ (JSON)")),
+        ("acteurs.csv", "text/csv", _("Les acteurs, une ligne par fiche (CSV pour tableur)")),
+        ("acteurs.geojson", "application/geo+json", _("Les acteurs sur une carte (GeoJSON)")),
+        ("gogocarto.json", "application/json", _("Les acteurs pour une carte GoGoCarto (JSON)")),
+        ("evenements.json", "application/json", _("Les événements, champ par champ (JSON)")),
+        ("evenements.csv", "text/csv", _("Les événements, une ligne par fiche (CSV pour tableur)")),
+        ("evenements.geojson", "application/geo+json", _("Les événements sur une carte (GeoJSON)")),
+        ("evenements.ics", "text/calendar", _("L'agenda (iCalendar)")),
+        ("LISEZMOI.txt", "text/plain", _("Description des fichiers et de leurs colonnes")),
+    ]
+
+
+def dataset(site: SiteSettings, history: History | None = None) -> dict:
+    """The directory as a schema:Dataset, with one DataDownload per file of /donnees/
+    (dateModified: the latest change of a record when Git history is known, else the build day)."""
+    from communs.i18n import _
+
+    def address(path: str) -> str:
+        return urls.absolute(site.site_url, path) if site.site_url else path
+
+    home = address("/")
+    data_page = address(urls.data_file(""))
+    modified = history.changes[0].moment.isoformat() if history is not None and history.changes else site.build_date.isoformat()
+    return {
         "@type": "Dataset",
         "@id": data_page,
         "name": _("{site} : acteurs et événements").format(site=site.site_name),
@@ -334,14 +487,42 @@ def graph(directory: Directory, site: SiteSettings, records: list[Record]) -> di
         "url": data_page,
         "license": site.data_licence_url,
         "creator": {"@type": "Organization", "name": site.site_name, "url": home},
-        "dateModified": site.build_date.isoformat(),
+        "dateModified": modified,
         "inLanguage": LANGUAGE,
         "isAccessibleForFree": True,
         "spatialCoverage": {"@type": "Place", "name": site.territory},
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": name,
+                "description": description,
+                "encodingFormat": media,
+                "contentUrl": address(urls.data_file(name)),
+                "license": site.data_licence_url,
+            }
+            for name, media, description in downloads()
+        ],
     }
-    nodes: list[dict] = [dataset]
+
+
+def graph(directory: Directory, site: SiteSettings, records: list[Record], history: History | None = None) -> dict:
+    """One JSON-LD document for many records: ``{"@context": ..., "@graph": [...]}``.
+
+    The first node is the dataset itself (schema:Dataset: licence, creator, downloads,
+    dateModified), then the actors and the events, each in identifier order whatever the order
+    of ``records``; every node is the one its page carries, without its own "@context". The
+    directory is the context the records are read in (an event's venue and organizers), and
+    may hold more than ``records``.
+    """
+    nodes: list[dict] = [dataset(site, history)]
     for record in sorted(records, key=lambda r: (r.kind != "actor", r.id)):
-        node = actor(directory, site, record) if record.kind == "actor" else event(directory, site, record)
+        own = history.of_record(record.kind, record.folder, record.stem) if history is not None else None
+        node = actor(directory, site, record, own) if record.kind == "actor" else event(directory, site, record, own)
         node.pop("@context", None)
         nodes.append(node)
     return {"@context": CONTEXT, "@graph": nodes}
+
+
+def data_page(site: SiteSettings, history: History | None = None) -> dict:
+    """The JSON-LD of /donnees/: the Dataset and its downloads."""
+    return {"@context": CONTEXT, **dataset(site, history)}

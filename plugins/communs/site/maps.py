@@ -14,8 +14,9 @@ tiles, clustering, language); what varies per page (element id, data, centre, zo
 is passed to that code as one JSON object, never spliced into it.
 
 Feature properties the script reads: ``name``, ``url`` (http(s) or site-relative, else the
-name is not a link), ``subtitle``, ``type`` ("actor" or "event"), ``cancelled`` (true/false)
-and ``count`` (overview map of communes: shown as "N fiches").
+name is not a link), ``subtitle``, ``type`` ("actor" or "event"), ``cancelled`` (true/false),
+``approximate`` (true: the point is the commune's centre; a marker of its own and a note in
+the popup) and ``count`` (overview map of communes: shown as "N fiches").
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from communs.site.vendor import vendor_url
 CONTAINER_CLASS = "communs-map"
 FALLBACK_CLASS = "communs-map-fallback"
 POPUP_CLASS = "communs-map-popup"
-# Markers carry "communs-map-actor" or "communs-map-event"; cancelled events are faded.
+# Markers carry "communs-map-actor" or "communs-map-event", and "communs-map-approximate" when
+# the point is the commune's centre; cancelled events are faded.
 
 # Zoom the map never exceeds when it fits itself to its data (one point: street level).
 FIT_MAX_ZOOM = 16
@@ -118,13 +120,16 @@ class _RecordLayer(folium.MacroElement):
                 if (p.subtitle) node.appendChild(text("div", "subtitle", p.subtitle));
                 if (typeof p.count === "number") node.appendChild(text("div", "count", msg[p.count > 1 ? "many" : "one"].replace("{n}", p.count)));
                 if (p.cancelled === true) node.appendChild(text("div", "cancelled", msg.cancelled));
+                if (p.approximate === true) node.appendChild(text("div", "approximate", msg.approximate));
                 return node;
             }
             function point(feature, latlng) {
-                var p = feature.properties || {}, kind = p.type === "event" ? "event" : "actor";
+                var p = feature.properties || {}, kind = p.type === "event" ? "event" : "actor", key;
                 p.name = p.name == null ? "" : String(p.name);
-                icons[kind] = icons[kind] || new L.Icon.Default({className: "{{ this.container_class }}-" + kind});
-                return L.marker(latlng, {icon: icons[kind], title: p.name, alt: p.name, opacity: p.cancelled === true ? 0.55 : 1})
+                // A point at the commune's centre is not a street address: a marker of its own.
+                key = p.approximate === true ? kind + "-approximate" : kind;
+                icons[key] = icons[key] || new L.Icon.Default({className: "{{ this.container_class }}-" + kind + (p.approximate === true ? " {{ this.container_class }}-approximate" : "")});
+                return L.marker(latlng, {icon: icons[key], title: p.name, alt: p.name, opacity: p.cancelled === true ? 0.55 : 1})
                     .bindPopup(function () { return popup(p); });
             }
             function add(data) {
@@ -292,6 +297,7 @@ def map_parts(*, element_id: str, site: SiteSettings, data_url: str | None = Non
         ("one", ngettext("{n} fiche", "{n} fiches", 1)),
         ("many", ngettext("{n} fiche", "{n} fiches", 2)),
         ("cancelled", _("Annulé")),
+        ("approximate", _("Position approximative : centre de la commune, pas l’adresse.")),
         ("zoomIn", _("Zoom avant")),
         ("zoomOut", _("Zoom arrière")),
         ("close", _("Fermer")),

@@ -174,17 +174,19 @@ class SiteBuild:
         if position is None:
             return None
         lat, lon = position
+        # No point of its own: the commune's centre, drawn apart and not shown at street level.
+        approximate = self.directory.position_is_approximate(record)
         feature = {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": {"name": record.name, "type": record.kind, "url": "", "subtitle": ""},
+            "properties": {"name": record.name, "type": record.kind, "url": "", "subtitle": "", "approximate": approximate},
         }
         return maps.map_parts(
             element_id=element_id,
             site=self.site,
             features={"type": "FeatureCollection", "features": [feature]},
             center=(lat, lon),
-            zoom=15,
+            zoom=self.site.map_zoom if approximate else 15,
             cluster=False,
             height="260px",
             label=_("Carte : {name}").format(name=record.name),
@@ -387,7 +389,10 @@ class SiteBuild:
 
     def data(self) -> dict:
         d = self.directory
-        return {"communes": sorted((d.commune(code) for code in d.commune_codes()), key=lambda c: (fold(c.name), c.name))}
+        return {
+            "communes": sorted((d.commune(code) for code in d.commune_codes()), key=lambda c: (fold(c.name), c.name)),
+            "jsonld": Markup(jsonld.script_tag(jsonld.data_page(self.site, self.history))),
+        }
 
     def actor(self, record_id: str) -> dict:
         d = self.directory
@@ -401,7 +406,7 @@ class SiteBuild:
             "area": [d.commune(code) for code in record.data.get("area", []) if d.communes.get(code)],
             "upcoming": upcoming,
             "past": [e for e in events if e.id not in coming],
-            "jsonld": Markup(jsonld.script_tag(jsonld.actor(d, self.site, record))),
+            "jsonld": Markup(jsonld.script_tag(jsonld.actor(d, self.site, record, self.record_history(record)))),
             "map": self.small_map(record, "carte-fiche"),
             "correction_url": self.correction_url(record),
             "history_url": self.history_url(record),
@@ -424,7 +429,7 @@ class SiteBuild:
             "following": following if "recurrence" in data else [],
             "recurrence": dates.describe_recurrence(data["recurrence"], first[0].start) if "recurrence" in data and first else "",
             "is_past": not dates.is_upcoming(data, self.today),
-            "jsonld": Markup(jsonld.script_tag(jsonld.event(d, self.site, record))),
+            "jsonld": Markup(jsonld.script_tag(jsonld.event(d, self.site, record, self.record_history(record)))),
             "map": self.small_map(record, "carte-fiche") if data.get("attendance") != "online" else None,
             "ics_url": urls.event_ics(record.id),
             "correction_url": self.correction_url(record),

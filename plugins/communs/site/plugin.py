@@ -126,10 +126,12 @@ def build_site(
             indexing = ThreadPoolExecutor(max_workers=1).submit(searchindex.index_parts, output, stale)
 
     started = time.perf_counter()
-    if not cache.fresh("@exports", everything, output / urls.DATA / "acteurs.json"):
+    # The exports also carry each record's last change (date_maj, SEQUENCE): its history counts.
+    dated = digest(everything, sorted((path, known.changed.isoformat(), known.changes) for path, known in history.files.items()) if history else None)
+    if not cache.fresh("@exports", dated, output / urls.DATA / "acteurs.json"):
         exports.write_exports(directory, output, site, history)
         write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
-        cache.remember("@exports", everything)
+        cache.remember("@exports", dated)
     timings["exports"] = time.perf_counter() - started
 
     started = time.perf_counter()
