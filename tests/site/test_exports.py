@@ -7,6 +7,7 @@ import io
 import json
 import re
 import textwrap
+import xml.etree.ElementTree as ElementTree
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -499,3 +500,20 @@ def test_csv_quotes_text_and_leaves_numbers_bare(small):
     row = dict(zip(*csv.reader(io.StringIO(text, newline=""), delimiter=";", quoting=csv.QUOTE_NONNUMERIC)))
     assert row["geo.lat"] == -20.8789 and row["commune"] == "97411" and row["address.postal_code"] == "97400"
     assert ';"97400";' in text and ";-20.8789;" in text
+
+
+def test_past_the_protocols_limit_the_sitemap_is_an_index(tmp_path, monkeypatch):
+    from communs.site import feeds
+
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", 2)
+    pages = ["/", "/agenda/", "/acteurs/a/", "/acteurs/b/", "/acteurs/c/", "/carte.geojson"]
+    files = feeds.sitemaps(SITE, pages)
+    assert sorted(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    index = ElementTree.fromstring(files["sitemap.xml"])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    assert [e.text for e in index.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")] == [
+        f"https://communs.example.org/sitemap-{n}.xml" for n in (1, 2, 3)]
+    listed = [e.text for name in ("sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml")
+              for e in ElementTree.fromstring(files[name]).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert sorted(listed) == sorted(f"https://communs.example.org{p}" for p in pages if p.endswith("/"))
+    assert feeds.sitemaps(SITE, pages[:2]).keys() == {"sitemap.xml"}  # under the limit: one file, as before

@@ -126,6 +126,24 @@ def sitemap(site: SiteSettings, page_urls: list[str], modified: dict[str, dateti
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+SITEMAP_URLS = 50_000  # the sitemap protocol's limit per file
+
+
+def sitemaps(site: SiteSettings, page_urls: list[str], modified: dict[str, datetime] | None = None) -> dict[str, bytes]:
+    """The sitemap files by name: ``sitemap.xml`` alone, or, past SITEMAP_URLS pages, an index
+    (``sitemap.xml``) of ``sitemap-1.xml``, ``sitemap-2.xml``… (a national site has 150,000 pages)."""
+    pages = sorted(url for url in page_urls if url.endswith("/"))
+    if len(pages) <= SITEMAP_URLS:
+        return {"sitemap.xml": sitemap(site, pages, modified)}
+    files = {}
+    for number, start in enumerate(range(0, len(pages), SITEMAP_URLS), start=1):
+        files[f"sitemap-{number}.xml"] = sitemap(site, pages[start:start + SITEMAP_URLS], modified)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines += [f"<sitemap><loc>{escape(_absolute(site, '/' + name))}</loc></sitemap>" for name in files]
+    lines.append("</sitemapindex>")
+    return {"sitemap.xml": ("\n".join(lines) + "\n").encode("utf-8"), **files}
+
+
 def robots(site: SiteSettings) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {_absolute(site, '/sitemap.xml')}\n".encode("utf-8")
 
@@ -145,5 +163,10 @@ def write_feeds(directory: Directory, site: SiteSettings, output: Path, history,
                 output / path.lstrip("/"),
                 changes_feed(directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path),
             )
-    write_if_changed(output / "sitemap.xml", sitemap(site, page_urls, record_changes(directory, history)))
+    written = sitemaps(site, page_urls, record_changes(directory, history))
+    for name, data in written.items():
+        write_if_changed(output / name, data)
+    for old in output.glob("sitemap-*.xml"):
+        if old.name not in written:
+            old.unlink()
     write_if_changed(output / "robots.txt", robots(site))
