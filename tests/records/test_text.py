@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from communs.records.text import fold, is_mixed_script, latin_lookalikes, loose_spellings, skeleton, slugify, spelling_variants
+from communs.records.text import (
+    fold,
+    is_mixed_script,
+    latin_lookalikes,
+    loose_spellings,
+    skeleton,
+    slugify,
+    spelling_variants,
+)
 
 
 @pytest.mark.parametrize(

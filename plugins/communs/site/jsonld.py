@@ -43,7 +43,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from communs.records import dates
-
 from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.settings import SiteSettings
