@@ -69,3 +69,33 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path):
     assert "Site servi sur http://127.0.0.1" in output
     assert "[not-in-list]" in output
     assert "Traceback" not in output
+
+
+def test_serve_answers_at_once_while_the_first_build_runs(tmp_path):
+    """The server starts before the build: a visitor meets a page saying the site is being built
+    (503, reloading itself), then the site."""
+    port = _free_port()
+    environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=DEMO_EPOCH)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "communs.cli", "serve", "--content", str(ROOT / "content"), "--output", str(tmp_path / "output"),
+         "--settings", str(ROOT / "pelicanconf.py"), "--port", str(port)],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    answers: list[tuple[int, str]] = []
+
+    def first_answer() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                answers.append((response.status, response.read().decode("utf-8")))
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, error.read().decode("utf-8")))
+        return True
+
+    try:
+        assert _wait_for(first_answer, 60), "the server never answered"
+        status, body = answers[0]
+        assert status == 503 and "Le site se construit" in body and 'http-equiv="refresh"' in body
+        assert _wait_for(lambda: "communs" in _get(f"http://127.0.0.1:{port}/"), 180), "the site was never served"
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -179,18 +179,39 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
     """Construire le site, le servir en local et le reconstruire quand une fiche change."""
     import functools
     import http.server
+    import io
+    import queue
     import threading
 
     from watchfiles import watch
 
-    status = _build(content_dir, output, settings_file, None)
-    if status != EXIT_OK and not output.is_dir():
-        sys.exit(status)
+    # Served at once: the last build's site if there is one, else, until the first build is
+    # complete, a page that says the site is being built and reloads itself (the first build of a
+    # large directory takes a while; half a site would answer 404 for pages not yet written).
+    output.mkdir(parents=True, exist_ok=True)
+    ready = threading.Event()
+    if (output / "index.html").is_file():
+        ready.set()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+    building = _("Le site se construit… Cette page se rechargera toute seule dans quelques secondes.")
+    waiting_page = (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>communs</title></head><body><p>{building}</p></body></html>'
+    ).encode("utf-8")
 
     class QuietHandler(handler.func):  # type: ignore[name-defined,misc]
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - the standard library's name
             return
+
+        def send_head(self):  # noqa: ANN202 - the standard library's signature
+            if not ready.is_set():
+                self.send_response(503)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(waiting_page)))
+                self.send_header("Retry-After", "2")
+                self.end_headers()
+                return io.BytesIO(waiting_page)
+            return super().send_head()
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             """The site's own 404 page (in French), as a static host would serve it."""
@@ -208,14 +229,34 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
     server = http.server.ThreadingHTTPServer((host, port), functools.partial(QuietHandler, directory=str(output)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))
-    watched = [content_dir, settings_file, Path(__file__).resolve().parents[2] / "theme"]
+    # Changes are watched from now on: an edit made while the first build runs is not missed.
+    watched = [p for p in (content_dir, settings_file, Path(__file__).resolve().parents[2] / "theme") if p.exists()]
+    changes: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def watch_changes() -> None:
+        for batch in watch(*watched, stop_event=stop):
+            changes.put(batch)
+
+    threading.Thread(target=watch_changes, daemon=True).start()
     try:
-        for _changes in watch(*[p for p in watched if p.exists()]):
+        status = _build(content_dir, output, settings_file, None)
+        if status != EXIT_OK and not (output / "index.html").is_file():
+            sys.exit(status)
+        ready.set()
+        while True:
+            try:
+                changes.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            while not changes.empty():
+                changes.get_nowait()  # several changes at once: one rebuild
             click.echo(_("Changement détecté : reconstruction…"))
             _build(content_dir, output, settings_file, None, quiet=True)
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.shutdown()
 
 
