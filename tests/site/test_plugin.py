@@ -274,3 +274,13 @@ def test_no_sentence_is_glued_to_the_next_block(demo_site):
             for text in blocks.glued:
                 glued.setdefault(text, path.relative_to(demo_site).as_posix())
     assert glued == {}
+
+
+def test_the_build_cache_knows_every_module_template_and_schema():
+    """A change in any module (sub-packages included), template or schema invalidates the cached
+    outputs: the cache once hashed only the package's top-level modules."""
+    from communs.site.buildcache import code_files
+
+    files = {path.relative_to(ROOT).as_posix() for path in code_files()}
+    assert {"plugins/communs/site/pages.py", "plugins/communs/records/rules.py", "plugins/communs/cli.py",
+            "theme/templates/actor.html", "schemas/actor.schema.json"} <= files

@@ -23,11 +23,21 @@ def digest(*parts: object) -> str:
     return hasher.hexdigest()
 
 
+def code_files() -> list[Path]:
+    """What the outputs are made with besides the records: templates, static files, schemas and
+    every module of the package (its sub-packages included: records/, site/...)."""
+    places: Iterable[Path] = [
+        *sorted((root() / "theme").rglob("*")),
+        *sorted((root() / "schemas").rglob("*.json")),
+        *sorted((root() / "plugins" / "communs").rglob("*.py")),
+    ]
+    return [path for path in places if path.is_file()]
+
+
 def code_version() -> str:
-    """The templates, static files and rendering code: any change invalidates every output."""
+    """A digest of code_files(): any change invalidates every output."""
     hasher = hashlib.blake2b(digest_size=16)
-    places: Iterable[Path] = sorted((root() / "theme").rglob("*")) + sorted((root() / "plugins" / "communs").glob("*.py"))
-    for path in places:
+    for path in code_files():
         if path.is_file():
             hasher.update(path.as_posix().encode("utf-8"))
             hasher.update(path.read_bytes())
