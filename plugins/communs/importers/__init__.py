@@ -4,6 +4,7 @@
 
     communs import FORMAT FILE [--commune CODE ...] [--departement CODE ...] [--mapping FILE]
                    [--dataset NAME] [--parent-commune] [--dry-run] [--content DIR] [--format text|json]
+                   [--max-size MB]
 
 Formats, one module each: ``csv`` (any table, with a TOML mapping file: ``mapping``), ``geojson``,
 ``gogocarto`` (GoGoCarto elements JSON), ``osm`` (Overpass JSON), ``ical`` (events of an .ics
@@ -44,10 +45,24 @@ Re-import is an update (``state``)
     the file are reported, never deleted. Each run reports created / updated / unchanged /
     skipped (with line numbers and reasons) / likely duplicates / conflicts.
 
+Files at real size
+    Tables (``csv``, ``festivals``) are read row by row: their size does not matter. The other
+    formats are parsed whole in memory (about 12 times the file's size for GeoJSON, 22 for
+    iCalendar), so a file larger than ``--max-size`` (50 MB by default) is refused with its size
+    and the limit. Encodings: a byte order mark (UTF-8, UTF-16 LE/BE, UTF-32) decides; without
+    one, a file holding any UTF-8 sequence is UTF-8 and one holding bytes beyond ASCII but no
+    UTF-8 sequence is Windows-1252. In a UTF-8 table, a row with invalid bytes is skipped and
+    listed (``bad-encoding``, with an escaped excerpt); in a JSON or iCalendar file, the file is
+    refused at that line. A malformed file (a quote never closed, a cell beyond the csv module's
+    field limit, JSON nested deeper than 64 levels, unparsable iCalendar) is refused with its
+    file and line (exit status 2), the excerpt escaped so that it prints as text.
+
 Duplicates
     A new item whose name is the same as, or close to, an existing record's in the same commune
     (``communs.contrib.lookup``'s rules; events only on the same day), or an earlier row's, is reported
-    and not created. To import it anyway, link the existing record by giving it the row's
+    and not created. Rows are compared only with the earlier rows that share name keys with
+    them (``duplicates``), which finds the same pairs as comparing every pair, in time that grows
+    linearly with the file. To import it anyway, link the existing record by giving it the row's
     ``source`` block: the next import updates it.
 
 Validity
@@ -62,8 +77,12 @@ Filters
     counted, not listed. A row that cannot be placed is listed unless its département is known
     to be elsewhere.
 
-Exit status: 0 done; 1 when the written files do not validate or nothing could be imported;
-2 for usage errors (unknown format, missing or unreadable file, bad mapping, unknown code).
+A failed import writes nothing: when nothing can be imported, neither records nor the state are
+written; when the written files do not validate, every file is put back as it was.
+
+Exit status: 0 done; 1 when the written files do not validate (nothing kept) or nothing could be
+imported; 2 for usage errors (unknown format, missing, unreadable, malformed or too large file,
+bad mapping, unknown code).
 
 Public face: ``run.run_import`` and ``run.FORMATS`` (``cli`` is the command line);
 ``model.ImportUsageError`` for usage problems.

@@ -6,21 +6,40 @@ clean value, or ``None`` when nothing usable is left (the caller then says what 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import html
 import io
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
 
+from communs.i18n import _
+from communs.importers.model import ImportUsageError, Reason, Skip
 from communs.records.text import fold
 from communs.records.values import one_line
 
-# Read in this order: UTF-8 (a BOM is dropped), then Windows-1252, the encoding of French
-# spreadsheets saved "as CSV" on Windows (Latin-1 with typographic quotes and the euro sign).
+# Without a byte order mark, a file is read as UTF-8, unless it holds bytes beyond ASCII and not
+# one UTF-8 sequence: then as Windows-1252, the encoding of French spreadsheets saved "as CSV" on
+# Windows (Latin-1 with typographic quotes and the euro sign). A UTF-8 file with a few bad bytes
+# stays UTF-8: the rows holding them are reported (CSV) or the file refused at that line.
 FALLBACK_ENCODING = "cp1252"
 DELIMITERS = (";", ",", "\t", "|")
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_SNIFF_CHARS = 64 * 1024  # of a CSV file, to guess its separator
+EXCERPT = 60
 
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
@@ -37,24 +56,77 @@ class DecodedText:
     bom: bool
 
 
-def decode(raw: bytes, encoding: str | None = None) -> DecodedText:
-    """The text of a file: the given encoding, else UTF-8 (with or without BOM), else Windows-1252.
+def bom_encoding(head: bytes) -> str | None:
+    """The codec a byte order mark at the start of a file calls for (it drops the mark), or None."""
+    return next((codec for mark, codec in BOMS if head.startswith(mark)), None)
+
+
+def excerpt(text: str | bytes, limit: int = EXCERPT) -> str:
+    """A short, printable excerpt: undecodable bytes and control characters escaped."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="backslashreplace")
+    else:
+        text = text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text[: limit * 2])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _bad_utf8(raw: bytes, position: int, name: str) -> ImportUsageError:
+    line = raw.count(b"\n", 0, position) + 1
+    start = raw.rfind(b"\n", 0, position) + 1
+    end = raw.find(b"\n", position)
+    return ImportUsageError(
+        _("{path}, ligne {line} : octets invalides en UTF-8 (« {excerpt} ») dans un fichier UTF-8 ; corrigez cette ligne ou enregistrez le fichier en UTF-8.").format(
+            path=name or _("le fichier"), line=line, excerpt=excerpt(raw[start : end if end >= 0 else len(raw)]))
+    )
+
+
+def decode(raw: bytes, encoding: str | None = None, *, name: str = "") -> DecodedText:
+    """The text of a whole file: the given encoding, else the one of its byte order mark, else
+    UTF-8, else Windows-1252 (see ``FALLBACK_ENCODING``). A UTF-8 file with invalid bytes is
+    refused (``ImportUsageError`` naming ``name`` and the line).
 
     Line ends are normalised to ``\\n`` (CRLF and lone CR, as old Mac exports have them).
     """
-    bom = raw.startswith(b"\xef\xbb\xbf")
+    bom = bom_encoding(raw[:4])
     if encoding:
         text = raw.decode(encoding)
         used = encoding
+    elif bom:
+        text = raw.decode(bom)
+        used = bom.removesuffix("-sig")
     else:
         try:
-            text = raw.decode("utf-8-sig")
+            text = raw.decode("utf-8")
             used = "utf-8"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as error:
+            if _UTF8_SEQUENCE.search(raw):
+                raise _bad_utf8(raw, error.start, name) from error
             text = raw.decode(FALLBACK_ENCODING, errors="replace")
             used = FALLBACK_ENCODING
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return DecodedText(text, used, bom)
+    return DecodedText(text, used, bom is not None)
+
+
+def sniff_encoding(stream: BinaryIO) -> str:
+    """The encoding of a file read line by line (the stream is left where it was): its byte order
+    mark's, else UTF-8 when it holds a UTF-8 sequence or only ASCII, else Windows-1252."""
+    start = stream.tell()
+    try:
+        bom = bom_encoding(stream.read(4))
+        if bom:
+            return bom
+        stream.seek(start)
+        beyond_ascii = False
+        for line in stream:
+            if line.isascii():
+                continue
+            if _UTF8_SEQUENCE.search(line):
+                return "utf-8"
+            beyond_ascii = True
+        return FALLBACK_ENCODING if beyond_ascii else "utf-8"
+    finally:
+        stream.seek(start)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -79,6 +151,71 @@ def sniff_delimiter(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class BadRow:
+    """A row holding bytes its file's encoding cannot read: reported, not imported."""
+
+    line: int
+    excerpt: str
+
+
+class _Lines:
+    """The lines of a text stream, knowing when they ran out (a quote left open to the end)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.exhausted = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.stream.readline()
+        if not line:
+            self.exhausted = True
+            raise StopIteration
+        return line
+
+
+def _has_bad_bytes(cells: list[str]) -> bool:
+    """Cells decoded with ``surrogateescape`` keep undecodable bytes as lone surrogates."""
+    for cell in cells:
+        if not cell.isascii():
+            try:
+                cell.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def _csv_rows(stream: TextIO, delimiter: str, name: str, encoding: str) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """(line where it starts, cells) of each row of a CSV text, header included; a malformed
+    file is an ``ImportUsageError`` naming the file and line."""
+    lines = _Lines(stream)
+    reader = csv.reader(lines, delimiter=delimiter)
+    previous_end = 0
+    while True:
+        start = previous_end + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise ImportUsageError(_("{path}, ligne {line} : une cellule dépasse {limit} caractères ; un guillemet est sans doute resté ouvert dans cette ligne.").format(
+                    path=name, line=start, limit=f"{csv.field_size_limit():,}".replace(",", "\u202f"))) from error
+            raise ImportUsageError(_("{path}, ligne {line} : ligne CSV illisible ({error}).").format(path=name, line=start, error=excerpt(str(error)))) from error
+        except UnicodeDecodeError as error:
+            raise ImportUsageError(_("{path}, vers la ligne {line} : octets invalides en {encoding}.").format(path=name, line=start, encoding=encoding)) from error
+        previous_end = reader.line_num
+        if lines.exhausted:
+            raise ImportUsageError(_("{path}, ligne {line} : guillemet ouvert et jamais fermé (la cellule court jusqu'à la fin du fichier).").format(path=name, line=start))
+        if _has_bad_bytes(cells):
+            yield start, BadRow(start, excerpt(delimiter.join(cells)))
+        else:
+            yield start, [cell.replace("\r\n", "\n").replace("\r", "\n") if "\r" in cell else cell for cell in cells]
+
+
+@dataclass(frozen=True)
 class Table:
     """A CSV file read as rows of (line number, {column: text})."""
 
@@ -88,26 +225,77 @@ class Table:
     delimiter: str
 
 
-def read_table(raw: bytes, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
-    """Rows of a CSV file; each carries the number of the line where it starts (header = 1)."""
-    decoded = decode(raw, encoding)
-    delimiter = delimiter or sniff_delimiter(decoded.text)
-    reader = csv.reader(io.StringIO(decoded.text), delimiter=delimiter)
-    rows: list[tuple[int, dict[str, str]]] = []
+class TableFile:
+    """A CSV file read row by row (never whole in memory): its columns, encoding and separator
+    are read when it is opened, its rows each time ``rows()`` is called.
+
+    ``encoding``: given, else guessed (``sniff_encoding``); ``delimiter``: given, else guessed
+    from the first lines. Unreadable files and malformed rows raise ``ImportUsageError``.
+    """
+
+    def __init__(self, path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> None:
+        self.path = path
+        self.name = str(path)
+        with path.open("rb") as stream:
+            self.encoding = codecs.lookup(encoding).name if encoding else sniff_encoding(stream)
+        with self._open() as text:
+            head = text.read(_SNIFF_CHARS)
+        self.delimiter = delimiter or sniff_delimiter(head.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+        with self._open() as text:
+            first = next(_csv_rows(text, self.delimiter, self.name, self.encoding), None)
+        header = first[1] if first is not None and not isinstance(first[1], BadRow) else []
+        if first is not None and isinstance(first[1], BadRow):
+            raise ImportUsageError(_("{path}, ligne 1 : octets invalides dans la ligne des colonnes (« {excerpt} »).").format(path=self.name, excerpt=first[1].excerpt))
+        self.columns = [one_line(cell.lstrip("\ufeff") if index == 0 else cell) or f"colonne {index + 1}" for index, cell in enumerate(header)]
+
+    def _open(self) -> TextIO:
+        # UTF-8 keeps bad bytes as lone surrogates (their row is reported); Windows-1252 has a few
+        # undefined bytes, read as U+FFFD as before.
+        errors = "replace" if self.encoding == FALLBACK_ENCODING else "surrogateescape"
+        encoding = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
+        return self.path.open("r", encoding=encoding, errors=errors, newline="")
+
+    @property
+    def label(self) -> str:
+        return self.encoding.removesuffix("-sig")
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]] | BadRow]:
+        """Each row but the header and blank ones, as (line where it starts, {column: text}), or a
+        ``BadRow``."""
+        with self._open() as text:
+            rows = _csv_rows(text, self.delimiter, self.name, self.encoding)
+            next(rows, None)  # the header
+            for start, cells in rows:
+                if isinstance(cells, BadRow):
+                    yield cells
+                elif any(cell.strip() for cell in cells):
+                    yield start, {column: (cells[index] if index < len(cells) else "") for index, column in enumerate(self.columns)}
+
+
+def open_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> TableFile:
+    """A ``TableFile``, its opening problems as ``ImportUsageError``."""
     try:
-        header = next(reader)
-    except StopIteration:
-        return Table([], [], decoded.encoding, delimiter)
-    columns = [one_line(name) or f"colonne {index + 1}" for index, name in enumerate(header)]
-    previous_end = reader.line_num
-    for cells in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = {column: (cells[index] if index < len(cells) else "") for index, column in enumerate(columns)}
-        rows.append((start, row))
-    return Table(columns, rows, decoded.encoding, delimiter)
+        return TableFile(path, encoding=encoding, delimiter=delimiter)
+    except OSError as error:
+        raise ImportUsageError(_("Le fichier {path} est illisible ({error}).").format(path=path, error=error.strerror or error)) from error
+    except LookupError as error:
+        raise ImportUsageError(_("Encodage inconnu « {encoding} » ([file] encoding).").format(encoding=encoding)) from error
+
+
+def bad_row_skip(row: BadRow, table: TableFile) -> Skip:
+    return Skip(row.line, Reason("bad-encoding", _("octets invalides en {encoding} (« {excerpt} ») : ligne ignorée, corrigez-la dans le fichier.").format(
+        encoding=table.label.upper(), excerpt=row.excerpt)))
+
+
+def read_table(raw: bytes, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
+    """Rows of a CSV file held in memory; each carries the number of the line where it starts
+    (header = 1). Rows with bytes the encoding cannot read are left out (``TableFile`` reports them)."""
+    with tempfile.TemporaryDirectory(prefix="communs-table-") as folder:
+        path = Path(folder) / "table.csv"
+        path.write_bytes(raw)
+        table = TableFile(path, encoding=encoding, delimiter=delimiter)
+        rows = [row for row in table.rows() if not isinstance(row, BadRow)]
+    return Table(table.columns, rows, table.label, table.delimiter)
 
 
 # Text --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from communs.i18n import _
-from communs.importers.run import FORMATS
+from communs.importers.run import DEFAULT_MAX_SIZE_MB, FORMATS
 
 EXIT_USAGE = 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -54,8 +54,10 @@ def _codes(communes: tuple[str, ...], departements: tuple[str, ...]) -> tuple[tu
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("content"), show_default=True, help=_("Dossier des fiches (créé s'il n'existe pas)."))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help=_("text pour une personne, json pour un programme."))
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Processus pour la vérification finale (par défaut : un par cœur)."))
+@click.option("--max-size", "max_size_mb", type=click.IntRange(min=1), default=DEFAULT_MAX_SIZE_MB, show_default=True, metavar="MO",
+              help=_("Taille maximale en Mo d'un fichier geojson, gogocarto, osm ou ical, lu en entier en mémoire (environ 25 fois sa taille) ; les tableaux csv et festivals se lisent ligne à ligne, sans limite."))
 def import_command(format_name: str, file: Path, communes: tuple[str, ...], departements: tuple[str, ...], mapping: Path | None, dataset: str | None,
-                   parent_communes: bool, dry_run: bool, content_dir: Path, output_format: str, jobs: int | None) -> None:
+                   parent_communes: bool, dry_run: bool, content_dir: Path, output_format: str, jobs: int | None, max_size_mb: int) -> None:
     """Importer des fiches depuis un fichier de données ouvertes.
 
     FORMAT : csv (avec --mapping), geojson, gogocarto (éléments JSON de GoGoCarto), osm (JSON
@@ -65,8 +67,11 @@ def import_command(format_name: str, file: Path, communes: tuple[str, ...], depa
     à la main (signalé comme conflit), les doublons probables sont signalés et non créés, chaque
     ligne ignorée est listée avec sa raison, puis les fiches écrites sont vérifiées.
 
-    Code de sortie : 0 si l'import a réussi, 1 si des fiches écrites sont invalides ou si rien n'a
-    pu être importé, 2 en cas d'usage incorrect.
+    Un import qui échoue n'écrit rien : ni fiche, ni état de l'import. Un fichier mal formé
+    (guillemet jamais fermé, JSON trop imbriqué, encodage illisible) est refusé avec sa ligne.
+
+    Code de sortie : 0 si l'import a réussi, 1 si des fiches écrites sont invalides (rien n'est
+    alors gardé) ou si rien n'a pu être importé, 2 en cas d'usage incorrect ou de fichier illisible.
     """
     from communs.importers.model import ImportUsageError
     from communs.importers.report import format_json, format_text
@@ -88,10 +93,10 @@ def import_command(format_name: str, file: Path, communes: tuple[str, ...], depa
         if bar is not None:
             with bar:
                 result = run_import(format_name, file, content_dir, communes=communes, departements=departements, mapping=mapping,
-                                    dataset=dataset, parent_communes=parent_communes, dry_run=dry_run, jobs=jobs, progress=progress)
+                                    dataset=dataset, parent_communes=parent_communes, dry_run=dry_run, jobs=jobs, progress=progress, max_size_mb=max_size_mb)
         else:
             result = run_import(format_name, file, content_dir, communes=communes, departements=departements, mapping=mapping,
-                                dataset=dataset, parent_communes=parent_communes, dry_run=dry_run, jobs=jobs)
+                                dataset=dataset, parent_communes=parent_communes, dry_run=dry_run, jobs=jobs, max_size_mb=max_size_mb)
     except ImportUsageError as error:
         _usage(str(error))
         return

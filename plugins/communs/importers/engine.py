@@ -15,8 +15,9 @@ See ``communs.importers`` for the rules; this module applies them in this order:
 5. known items: field-by-field three-way merge with the state (``communs.importers.state``),
    written with ``communs.records.canonical.update_record`` so that people's formatting and comments
    survive; a record whose commune changes moves to its new folder;
-6. write (not with ``--dry-run``), save the state, validate the written files against the whole
-   directory.
+6. write (not with ``--dry-run``, nor when nothing can be imported), save the state, validate the
+   written files against the whole directory; when they do not validate, put every file back as
+   it was (a failed import writes nothing: no records, no state).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset
+from communs.importers.duplicates import Blocks, Name
 from communs.importers.mapping import Mapping
 from communs.importers.model import Item, Note, Reason, Skip
 from communs.importers.places import Places
@@ -46,7 +48,7 @@ from communs.records.content import (
     display_path,
     scan,
 )
-from communs.records.text import fold, slugify
+from communs.records.text import slugify
 from communs.records.yamlreader import read_yaml
 
 MAX_ID = 80
@@ -95,6 +97,7 @@ class ImportResult:
     written: list[str] = field(default_factory=list)
     state_file: str = ""
     seconds: float = 0.0
+    rolled_back: bool = False  # the written files did not validate: everything was put back
 
     def of(self, status: str) -> list[Outcome]:
         return [outcome for outcome in self.outcomes if outcome.status == status]
@@ -113,7 +116,43 @@ class ImportResult:
 
     @property
     def exit_status(self) -> int:
-        return 0 if self.valid and self.imported else 1
+        return 0 if self.valid and self.imported and not self.rolled_back else 1
+
+
+class _Backup:
+    """The files an import is about to change, as they were, to put them back if it fails."""
+
+    def __init__(self, content_dir: Path) -> None:
+        self.before: dict[Path, bytes | None] = {}
+        self.created_folders: list[Path] = []
+        # The content folder itself and the folders the import will create, deepest last.
+        folder = content_dir
+        while not folder.exists():
+            self.created_folders.append(folder)
+            folder = folder.parent
+        self.content_dir = content_dir
+
+    def keep(self, path: Path) -> None:
+        if path in self.before:
+            return
+        folder = path.parent
+        while not folder.exists() and folder not in self.created_folders:
+            self.created_folders.append(folder)
+            folder = folder.parent
+        self.before[path] = path.read_bytes() if path.is_file() else None
+
+    def restore(self) -> None:
+        for path, data in self.before.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        for folder in sorted(self.created_folders, key=lambda folder: len(folder.parts), reverse=True):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty: something else lives there now
 
 
 class Filters:
@@ -345,15 +384,30 @@ class Importer:
         writes.extend(self._create_all(new, state, existing))
 
         self._note_absent(state, seen_sources)
-        if not self.dry_run:
-            self.content_dir.mkdir(parents=True, exist_ok=True)
+        if not self.dry_run and result.imported:
+            self._write(writes, state, existing)
+        result.outcomes.sort(key=lambda outcome: outcome.line)
+        result.skipped.sort(key=lambda skipped: skipped.line)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _write(self, writes: list[_Write], state: State, existing: Existing) -> None:
+        """Write the records and the state, then validate what was written: when the written files
+        do not validate (or writing fails), everything is put back as it was."""
+        result = self.result
+        backup = _Backup(self.content_dir)
+        try:
             for write in writes:
+                backup.keep(write.path)
                 write.path.parent.mkdir(parents=True, exist_ok=True)
                 write.path.write_text(write.text, encoding="utf-8", newline="\n")
                 if write.remove is not None and write.remove != write.path and write.remove.exists():
+                    backup.keep(write.remove)
                     write.remove.unlink()
+            state_path = State.path_for(self.content_dir, self.dataset.name)
+            backup.keep(state_path)
             if state.save(self.content_dir):
-                result.state_file = display_path(State.path_for(self.content_dir, self.dataset.name))
+                result.state_file = display_path(state_path)
             result.written = [self._shown(write.path) for write in writes]
             if writes:
                 from communs.records.validation import validate
@@ -362,10 +416,13 @@ class Importer:
                 # tree is checked, which is the same and spares resolving each path.
                 files = None if not existing.files else [write.path for write in writes]
                 result.validation = validate(self.content_dir, files, checker=self.checker, jobs=self.jobs, keep_records=False)
-        result.outcomes.sort(key=lambda outcome: outcome.line)
-        result.skipped.sort(key=lambda skipped: skipped.line)
-        result.seconds = time.perf_counter() - started
-        return result
+        except BaseException:
+            backup.restore()
+            raise
+        if not result.valid:
+            backup.restore()
+            result.rolled_back = True
+            result.written, result.state_file = [], ""
 
     def _tick(self) -> None:
         self._done += 1
@@ -450,22 +507,20 @@ class Importer:
     # Creations ----------------------------------------------------------------------------------
 
     def _create_all(self, items: list[Item], state: State, existing: Existing) -> list[_Write]:
-        from communs.contrib.lookup import compare_names, name_words
-
         lookup, starts = self._lookup(items, existing)
         taken = set(existing.ids)
-        accepted: dict[tuple, list[tuple[list[str], str, Item, str]]] = defaultdict(list)
+        # Rows created so far, per kind, commune and (events) day: later rows are compared with them.
+        accepted: dict[tuple, Blocks[tuple[Item, str]]] = defaultdict(Blocks)
         writes: list[_Write] = []
         for item in items:
             key = (item.kind, item.commune, item.data.get("start", "")[:10] if item.kind == EVENT else "")
-            words = name_words(item.name)
-            folded = fold(item.name)
+            name = Name(item.name)
             matches = self._duplicates(lookup, starts, item)
             if not matches:
-                for other_words, other_folded, other, other_id in accepted[key]:
-                    if compare_names(words, other_words, identical=folded == other_folded) is not None:
-                        matches = [{"id": other_id, "name": other.name, "commune": other.commune, "line": other.line, "reason": _("même nom ou nom proche, même commune, ligne {line} du fichier").format(line=other.line)}]
-                        break
+                earlier = accepted[key].first_match(name)
+                if earlier is not None:
+                    other, other_id = earlier
+                    matches = [{"id": other_id, "name": other.name, "commune": other.commune, "line": other.line, "reason": _("même nom ou nom proche, même commune, ligne {line} du fichier").format(line=other.line)}]
             if matches:
                 self.result.outcomes.append(Outcome(item.line, "duplicate", item.name, item.commune, matches=matches))
                 self._tick()
@@ -479,7 +534,7 @@ class Importer:
             data, text = checked
             taken.add(record_id)
             path = self.content_dir / FOLDERS[item.kind] / item.commune / f"{record_id}{SUFFIX}"
-            accepted[key].append((words, folded, item, record_id))
+            accepted[key].add(name, (item, record_id))
             writes.append(_Write(path, text))
             imported = normalise_record(item.kind, {"id": record_id, **data})
             state.records[item.source_id] = Entry(path.relative_to(self.content_dir).as_posix(), fingerprint(imported), file_hash(text.encode("utf-8")))

@@ -1,6 +1,8 @@
 """``csv``: any table of actors, read through a mapping file (``--mapping``, TOML).
 
-The file may be UTF-8 with or without BOM or Windows-1252, separated by ``;``, ``,``, tabs or
+The file is read row by row (its size does not matter). It may be UTF-8 with or without BOM,
+UTF-16 with BOM or Windows-1252 (a UTF-8 file's rows holding invalid bytes are reported and
+skipped), separated by ``;``, ``,``, tabs or
 ``|``, with CRLF or LF line ends (all guessed, or set in ``[file]``). The mapping names the
 columns (``[columns]``), constants (``[values]``) and value maps (``[maps.*]``): see
 ``communs.importers.mapping``. Column names are matched exactly, else ignoring case, accents and
@@ -18,7 +20,7 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_actor
-from communs.importers.cleaning import Table, read_table
+from communs.importers.cleaning import BadRow, bad_row_skip, open_table
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Reason, Skip
 from communs.records.text import fold, slugify
@@ -77,18 +79,19 @@ class CsvReader:
             raise ImportUsageError(_("Fichier de correspondance {path} : [columns] name est obligatoire.").format(path=mapping.path))
         self.path = path
         self.mapping = mapping
-        try:
-            self.table: Table = read_table(path.read_bytes(), encoding=mapping.file.get("encoding"), delimiter=mapping.file.get("delimiter"))
-        except (OSError, UnicodeDecodeError) as error:
-            raise ImportUsageError(_("Le fichier {path} est illisible ({error}).").format(path=path, error=error)) from error
+        self.table = open_table(path, encoding=mapping.file.get("encoding"), delimiter=mapping.file.get("delimiter"))
         self.columns = resolve_columns(self.table.columns, mapping.columns, path)
 
     def dataset(self) -> Dataset:
         return Dataset(name=slugify(self.path.stem, max_length=40))
 
     def items(self, ctx: Context) -> Iterator[Item | Skip]:
-        for line, row in self.table.rows:
-            raw = row_values(row, self.columns)
+        for row in self.table.rows():
+            if isinstance(row, BadRow):
+                yield bad_row_skip(row, self.table)
+                continue
+            line, values = row
+            raw = row_values(values, self.columns)
             identifier = one_line(raw.get("id"))
             if not identifier:
                 if "id" in self.columns:

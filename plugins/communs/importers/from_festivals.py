@@ -34,7 +34,7 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_actor
-from communs.importers.cleaning import Table, iter_unique, read_table, split_list, street_line
+from communs.importers.cleaning import BadRow, bad_row_skip, iter_unique, open_table, split_list, street_line
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Skip
 from communs.records.text import fold, slugify
@@ -203,10 +203,7 @@ class FestivalsReader:
     def __init__(self, path: Path, mapping: Mapping) -> None:
         self.path = path
         self.mapping = mapping
-        try:
-            self.table: Table = read_table(path.read_bytes(), encoding=mapping.file.get("encoding"), delimiter=mapping.file.get("delimiter") or ";")
-        except (OSError, UnicodeDecodeError, LookupError) as error:
-            raise ImportUsageError(_("Le fichier {path} est illisible ({error}).").format(path=path, error=error)) from error
+        self.table = open_table(path, encoding=mapping.file.get("encoding"), delimiter=mapping.file.get("delimiter") or ";")
         missing = [column for column in REQUIRED_COLUMNS if column not in self.table.columns]
         if missing:
             raise ImportUsageError(_("{path} n'a pas les colonnes de la liste des festivals ({missing}) : est-ce le bon fichier ?").format(path=path, missing=", ".join(missing)))
@@ -215,8 +212,8 @@ class FestivalsReader:
         return DATASET
 
     def items(self, ctx: Context) -> Iterator[Item | Skip]:
-        for line, row in self.table.rows:
-            yield self.item(ctx, line, row)
+        for row in self.table.rows():
+            yield bad_row_skip(row, self.table) if isinstance(row, BadRow) else self.item(ctx, *row)
 
     def item(self, ctx: Context, line: int, row: dict[str, str]) -> Item | Skip:
         name = one_line(row.get("nom_du_festival"))

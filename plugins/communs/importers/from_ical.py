@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_event
-from communs.importers.cleaning import decode
+from communs.importers.cleaning import decode, excerpt
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
 from communs.importers.places import Places
@@ -152,6 +152,18 @@ def _exceptions(master: Any, overrides: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _where(text: str, error: Exception) -> str:
+    """", ligne N" for the first line of the text that holds the excerpt an icalendar error
+    quotes (its messages end with the offending content line), else nothing."""
+    quoted = re.search(r"'([^'\n]{4,})'", str(error))
+    if quoted is None:
+        return ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if quoted.group(1) in line:
+            return ", " + _("ligne {line}").format(line=number)
+    return ""
+
+
 class IcalReader:
     format_name = "ical"
 
@@ -161,12 +173,13 @@ class IcalReader:
         self.path = path
         self.mapping = mapping
         try:
-            text = decode(path.read_bytes()).text
+            text = decode(path.read_bytes(), name=str(path)).text
             self.calendar = icalendar.Calendar.from_ical(text)
         except OSError as error:
             raise ImportUsageError(_("Le fichier {path} est illisible ({error}).").format(path=path, error=error.strerror or error)) from error
-        except (ValueError, IndexError, KeyError) as error:
-            raise ImportUsageError(_("{path} n'est pas un fichier iCalendar valide ({error}).").format(path=path, error=error)) from error
+        except (ValueError, IndexError, KeyError, TypeError, RecursionError) as error:
+            raise ImportUsageError(_("{path} n'est pas un fichier iCalendar valide{where} ({error}).").format(
+                path=path, where=_where(text, error), error=excerpt(str(error), 120))) from error
         if getattr(self.calendar, "name", "").upper() != "VCALENDAR":
             raise ImportUsageError(_("{path} n'est pas un calendrier (BEGIN:VCALENDAR attendu).").format(path=path))
         self.lines = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip().upper() == "BEGIN:VEVENT"]

@@ -139,6 +139,8 @@ def format_text(result: ImportResult) -> str:
         if warnings:
             codes = Counter(problem.code for problem in report.warnings)
             lines.append("  " + _("avertissements : {codes}").format(codes=", ".join(f"{code} {_number(n)}" for code, n in codes.most_common())))
+    if result.rolled_back:
+        lines.append(_("Import annulé : des fiches écrites ne sont pas valides ; tout a été remis en l'état, rien n'a été écrit."))
     if result.state_file:
         lines.append(_("État de l'import enregistré dans {path} (à committer avec les fiches).").format(path=result.state_file))
     if not result.imported:
@@ -183,6 +185,7 @@ def as_dict(result: ImportResult) -> dict[str, Any]:
         "skipped": [asdict(item) for item in result.skipped],
         "absent": list(result.absent),
         "state_file": result.state_file,
+        "rolled_back": result.rolled_back,
         "validation": validation,
         "exit_status": result.exit_status,
     }

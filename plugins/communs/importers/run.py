@@ -8,6 +8,25 @@ from pathlib import Path
 from communs.importers.model import ImportUsageError
 
 FORMATS = ("csv", "geojson", "gogocarto", "osm", "ical", "festivals")
+# Tables are read row by row, whatever their size; JSON and iCalendar files are parsed whole, in
+# memory (about 12 times the file's size for GeoJSON, 22 times for iCalendar): above this size
+# (in MB, ``--max-size``) they are refused rather than exhausting the machine.
+STREAMED = frozenset({"csv", "festivals"})
+DEFAULT_MAX_SIZE_MB = 50
+
+
+def check_size(format_name: str, path: Path, max_size_mb: int | None) -> None:
+    """Refuse a file of a format read whole when it is larger than ``max_size_mb`` (None: no limit)."""
+    if format_name in STREAMED or max_size_mb is None:
+        return
+    size = path.stat().st_size
+    if size > max_size_mb * 1_000_000:
+        from communs.i18n import _
+
+        raise ImportUsageError(_(
+            "{path} pèse {size} Mo : au-delà de la limite de {limit} Mo pour le format {format}, qui se lit en entier en mémoire. "
+            "Découpez le fichier, ou relevez la limite avec --max-size si la machine a assez de mémoire (compter environ 25 fois la taille du fichier)."
+        ).format(path=path, size=f"{size / 1_000_000:.1f}".replace(".", ","), limit=max_size_mb, format=format_name))
 
 
 def reader_for(format_name: str, path: Path, mapping):
@@ -44,9 +63,10 @@ def run_import(
     dry_run: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_size_mb: int | None = DEFAULT_MAX_SIZE_MB,
 ):
     """Import ``file`` into ``content_dir``; an ``engine.ImportResult`` (``ImportUsageError`` for
-    usage problems)."""
+    usage problems, malformed files and files of a format read whole beyond ``max_size_mb``)."""
     from dataclasses import replace
 
     from communs.i18n import _
@@ -61,6 +81,7 @@ def run_import(
         raise ImportUsageError(_("Le fichier de correspondance {path} n'existe pas.").format(path=mapping))
     if content_dir.exists() and not content_dir.is_dir():
         raise ImportUsageError(_("{path} n'est pas un dossier.").format(path=content_dir))
+    check_size(format_name, file, max_size_mb)
     loaded = load_mapping(mapping)
     reader = reader_for(format_name, file, loaded)
     chosen: Dataset = reader.dataset()
