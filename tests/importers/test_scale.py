@@ -119,22 +119,32 @@ def test_known_duplicates_are_still_found(first, second):
     assert _blocked([first, second]) == expected
 
 
-def test_comparisons_grow_linearly(monkeypatch):
-    """Distinct names in one commune: the pairwise loop made N(N-1)/2 comparisons."""
-    calls = 0
+@pytest.fixture
+def comparisons(monkeypatch) -> list[int]:
+    """How many times compare_names is called (one item per call)."""
+    calls: list[int] = []
     original = lookup.compare_names
 
     def counting(*args, **kwargs):
-        nonlocal calls
-        calls += 1
+        calls.append(1)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(lookup, "compare_names", counting)
-    rng = random.Random(4)
+    return calls
+
+
+def _made_up_names(seed: int, count: int) -> list[str]:
+    """Distinct two-word names from a few syllables (a crowded vocabulary, as in registers)."""
+    rng = random.Random(seed)
     syllables = ["ka", "zo", "li", "mo", "ra", "te", "vu", "ni", "sa", "po", "de", "bu"]
-    names = sorted({" ".join("".join(rng.choices(syllables, k=4)) for _ in range(2)) for _ in range(2000)})
+    return sorted({" ".join("".join(rng.choices(syllables, k=4)) for _ in range(2)) for _ in range(count)})
+
+
+def test_comparisons_grow_linearly(comparisons):
+    """Distinct names in one commune: the pairwise loop made N(N-1)/2 comparisons."""
+    names = _made_up_names(4, 2000)
     assert _blocked(names).count(None) > len(names) - 20
-    assert calls < 5 * len(names)  # the pairwise loop: about 2,000,000
+    assert len(comparisons) < 5 * len(names)  # the pairwise loop: about 2,000,000
 
 
 # The engine at scale ---------------------------------------------------------------------------
@@ -160,25 +170,14 @@ def _cli(*arguments: str):
     return result
 
 
-def test_an_import_compares_each_row_with_few_others(tmp_path, monkeypatch):
-    calls = 0
-    original = lookup.compare_names
-
-    def counting(*args, **kwargs):
-        nonlocal calls
-        calls += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(lookup, "compare_names", counting)
-    rng = random.Random(5)
-    syllables = ["ka", "zo", "li", "mo", "ra", "te", "vu", "ni", "sa", "po", "de", "bu"]
-    names = sorted({" ".join("".join(rng.choices(syllables, k=4)) for _ in range(2)) for _ in range(700)})
+def test_an_import_compares_each_row_with_few_others(tmp_path, comparisons):
+    names = _made_up_names(5, 700)
     source = tmp_path / "registre.csv"
     source.write_text("nom;insee\n" + "".join(f"{name};97411\n" for name in names) + "Kazmoli Rateni;97411\nKazmoli Rateny;97411\n", encoding="utf-8")
     result = run_import("csv", source, tmp_path / "content", mapping=_mapping(tmp_path), dry_run=True, jobs=1)
     duplicates = result.of("duplicate")
     assert [(outcome.line, outcome.matches[0]["line"]) for outcome in duplicates] == [(len(names) + 3, len(names) + 2)]
-    assert calls < 5 * len(names)  # comparing every pair: about 250,000
+    assert len(comparisons) < 5 * len(names)  # comparing every pair: about 250,000
 
 
 def test_a_table_is_read_row_by_row(tmp_path):

@@ -34,7 +34,14 @@ from typing import Any
 
 from communs.i18n import _
 from communs.importers.build import Context, Dataset, build_actor
-from communs.importers.cleaning import BadRow, bad_row_skip, iter_unique, open_table, split_list, street_line
+from communs.importers.cleaning import (
+    BadRow,
+    bad_row_skip,
+    iter_unique,
+    open_table,
+    split_list,
+    street_line,
+)
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Skip
 from communs.records.text import fold, slugify

@@ -387,23 +387,27 @@ def actors_geojson(directory: Directory, site: SiteSettings, commune: str | None
         if geometry is None:
             continue
         data = record.data
-        properties = {
-            "id": record.id,
-            "name": record.name,
-            "kind": data.get("kind"),
-            "kind_label": directory.label("kind", data.get("kind", "")),
-            "themes": _labels_string(data.get("themes", [])),
-            "summary": data.get("summary", ""),
-            "url": _url(site, urls.actor(record.id)),
-            "commune": record.folder,
-            "commune_name": _commune_name(directory, record.folder),
-            "position_precision": _precision(directory, record),
-        }
-        modified = _modified(site, history, record)
-        if modified is not None:
-            properties[MODIFIED] = modified
-        features.append({"type": "Feature", "id": record.id, "geometry": geometry, "properties": properties})
+        own = {"id": record.id, "name": record.name, "kind": data.get("kind"), "kind_label": directory.label("kind", data.get("kind", ""))}
+        features.append(_feature(directory, site, history, record, geometry, own))
     return _collection(site, features)
+
+
+def _feature(directory: Directory, site: SiteSettings, history: History | None, record: Record, geometry: dict, own: dict[str, Any]) -> dict:
+    """A record as a GeoJSON Feature: its own properties, then what actors and events share."""
+    data = record.data
+    properties = {
+        **own,
+        "themes": _labels_string(data.get("themes", [])),
+        "summary": data.get("summary", ""),
+        "url": _url(site, urls.record(record.kind, record.id)),
+        "commune": record.folder,
+        "commune_name": _commune_name(directory, record.folder),
+        "position_precision": _precision(directory, record),
+    }
+    modified = _modified(site, history, record)
+    if modified is not None:
+        properties[MODIFIED] = modified
+    return {"type": "Feature", "id": record.id, "geometry": geometry, "properties": properties}
 
 
 def _venue_name(directory: Directory, event: Record) -> str:
@@ -428,27 +432,12 @@ def events_geojson(directory: Directory, site: SiteSettings, history: History | 
         geometry = _point(directory.position(record))
         if geometry is None:
             continue
-        properties: dict[str, Any] = {
-            "id": record.id,
-            "title": record.name,
-            "type": data.get("type"),
-            "type_label": directory.label("type", data.get("type", "")),
-            "themes": _labels_string(data.get("themes", [])),
-            "summary": data.get("summary", ""),
-            "start": _plain(data.get("start")),
-            "end": _plain(data.get("end")) or "",
-            "recurrence": data.get("recurrence", ""),
-            "status": status,
-            "venue_name": _venue_name(directory, record),
-            "url": _url(site, urls.event(record.id)),
-            "commune": record.folder,
-            "commune_name": _commune_name(directory, record.folder),
-            "position_precision": _precision(directory, record),
+        own = {
+            "id": record.id, "title": record.name, "type": data.get("type"), "type_label": directory.label("type", data.get("type", "")),
+            "start": _plain(data.get("start")), "end": _plain(data.get("end")) or "", "recurrence": data.get("recurrence", ""),
+            "status": status, "venue_name": _venue_name(directory, record),
         }
-        modified = _modified(site, history, record)
-        if modified is not None:
-            properties[MODIFIED] = modified
-        features.append({"type": "Feature", "id": record.id, "geometry": geometry, "properties": properties})
+        features.append(_feature(directory, site, history, record, geometry, own))
     return _collection(site, features)
 
 

@@ -16,6 +16,7 @@ import subprocess
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import git
@@ -49,14 +50,16 @@ class History:
     files: dict[str, FileHistory]  # "actors/97411/x.yml" -> its history
     changes: list[Change]  # newest first
 
+    @cached_property
+    def _by_commune(self) -> dict[str, list[Change]]:
+        by_commune: dict[str, list[Change]] = {}
+        for change in self.changes:
+            by_commune.setdefault(change.commune, []).append(change)
+        return by_commune
+
     def changes_in(self, commune: str) -> list[Change]:
         """The changes of one commune's records, newest first (indexed once: a feed per commune
         used to scan every change of the directory)."""
-        if not hasattr(self, "_by_commune"):
-            by_commune: dict[str, list[Change]] = {}
-            for change in self.changes:
-                by_commune.setdefault(change.commune, []).append(change)
-            self._by_commune = by_commune
         return self._by_commune.get(commune, [])
 
     def of_record(self, kind: str, folder: str, stem: str) -> FileHistory | None:

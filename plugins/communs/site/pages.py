@@ -232,12 +232,13 @@ class SiteBuild:
                 parts.setdefault(key, []).append(spec)
         return parts
 
-    def search_inputs(self, spec: PageSpec) -> Any:
-        """What a page gives the search index, for knowing which parts to index again."""
+    def search_inputs(self, spec: PageSpec, inputs: str | None) -> Any:
+        """What a page gives the search index, for knowing which parts to index again; ``inputs``
+        is the page's own digest (``self.inputs``), already computed for the page itself."""
         if spec.builder == "commune":
             code = spec.args[0]
             return [spec.url, [r.digest for r in self.directory.actors_in(code)], [r.digest for r in self.directory.events_in(code)], self.today]
-        return self.inputs(spec) or spec.url
+        return inputs or spec.url
 
     def search(self) -> dict:
         return {"search_bundles": [searchindex.bundle_path(key) for key in sorted(self.search_parts) if key != searchindex.MAIN]}

@@ -96,9 +96,9 @@ def build_site(
     build = SiteBuild(directory, site, history)
     renderer = Renderer(environment(template_filters(directory, site), template_globals(site)), build.builders(), output)
     specs = build.specs()
-    todo, keys = [], {}
+    todo, keys, page_inputs = [], {}, {}
     for spec in specs:
-        inputs = build.inputs(spec)
+        inputs = page_inputs[spec.url] = build.inputs(spec)
         key = digest(version, inputs) if inputs is not None else None
         if key is not None and cache.fresh(spec.url, key, output / urls.output_path(spec.url)):
             continue
@@ -116,7 +116,7 @@ def build_site(
     if site.search:
         search_keys, stale = {}, {}
         for key, pages in build.search_parts.items():
-            search_keys[key] = digest(version, site.build_date, [build.search_inputs(spec) for spec in pages])
+            search_keys[key] = digest(version, site.build_date, [build.search_inputs(spec, page_inputs[spec.url]) for spec in pages])
             if not cache.fresh(f"@search:{key}", search_keys[key], searchindex.bundle_dir(output, key) / "pagefind-entry.json"):
                 stale[key] = [spec.url for spec in pages]
         searchindex.remove_parts(output, keep=set(build.search_parts))
