@@ -185,6 +185,8 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
 
     from watchfiles import watch
 
+    from communs.site import headers as site_headers
+
     # Served at once: the last build's site if there is one, else, until the first build is
     # complete, a page that says the site is being built and reloads itself (the first build of a
     # large directory takes a while; half a site would answer 404 for pages not yet written).
@@ -202,6 +204,12 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
     class QuietHandler(handler.func):  # type: ignore[name-defined,misc]
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - the standard library's name
             return
+
+        def end_headers(self) -> None:
+            # The headers the site asks a static host for (_headers), as that host would send them.
+            for name, value in site_headers.headers_for(self.path.split("?", 1)[0]).items():
+                self.send_header(name, value)
+            super().end_headers()
 
         def send_head(self):  # noqa: ANN202 - the standard library's signature
             if not ready.is_set():

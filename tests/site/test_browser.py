@@ -38,6 +38,7 @@ PAGE_TYPES = [
     "/evenements/2026-12-20-kabar-fet-kaf/", "/evenements/2026-12-05-sortie-canyon-fleurs-jaunes/",
     "/agenda/", "/agenda/archives/", "/themes/", "/themes/culture/", "/recherche/", "/donnees/",
     "/contribuer/", "/contribuer/evenement/", "/modifications/", "/a-propos/", "/404.html",
+    "/integrer/communes/97415-saint-paul/agenda/", "/integrer/communes/97415-saint-paul/carte/",
 ]
 
 

@@ -136,6 +136,17 @@ class _RecordLayer(folium.MacroElement):
                 var layer = L.geoJSON(data, {pointToLayer: point}), bounds = layer.getBounds();
                 if (group.addLayers) group.addLayers(layer.getLayers()); else group.addLayer(layer);
                 if (bounds.isValid()) map.fitBounds(bounds, {padding: [24, 24], maxZoom: {{ this.fit_max_zoom }}, animate: false});
+                if (cfg.focus) focus(layer, new URLSearchParams(window.location.search).get(cfg.focus));
+            }
+            // ?acteur=<id> (a widget showing one structure): open on that record's marker.
+            function focus(layer, wanted) {
+                if (!wanted || !/^[a-z0-9][a-z0-9-]{0,119}$/.test(wanted)) return;
+                layer.eachLayer(function (marker) {
+                    var url = (marker.feature && marker.feature.properties || {}).url;
+                    if (typeof url !== "string" || url.slice(-(wanted.length + 2)) !== "/" + wanted + "/") return;
+                    if (group.zoomToShowLayer) group.zoomToShowLayer(marker, function () { marker.openPopup(); });
+                    else { map.setView(marker.getLatLng(), {{ this.fit_max_zoom }}, {animate: false}); marker.openPopup(); }
+                });
             }
             // Without tiles (offline, a blocked tile server) the map is a grey box: say why, once.
             map.eachLayer(function (layer) {
@@ -272,14 +283,15 @@ def _check_center(center: tuple[float, float]) -> list[float]:
 
 def map_parts(*, element_id: str, site: SiteSettings, data_url: str | None = None, features: dict | None = None,
               center: tuple[float, float] | None = None, zoom: int | None = None, cluster: bool = True,
-              height: str = "420px", label: str, fallback: str | None = None) -> MapParts:
+              height: str = "420px", label: str, fallback: str | None = None, focus: str | None = None) -> MapParts:
     """The head tags, container and script of one map.
 
     Exactly one of ``data_url`` (the GeoJSON beside the page) and ``features`` (a small GeoJSON
     dict, inlined) is given. ``center``/``zoom`` is the view while the data loads (default zoom:
     ``site.map_zoom``; without a centre, the whole world); once loaded, the map fits its points.
     ``label`` names the map region for assistive technologies; ``fallback`` says where the
-    records are when the map cannot show (default: the list below).
+    records are when the map cannot show (default: the list below). ``focus`` names a query
+    parameter (``acteur``) whose value, a record id, opens the map on that record's marker.
     """
     if not _ELEMENT_ID.match(element_id):
         raise ValueError(f"element_id must be a letter then letters, digits, '-' or '_': {element_id!r}")
@@ -311,6 +323,10 @@ def map_parts(*, element_id: str, site: SiteSettings, data_url: str | None = Non
         "center": _check_center(center) if center is not None else [0.0, 0.0],
         "zoom": zoom if zoom is not None else (site.map_zoom if center is not None else 1),
     }
+    if focus is not None:
+        if not _ELEMENT_ID.match(focus):
+            raise ValueError(f"focus must name a query parameter, not {focus!r}")
+        cfg["focus"] = focus
     if data_url is not None:
         cfg["url"] = _check_url(data_url)
     else:

@@ -37,6 +37,7 @@ COMMUNE_CHANGES = 10
 # 100,000 cards: 40 MB of HTML).
 THEME_CARDS = 300
 THEME_EVENTS = 40  # the next events on a theme page; the month pages and the feed hold the rest
+EMBED_EVENTS = 30  # the next events a widget lists (each series once); its link leads to the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,23 @@ class SiteBuild:
         specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
         specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
         specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
+        specs += self.embed_specs()
+        return specs
+
+    def embed_specs(self) -> list[PageSpec]:
+        """The widgets other sites frame: per commune an agenda and a map, per theme an agenda,
+        per actor that organises or hosts events an agenda."""
+        d = self.directory
+        specs = []
+        for code in d.commune_codes():
+            place = d.commune(code)
+            specs.append(PageSpec(urls.embed_commune_agenda(place), "embed_agenda.html", "embed_agenda", ("commune", code)))
+            specs.append(PageSpec(urls.embed_commune_map(place), "embed_map.html", "embed_map", (code,)))
+        specs += [PageSpec(urls.embed_theme_agenda(value), "embed_agenda.html", "embed_agenda", ("theme", value)) for value in d.labels["themes"]]
+        specs += [
+            PageSpec(urls.embed_actor_agenda(record_id), "embed_agenda.html", "embed_agenda", ("actor", record_id))
+            for record_id in d.actors if d.events_of(record_id)
+        ]
         return specs
 
     def inputs(self, spec: PageSpec) -> str | None:
@@ -94,12 +112,15 @@ class SiteBuild:
                 "event", record.digest, [a.digest for a in d.organizers_of(record)], venue.digest if venue else "",
                 self.today, self.record_history(record),
             )
+        if spec.builder == "embed_agenda" and spec.args[0] == "actor":
+            record_id = spec.args[1]
+            return digest("embed-actor", d.actors[record_id].digest, [e.digest for e in d.events_of(record_id)], self.today)
         return None
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
             "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "search", "data",
-            "commune", "theme", "actor", "event",
+            "commune", "theme", "actor", "event", "embed_agenda", "embed_map",
         )}
 
     # Shared pieces -------------------------------------------------------------------------
@@ -336,7 +357,61 @@ class SiteBuild:
             "ics_url": urls.commune_ics(commune),
             "changes": [(c, self.change_link(c)) for c in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history else None,
             "changes_feed": urls.commune_changes_feed(commune),
+            "embeds": self.embeds("commune", code),
         }
+
+    # Widgets ---------------------------------------------------------------------------------
+
+    def embed_agenda(self, scope: str, key: str) -> dict:
+        """The next events of a commune, a theme or an actor, for another site's <iframe>."""
+        d = self.directory
+        if scope == "commune":
+            place = d.commune(key)
+            events, title, full = d.events_in(key), _("Agenda de {name}").format(name=place.name), urls.commune(place)
+        elif scope == "theme":
+            choice = d.labels["themes"][key]
+            events, title, full = d.events_with_theme(key), _("Agenda : {theme}").format(theme=choice.title), urls.theme(key)
+        else:
+            record = d.actors[key]
+            events, title, full = d.events_of(key), _("Agenda de {name}").format(name=record.data["name"]), urls.actor(key)
+        following = self.next_events(events)
+        return {
+            "title": title,
+            "full_url": full,
+            "agenda": self.by_day(following[:EMBED_EVENTS]),
+            "more": max(0, len(following) - EMBED_EVENTS),
+            "show_commune": scope != "commune",
+        }
+
+    def embed_map(self, code: str) -> dict:
+        place = self.directory.commune(code)
+        return {
+            "title": _("Carte de {name}").format(name=place.name),
+            "full_url": urls.commune(place),
+            "map": maps.map_parts(
+                element_id="carte",
+                site=self.site,
+                data_url=f"{self.site.site_url}{urls.commune_map_data(place)}",
+                center=(place.lat, place.lon) if place.lat is not None else None,
+                label=_("Carte des acteurs et événements de {name}").format(name=place.name),
+                fallback=_("Les fiches sont sur le site de l’annuaire (lien ci-dessous)."),
+                height="100vh",
+                focus="acteur",
+            ),
+        }
+
+    def embeds(self, scope: str, key: str) -> list[dict]:
+        """The widgets a commune or actor page offers to copy (see the snippet in macros.html)."""
+        d = self.directory
+        if scope == "commune":
+            place = d.commune(key)
+            found = [("agenda", _("L’agenda de la commune"), urls.embed_commune_agenda(place)), ("carte", _("La carte de la commune"), urls.embed_commune_map(place))]
+        else:
+            record = d.actors[key]
+            place = d.commune(record.folder)
+            found = [("agenda", _("Nos événements"), urls.embed_actor_agenda(key))] if d.events_of(key) else []
+            found.append(("carte", _("Notre fiche sur la carte de la commune"), f"{urls.embed_commune_map(place)}?acteur={key}"))
+        return [{"kind": kind, "label": label, "url": f"{self.site.site_url}{url}"} for kind, label, url in found]
 
     def themes_index(self) -> dict:
         d = self.directory
@@ -412,6 +487,7 @@ class SiteBuild:
             "correction_url": self.correction_url(record),
             "history_url": self.history_url(record),
             "history": self.record_history(record),
+            "embeds": self.embeds("actor", record_id),
         }
 
     def event(self, record_id: str) -> dict:

@@ -86,7 +86,7 @@ def build_site(
     settings and, for events, day) are not rendered again; exports and the search index are
     redone only when something they hold changed. Pagefind indexes while the exports are written.
     """
-    from communs.site import exports, feeds, searchindex, vendor
+    from communs.site import exports, feeds, headers, searchindex, vendor
     from communs.site.pages import SiteBuild, template_filters, template_globals
 
     timings: dict[str, float] = {}
@@ -135,7 +135,9 @@ def build_site(
     timings["exports"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs])
+    # Widgets are for other sites' frames (noindex), not for the sitemap.
+    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs if not spec.url.startswith(f"/{urls.EMBED}/")])
+    write_if_changed(output / headers.FILE, headers.headers_file())
     vendor.copy_vendor(output)
     copy_theme_static(output)
     timings["feeds"] = time.perf_counter() - started

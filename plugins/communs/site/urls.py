@@ -17,6 +17,7 @@ SEARCH = "recherche"
 DATA = "donnees"
 CONTRIBUTE = "contribuer"
 CHANGES = "modifications"
+EMBED = "integrer"  # widgets other sites show in an <iframe>
 
 
 def agenda_month(year: int, month: int) -> str:
@@ -73,6 +74,25 @@ def theme_ics(value: str) -> str:
 def commune_theme_ics(code: str, value: str) -> str:
     """The agenda of one theme in one commune (made where the commune has events of that theme)."""
     return data_file(f"communes/{code}/{value}.ics")
+
+
+def embed_commune_agenda(place: Commune) -> str:
+    """A commune's next events, as a widget for another site's <iframe>."""
+    return f"/{EMBED}/{COMMUNES}/{place.code}-{place.slug}/agenda/"
+
+
+def embed_commune_map(place: Commune) -> str:
+    """A commune's map as a widget (``?acteur=<id>`` opens on one actor)."""
+    return f"/{EMBED}/{COMMUNES}/{place.code}-{place.slug}/carte/"
+
+
+def embed_theme_agenda(value: str) -> str:
+    return f"/{EMBED}/{THEMES}/{value}/agenda/"
+
+
+def embed_actor_agenda(record_id: str) -> str:
+    """The events an actor organises or hosts, as a widget (made for actors that have events)."""
+    return f"/{EMBED}/{ACTORS}/{record_id}/agenda/"
 
 
 def webcal(site_url: str, path: str) -> str:
