@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -37,6 +37,7 @@ COMMUNE_CHANGES = 10
 # 100,000 cards: 40 MB of HTML).
 THEME_CARDS = 300
 THEME_EVENTS = 40  # the next events on a theme page; the month pages and the feed hold the rest
+PROGRAMME_MONTHS = 3  # printable programmes: this month and the next two, for communes with events then
 EMBED_EVENTS = 30  # the next events a widget lists (each series once); its link leads to the rest
 
 
@@ -78,6 +79,10 @@ class SiteBuild:
         specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
         specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
         specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
+        specs += [
+            PageSpec(urls.commune_programme(d.commune(code), year, month), "programme.html", "programme", (code, year, month))
+            for code, year, month in sorted(self.programmes)
+        ]
         specs += self.embed_specs()
         return specs
 
@@ -120,7 +125,7 @@ class SiteBuild:
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
             "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "search", "data",
-            "commune", "theme", "actor", "event", "embed_agenda", "embed_map",
+            "commune", "theme", "actor", "event", "embed_agenda", "embed_map", "programme",
         )}
 
     # Shared pieces -------------------------------------------------------------------------
@@ -154,6 +159,49 @@ class SiteBuild:
         for items in months.values():
             items.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
         return dict(sorted(months.items()))
+
+    @cached_property
+    def programmes(self) -> dict[tuple[str, int, int], list[Dated]]:
+        """A commune's occurrences per month, for the first PROGRAMME_MONTHS months of the agenda
+        (its printable programmes); only months where the commune has something."""
+        found: dict[tuple[str, int, int], list[Dated]] = defaultdict(list)
+        for year, month in self.agenda_months[:PROGRAMME_MONTHS]:
+            for item in self.agenda_by_month[(year, month)]:
+                found[(item.record.folder, year, month)].append(item)
+        return dict(found)
+
+    def programme_links(self, code: str) -> list[tuple[str, str]]:
+        """(month in words, url) of a commune's printable programmes."""
+        place = self.directory.commune(code)
+        return [
+            (dates.format_month(date(year, month, 1)), urls.commune_programme(place, year, month))
+            for year, month in self.agenda_months[:PROGRAMME_MONTHS] if (code, year, month) in self.programmes
+        ]
+
+    def programme(self, code: str, year: int, month: int) -> dict:
+        """One month of a commune's events, every date of a series, laid out for an A4 page."""
+        d = self.directory
+        place = d.commune(code)
+        items = self.programmes[(code, year, month)]
+        page = f"{self.site.site_url}{urls.commune(place)}"
+        # A series is written once, with its rhythm and its dates of the month (a weekly market
+        # would otherwise fill the sheet); the other events day by day.
+        regular: dict[str, list[Dated]] = {}
+        for item in items:
+            if item.record.data.get("recurrence"):
+                regular.setdefault(item.record.id, []).append(item)
+        return {
+            "commune": place,
+            "month": dates.format_month(date(year, month, 1)),
+            "agenda": self.by_day([item for item in items if item.record.id not in regular]),
+            "regular": list(regular.values()),
+            "venues": {item.record.id: d.venue_of(item.record) for item in items},
+            "organizers": {item.record.id: d.organizers_of(item.record) for item in items},
+            "commune_url": page,
+            # A code to scan, for readers of the paper who want the page: only for a public address.
+            "qr": qr_code(page, _("Code QR de la page de {name}").format(name=place.name)) if page.startswith(("https://", "http://")) else "",
+            "months": self.programme_links(code),
+        }
 
     @property
     def agenda_months(self) -> list[tuple[int, int]]:
@@ -358,6 +406,7 @@ class SiteBuild:
             "changes": [(c, self.change_link(c)) for c in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history else None,
             "changes_feed": urls.commune_changes_feed(commune),
             "embeds": self.embeds("commune", code),
+            "programmes": self.programme_links(code),
         }
 
     # Widgets ---------------------------------------------------------------------------------
@@ -552,6 +601,7 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "label": lambda value, vocabulary: directory.label(vocabulary, value),
         "markdown": lambda text: Markup(render_markdown(text)),
         "when": lambda occurrence: _hours_together(dates.format_when(occurrence)),
+        "hours": lambda occurrence: _hours_together(_hours(occurrence)),
         "day": dates.format_day,
         "iso_day": lambda text: dates.format_day(date.fromisoformat(text[:10])),
         "start_day": lambda record: dates.format_day(date.fromisoformat(record.data["start"][:10])),
@@ -561,6 +611,26 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "iso": dates.iso,
         "commune_name": lambda code: directory.commune(code).name,
     }
+
+
+def _hours(occurrence: dates.Occurrence) -> str:
+    """The hours of an occurrence within one day ("18 h – 20 h 30"), for a list already grouped
+    by day; its full wording otherwise."""
+    start, end = occurrence.start, occurrence.end
+    if isinstance(start, datetime) and isinstance(end, datetime) and occurrence.first_day == occurrence.last_day:
+        return dates.format_time(start) if end == start else f"{dates.format_time(start)} – {dates.format_time(end)}"
+    return dates.format_when(occurrence)
+
+
+def qr_code(url: str, title: str) -> Markup:
+    """An inline SVG QR code of an address (segno: pure Python, no image file to serve)."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=3, border=2, xmldecl=False, svgclass="qr", title=title, nl=False)
+    return Markup(out.getvalue().decode("utf-8"))
 
 
 def template_globals(site: SiteSettings, *, assets_url: str | None = None) -> dict[str, Any]:

@@ -41,6 +41,11 @@ def commune(place: Commune) -> str:
     return f"/{COMMUNES}/{place.code}-{place.slug}/"
 
 
+def commune_programme(place: Commune, year: int, month: int) -> str:
+    """A commune's programme of one month, to print (A4) as a town-hall bulletin or a poster."""
+    return f"{commune(place)}programme/{year:04d}-{month:02d}/"
+
+
 def commune_map_data(place: Commune) -> str:
     """The GeoJSON the commune page's map loads (actors and upcoming events)."""
     return f"{commune(place)}carte.geojson"
