@@ -35,7 +35,7 @@ def fetching_registry() -> Registry:
     """A registry that holds nothing and fetches every schema by its URL, as a re-user's tool does."""
 
     def retrieve(uri: str) -> Resource:
-        with urllib.request.urlopen(uri, timeout=10) as response:  # noqa: S310 (a local test server)
+        with urllib.request.urlopen(uri, timeout=10) as response:
             return Resource.from_contents(json.loads(response.read()))
 
     return Registry(retrieve=retrieve)

@@ -191,7 +191,7 @@ def catalogue(directory: Directory, site: SiteSettings, history: History | None 
         }
         if media in FILE_TYPES:
             distribution["dct:format"] = _uri(EU + "file-type/" + FILE_TYPES[media])
-        if media == "text/plain":
+        if media == "text/plain":  # the list's one text file describes the others (LISEZMOI.txt)
             readme = item["contentUrl"]
         distributions.append(distribution)
 
