@@ -41,6 +41,9 @@ class SiteSettings:
     calendar_domain: str = ""
     data_licence: str = "ODbL 1.0"
     data_licence_url: str = "https://opendatacommons.org/licenses/odbl/1-0/"
+    # The address the DCAT-AP catalogue (/donnees/catalogue.jsonld) gives as its contact point;
+    # data portals such as data.gouv.fr keep a contact point only with an e-mail address.
+    data_contact_email: str = ""
     build_date: date = field(default_factory=date.today)
     map_zoom: int = 10
     search: bool = True  # index the built site with Pagefind

@@ -1,8 +1,9 @@
 """The built demo's open data, read by tools we did not write, as a re-user reads it.
 
 JSON-LD goes through pyld (expansion to RDF), GeoJSON through the ``geojson`` package, CSV
-through Python's ``csv`` module, iCalendar through ``icalendar``: each test checks what a
-program that takes the files without asking would get.
+through Python's ``csv`` module, iCalendar through ``icalendar``, the DCAT-AP catalogue through
+rdflib (parsing and SPARQL), the published JSON Schemas through ``jsonschema``: each test checks
+what a program that takes the files without asking would get.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import geojson
@@ -274,3 +276,60 @@ def test_every_calendar_entry_has_sequence_and_last_modified(demo_site):
     for entry in entries:
         assert "SEQUENCE" in entry and "LAST-MODIFIED" in entry, entry.get("UID")
         assert str(entry["UID"]).endswith("@communs")  # no site address nor calendar_domain in the demo
+
+
+# Harvesting: the DCAT-AP catalogue and the published JSON Schemas ------------------------------
+
+
+def test_the_catalogue_describes_files_the_site_serves(demo_site):
+    """What a harvester fetching /donnees/catalogue.jsonld gets: every distribution with DCAT-AP's
+    mandatory accessURL and the recommended format, licence and description, and every
+    downloadURL a file of the built site."""
+    import rdflib
+
+    address = BASE + "donnees/catalogue.jsonld"
+    graph = rdflib.Graph().parse(demo_site / "donnees" / "catalogue.jsonld", format="json-ld", publicID=address)
+    found = list(graph.query("""
+        PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?distribution ?url ?access ?format ?licence WHERE {
+            ?catalog a dcat:Catalog ; dcat:dataset ?dataset .
+            ?dataset a dcat:Dataset ; dct:title ?title ; dct:description ?description ; dcat:distribution ?distribution .
+            ?distribution a dcat:Distribution ; dcat:accessURL ?access ; dcat:downloadURL ?url .
+            OPTIONAL { ?distribution dct:format ?format }
+            OPTIONAL { ?distribution dct:license ?licence }
+            OPTIONAL { ?distribution dct:description ?text }
+            FILTER(BOUND(?text))
+        }"""))
+    assert len(found) == len(set(graph.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/dcat#Distribution")))) >= 8
+    for row in found:
+        assert row.format is not None and row.licence is not None, row.distribution
+        assert str(row.url).startswith(BASE) and row.access == row.url
+        assert (demo_site / str(row.url).removeprefix(BASE)).is_file(), row.url
+    html = (demo_site / "donnees" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" type="application/ld+json"' in html and 'href="/donnees/catalogue.jsonld"' in html
+    readme = (demo_site / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")
+    assert "catalogue.jsonld" in readme and "DCAT-AP" in readme
+
+
+def test_the_published_schemas_validate_the_demo_records(demo_site, demo):
+    """A registry of the served files alone, each under the URL it is served at: its $id
+    resolves to that URL, and every record of the demo validates."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    served = {}
+    for path in sorted((demo_site / "schemas").glob("*.schema.json")):
+        url = BASE + path.relative_to(demo_site).as_posix()
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert urljoin(url, document["$id"]) == url
+        served[url] = Resource.from_contents(document)
+    assert {url.rsplit("/", 1)[1] for url in served} == set(demo.schemas.by_file)
+    registry = Registry().with_resources(served.items())
+    for kind, records in (("actor", demo.actors), ("event", demo.events)):
+        validator = Draft202012Validator({"$ref": f"{BASE}schemas/{kind}.schema.json"}, registry=registry)
+        for record in records.values():
+            assert [e.message for e in validator.iter_errors(dict(record.data))] == [], record.id
+    html = (demo_site / "donnees" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/schemas/actor.schema.json"' in html and 'href="/schemas/event.schema.json"' in html
+    assert "/schemas/event.schema.json" in (demo_site / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")

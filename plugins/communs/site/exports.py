@@ -5,6 +5,8 @@ rows sorted, no clock read; the only date is ``SiteSettings.build_date``, from w
 iCalendar ``DTSTAMP`` is derived too). Each file states its licence and source, in the file
 itself where the format has room for it (JSON, GeoJSON foreign members, iCalendar
 ``DESCRIPTION``), in ``/donnees/LISEZMOI.txt`` for CSV.
+The DCAT-AP catalogue of these files (``/donnees/catalogue.jsonld``, see ``catalogue``) and the
+JSON Schemas of the records (``/schemas/``, see ``schemafiles``) are written with them.
 
 CSV, for French spreadsheet users
     UTF-8 *with* a byte-order mark, ``;`` as the separator, CRLF line ends. Excel opens a UTF-8
@@ -87,7 +89,7 @@ from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.rules import parse_moment
 from communs.settings import SiteSettings
-from communs.site import urls
+from communs.site import catalogue, schemafiles, urls
 from communs.site.history import FileHistory, History
 from communs.site.jsontext import html_safe
 from communs.site.outputs import write_if_changed
@@ -804,6 +806,9 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "(GeoJSON, RFC 7946, WGS 84 ; les événements uniquement en ligne n'y sont pas).\n"
         "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
         "gogocarto.json : les acteurs, à importer comme source externe dans une carte GoGoCarto.\n"
+        "catalogue.jsonld : ces fichiers décrits au format DCAT-AP (JSON-LD) : format, licence,\n"
+        "date de mise à jour, territoire couvert ; les portails de données ouvertes (data.gouv.fr,\n"
+        "CKAN, udata...) le moissonnent.\n"
         "communes/<code INSEE>.geojson et communes/<code INSEE>.ics : les acteurs et l'agenda\n"
         "de chaque commune.\n"
         "themes/<thème>.ics : l'agenda de chaque thème ; communes/<code INSEE>/<thème>.ics :\n"
@@ -856,8 +861,15 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "des nombres. Dans Excel : Données > À partir d'un fichier texte/CSV, puis donnez le type\n"
         "Texte aux colonnes de codes et de téléphone.\n"
         "\n"
-        "Les champs sont décrits par les schémas JSON du projet (dossier schemas/).\n"
+        "Schémas\n"
+        "-------\n"
+        "Les champs des fiches sont décrits par des schémas JSON (draft 2020-12), les mêmes qui\n"
+        "vérifient chaque fiche, publiés avec le site :\n"
+        "{schemas}\n"
+        "acteurs.json et evenements.json donnent chaque fiche telle que ces schémas la décrivent,\n"
+        "avec en plus url, commune_name et date_maj.\n"
     ).format(
+        schemas="\n".join("  " + schemafiles.schema_url(site, name) for name in sorted(directory.schemas.by_file)),
         site=site.site_name,
         territory=site.territory,
         source=source(site),
@@ -882,6 +894,8 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
     yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
     yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site)
     yield urls.data_file(README), readme(directory, site)
+    yield urls.data_file(catalogue.FILE_NAME), catalogue.catalogue_jsonld(directory, site, history)
+    yield from schemafiles.schema_files(directory.schemas, site)
     for code in directory.commune_codes():
         place = directory.commune(code)
         yield urls.commune_geojson(place), actors_geojson(directory, site, code, history)

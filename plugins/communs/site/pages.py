@@ -22,7 +22,7 @@ from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.text import fold, loose_spellings, spelling_variants
 from communs.settings import SiteSettings
-from communs.site import jsonld, maps, searchindex, urls
+from communs.site import catalogue, jsonld, maps, schemafiles, searchindex, urls
 from communs.site.buildcache import digest
 from communs.site.history import Change, FileHistory, History
 from communs.site.render import PageSpec
@@ -517,6 +517,11 @@ class SiteBuild:
         return {
             "communes": sorted((d.commune(code) for code in d.commune_codes()), key=lambda c: (fold(c.name), c.name)),
             "jsonld": Markup(jsonld.script_tag(jsonld.data_page(self.site, self.history))),
+            "catalogue_url": catalogue.catalogue_url(self.site),
+            "schemas": [
+                (document.get("title", name), name, schemafiles.schema_url(self.site, name))
+                for name, document in sorted(d.schemas.by_file.items())
+            ],
         }
 
     def actor(self, record_id: str) -> dict:

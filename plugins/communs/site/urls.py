@@ -18,6 +18,7 @@ DATA = "donnees"
 CONTRIBUTE = "contribuer"
 CHANGES = "modifications"
 EMBED = "integrer"  # widgets other sites show in an <iframe>
+SCHEMAS = "schemas"
 
 
 def agenda_month(year: int, month: int) -> str:
@@ -61,6 +62,11 @@ def event_ics(record_id: str) -> str:
 
 def data_file(name: str) -> str:
     return f"/{DATA}/{name}"
+
+
+def schema_file(name: str) -> str:
+    """A JSON Schema of the records, as the site publishes it (/schemas/actor.schema.json)."""
+    return f"/{SCHEMAS}/{name}"
 
 
 def commune_geojson(place: Commune) -> str:
