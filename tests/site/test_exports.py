@@ -314,7 +314,8 @@ def test_gogocarto_export(demo):
         assert 55 < element["geo"]["longitude"] < 56 and -21.5 < element["geo"]["latitude"] < -20.8
         assert element["address"]["addressCountry"] == "FR" and element["address"]["addressLocality"]
     ti_kaz = next(e for e in document["data"] if e["id"] == "compagnie-ti-kaz")
-    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400", "addressCountry": "FR"}
+    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400",
+                                 "addressCountry": "FR", "customFormatedAddress": ""}
     assert ti_kaz["codeInsee"] == "97411"
     assert ti_kaz["categories"] == ["Culture", "Éducation"]
     assert ti_kaz["category_type"] == ["Association"] and ti_kaz["category_discipline"] == ["Théâtre", "Conte"]
@@ -388,6 +389,17 @@ def test_gogocarto_open_hours_of_a_record(hours_text, open_hours, kept):
     # Without a description, the hours are the whole long description.
     alone = gogocarto_elements(Directory.from_records([make(ACTOR, ACTOR_TEXT + f"opening_hours: '{hours_text}'\n")]))["compagnie-ti-kaz"]
     assert alone.get("descriptionMore") == (f"{written}\n" if kept else None)
+
+
+def test_gogocarto_writes_empty_core_fields_that_a_new_import_must_clear():
+    """ElementImportOneService sets email and the address fields only when the key is present;
+    its custom fields (telephone, website...) are replaced as a whole, so they may be absent."""
+    bare = ACTOR_TEXT.replace("address: {street: 12 rue de Paris, postal_code: \"97400\"}\n", "").replace(
+        "contact: {phone: \"+262 262 00 12 34\", email: contact@ti-kaz.example.org}\n", "")
+    element = gogocarto_elements(Directory.from_records([make(ACTOR, bare)]))["compagnie-ti-kaz"]
+    assert element["email"] == ""
+    assert element["address"] == {"streetAddress": "", "addressLocality": "Saint-Denis", "postalCode": "", "addressCountry": "FR", "customFormatedAddress": ""}
+    assert "telephone" not in element and "website" not in element and "openHours" not in element
 
 
 def test_gogocarto_leaves_out_inactive_and_defunct_actors(demo):
@@ -546,7 +558,9 @@ def test_an_actor_without_coordinates_is_marked_as_placed_at_its_communes_centre
     assert gogocarto["atelier-zot"]["position_precision"] == "commune" and gogocarto["compagnie-ti-kaz"]["position_precision"] == "adresse"
     # A fresh GoGoCarto map drops the custom field; the address it shows says it instead.
     assert gogocarto["atelier-zot"]["address"]["customFormatedAddress"] == "12 rue de Paris, 97400 Saint-Denis (position approximative : centre de la commune)"
-    assert "customFormatedAddress" not in gogocarto["compagnie-ti-kaz"]["address"]
+    # Empty, not absent: GoGoCarto sets an address field only when its key is there, so an
+    # actor that gets coordinates loses the note at the next import.
+    assert gogocarto["compagnie-ti-kaz"]["address"]["customFormatedAddress"] == ""
     shown = {f["properties"]["id"]: f["properties"] for f in json.loads(exports.map_geojson(directory, SITE, "97411", date(2026, 10, 1)))["features"]}
     assert shown["atelier-zot"]["approximate"] is True and shown["compagnie-ti-kaz"]["approximate"] is False
 

@@ -43,7 +43,10 @@ GoGoCarto (external JSON source, ``gogocarto.json``)
     ``email`` and ``website``. One element per actor in activity (events are not places);
     inactive and defunct actors are left out: GoGoCarto's element status is its own moderation
     state, with no "dormant" or "gone", and an element that leaves a source is removed at its
-    next import. Keys (after GoGoCarto's flattening):
+    next import. ``email`` and the address keys are written even when empty: GoGoCarto updates
+    them only when the key is there, so an empty one clears a former value at a new import (its
+    custom fields are replaced as a whole; openHours cannot be cleared by an import). Keys
+    (after GoGoCarto's flattening):
 
     ==============================  ======================================================
     GoGoCarto                       communs
@@ -55,8 +58,8 @@ GoGoCarto (external JSON source, ``gogocarto.json``)
     addressLocality (address)       name of the commune (COG)
     postalCode (address)            address.postal_code (empty when the record has none)
     addressCountry (address)        "FR"
-    customFormatedAddress           only for a point at the commune's centre: the address
-                                    and a French note that the point is approximate
+    customFormatedAddress           for a point at the commune's centre, the address and a
+                                    French note that the point is approximate; else empty
     categories                      French labels of the themes (the taxonomy to map)
     category_type                   French label of the kind (taxonomy, mapped or ignored)
     category_discipline             French labels of the disciplines (taxonomy, likewise)
@@ -707,6 +710,8 @@ def event_ics(directory: Directory, site: SiteSettings, event: Record, *, histor
 GOGOCARTO_CUSTOM_FIELDS = ("codeInsee", "position_precision", "tags", "url")
 # GoGoCarto's OpenHours reads at most two "HH:MM-HH:MM" slots a day, joined by a bare comma.
 GOGOCARTO_SLOTS = 2
+# The core fields GoGoCarto's ElementImportOneService sets only when the key is present.
+GOGOCARTO_ALWAYS = ("address", "email")
 # Actors shown on a GoGoCarto map: the others are left out (see the module's docstring).
 GOGOCARTO_STATUSES = ("active",)
 
@@ -755,6 +760,7 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
             "addressLocality": locality,
             "postalCode": postal,
             "addressCountry": COUNTRY,
+            "customFormatedAddress": "",  # set below for a point at the commune's centre
         },
         "codeInsee": record.folder,
         "categories": [directory.label("themes", t) for t in data.get("themes", [])],
@@ -770,7 +776,9 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
         "url": _url(site, urls.actor(record.id)),
         "source": site.site_name,
     }
-    element = {key: value for key, value in element.items() if value not in ("", [], {})}
+    # GoGoCarto updates email and the address only when the key is there: always written, empty
+    # clears them at a new import. The other fields are replaced as a whole: absent when empty.
+    element = {key: value for key, value in element.items() if value not in ("", [], {}) or key in GOGOCARTO_ALWAYS}
     position = directory.position(record)
     if position is not None:
         element["geo"] = {"latitude": round(position[0], COORDINATE_DIGITS), "longitude": round(position[1], COORDINATE_DIGITS)}
@@ -951,23 +959,26 @@ def _gogocarto_readme() -> str:
         "  longitude)             position_precision)\n"
         "address                streetAddress (rue et complément), addressLocality (commune),\n"
         "                         postalCode (vide si la fiche n'en donne pas), addressCountry (FR),\n"
-        "                         customFormatedAddress (seulement pour un point au centre de la\n"
-        "                         commune : l'adresse suivie de « position approximative »)\n"
+        "                         customFormatedAddress (pour un point au centre de la commune :\n"
+        "                         l'adresse suivie de « position approximative » ; vide sinon)\n"
         "categories             thématiques (libellés)\n"
         "category_type          type d'acteur (libellé) : GoGoCarto le range dans les catégories\n"
         "category_discipline    disciplines (libellés), rangées de même dans les catégories\n"
         "description            résumé\n"
         "descriptionMore        description (Markdown), suivie des horaires quand openHours ne\n"
         "                         peut pas tout dire (voir openHours)\n"
-        "email, telephone,      contact de la fiche\n"
-        "  website\n"
+        "email, telephone,      contact de la fiche (email et les champs de l'adresse sont\n"
+        "  website                toujours présents, vides au besoin : un nouvel import efface\n"
+        "                         ainsi une valeur retirée de la fiche)\n"
         "openHours              horaires de la semaine : {\"Mo\": \"09:00-12:00,14:00-18:00\", ...} ;\n"
         "                         un jour fermé est absent, minuit s'écrit 00:00. GoGoCarto garde\n"
         "                         au plus deux plages par jour : un jour qui en a plus garde les\n"
         "                         deux premières. Quand les horaires disent plus que cela (plus de\n"
         "                         deux plages, mois, jours fériés, commentaires comme « sur\n"
         "                         rendez-vous »), ils sont aussi recopiés tels quels, en syntaxe\n"
-        "                         OpenStreetMap, à la fin de descriptionMore\n"
+        "                         OpenStreetMap, à la fin de descriptionMore. GoGoCarto ignore un\n"
+        "                         openHours vide : des horaires retirés d'une fiche restent sur la\n"
+        "                         carte jusqu'à ce qu'on les efface à la main\n"
         "source                 nom du site (la « source » de l'élément dans GoGoCarto)\n"
         "\n"
         "Champs personnalisés, importés seulement si vous les faites correspondre à un champ de\n"
