@@ -408,13 +408,8 @@ def test_gogocarto_leaves_out_inactive_and_defunct_actors(demo):
     directory = Directory.from_records([make(ACTOR, ACTOR_TEXT), *(make(ACTOR, text) for text in texts.values())])
     assert set(gogocarto_elements(directory)) == {"compagnie-ti-kaz", "acteur-active"}
     left_out = {r.id for r in demo.actors.values() if r.data.get("status") in ("inactive", "defunct")}
+    # The others keep their record's id: GoGoCarto finds an element again by its source and id.
     assert left_out and set(gogocarto_elements(demo)) == set(demo.actors) - left_out
-
-
-def test_gogocarto_ids_are_the_records_so_a_new_import_updates(demo):
-    """ElementImportOneService finds an element again by its source and ``id`` (oldId)."""
-    first, again = gogocarto_elements(demo), gogocarto_elements(load_directory(CONTENT, jobs=1)[0])
-    assert list(first) == list(again) and all(element_id in demo.actors for element_id in first)
 
 
 # The commune map -----------------------------------------------------------------------------
