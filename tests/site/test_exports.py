@@ -14,6 +14,7 @@ from pathlib import Path
 import geojson
 import icalendar
 import pytest
+from gogocarto_helpers import gogocarto_flattened, gogocarto_mapped, gogocarto_open_hours
 
 from communs.records.content import ACTOR, EVENT, FOLDERS, RecordFile
 from communs.records.directory import Directory, load_directory
@@ -301,19 +302,114 @@ def test_urls_are_site_relative_without_a_site_url(demo):
     assert document["source"] == "communs"
 
 
+def gogocarto_elements(directory: Directory) -> dict[str, dict]:
+    return {e["id"]: e for e in json.loads(exports.gogocarto_json(directory, SITE))["data"]}
+
+
 def test_gogocarto_export(demo):
     document = json.loads(exports.gogocarto_json(demo, SITE))
     assert document["licence"] == "ODbL 1.0" and isinstance(document["data"], list)
-    assert len(document["data"]) == len(demo.actors)
     for element in document["data"]:
         assert element["id"] and element["name"] and element["categories"]
         assert 55 < element["geo"]["longitude"] < 56 and -21.5 < element["geo"]["latitude"] < -20.8
         assert element["address"]["addressCountry"] == "FR" and element["address"]["addressLocality"]
     ti_kaz = next(e for e in document["data"] if e["id"] == "compagnie-ti-kaz")
-    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400", "codeInsee": "97411", "addressCountry": "FR"}
+    assert ti_kaz["address"] == {"streetAddress": "14 chemin des Hortensias, Le Brûlé", "addressLocality": "Saint-Denis", "postalCode": "97400",
+                                 "addressCountry": "FR", "customFormatedAddress": ""}
+    assert ti_kaz["codeInsee"] == "97411"
     assert ti_kaz["categories"] == ["Culture", "Éducation"]
+    assert ti_kaz["category_type"] == ["Association"] and ti_kaz["category_discipline"] == ["Théâtre", "Conte"]
+    assert ti_kaz["tags"] == ["creole", "jeune-public", "kabar"] and ti_kaz["url"] == "https://communs.example.org/acteurs/compagnie-ti-kaz/"
     assert ti_kaz["email"] == "contact@ti-kaz.example.org" and ti_kaz["telephone"] == "+262 262 00 11 01"
-    assert ti_kaz["website"] == "https://ti-kaz.example.org"
+    assert ti_kaz["website"] == "https://ti-kaz.example.org" and ti_kaz["source"] == SITE.site_name
+    assert ti_kaz["description"] == demo.actors["compagnie-ti-kaz"].data["summary"]
+    assert ti_kaz["descriptionMore"] == demo.actors["compagnie-ti-kaz"].data["description"]
+    assert "status" not in ti_kaz and "type" not in ti_kaz and "opening_hours" not in ti_kaz
+
+
+def test_gogocarto_keys_are_what_a_fresh_map_imports_unmapped(demo):
+    """Every key is one GoGoCarto maps by itself, but for the documented custom fields; the
+    categories come from the themes, the kind and the disciplines."""
+    readme = exports.readme(demo, SITE).decode("utf-8")
+    section = readme[readme.index("GoGoCarto (gogocarto.json)\n"):]
+    seen = set()
+    for element in gogocarto_elements(demo).values():
+        for key in gogocarto_flattened(element):
+            seen.add(key)
+            assert gogocarto_mapped(key) or key in exports.GOGOCARTO_CUSTOM_FIELDS, key
+    assert {"id", "name", "latitude", "longitude", "streetAddress", "addressLocality", "postalCode", "addressCountry",
+            "categories", "description", "descriptionMore", "email", "telephone", "website", "openHours", "source"} <= seen
+    assert {key for key in seen if gogocarto_mapped(key) == "categories"} == {"categories", "category_type", "category_discipline"}
+    assert set(exports.GOGOCARTO_CUSTOM_FIELDS) <= seen
+    for key in seen | {"geo", "address"}:  # a map's administrator reads what each key holds
+        assert re.search(rf"(?<!\w){re.escape(key)}(?!\w)", section), key
+    # The custom fields are no core field under another name.
+    assert not any(gogocarto_mapped(key) for key in exports.GOGOCARTO_CUSTOM_FIELDS)
+
+
+def test_gogocarto_open_hours_are_what_its_openhours_reads(demo):
+    """Each openHours parses as GoGoCarto's OpenHours reads it and means the record's week."""
+    from communs.importers.from_gogocarto import opening_hours_of
+    from communs.records import hours
+
+    elements = gogocarto_elements(demo)
+    with_hours = [r for r in demo.actors.values() if r.data.get("opening_hours") and r.id in elements]
+    assert len(with_hours) >= 10
+    for record in with_hours:
+        element = elements[record.id]
+        gogocarto_open_hours(element["openHours"])
+        assert hours.weekly_hours(opening_hours_of(element["openHours"])) == hours.weekly_hours(record.data["opening_hours"]), record.id
+        assert element.get("descriptionMore") == record.data.get("description"), record.id  # said in full: nothing added
+    assert any(slots.count(",") == 1 for r in with_hours for slots in elements[r.id]["openHours"].values())  # two slots a day
+
+
+@pytest.mark.parametrize(
+    ("hours_text", "open_hours", "kept"),
+    [
+        ("Mo-Fr 08:00-12:00,13:30-16:30; Sa 09:00-12:00",
+         {"Mo": "08:00-12:00,13:30-16:30", "Tu": "08:00-12:00,13:30-16:30", "We": "08:00-12:00,13:30-16:30",
+          "Th": "08:00-12:00,13:30-16:30", "Fr": "08:00-12:00,13:30-16:30", "Sa": "09:00-12:00"}, False),
+        ("Mo-Su 18:00-24:00", {day: "18:00-00:00" for day in ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")}, False),
+        # Three ranges a day: the first two (all GoGoCarto holds), and the value in full below the description.
+        ("Mo 08:00-10:00,11:00-12:00,14:00-16:00", {"Mo": "08:00-10:00,11:00-12:00"}, True),
+        # Public holidays and comments are in no week: the days GoGoCarto can hold, and the value in full.
+        ("Mo-Fr 09:00-17:00; PH off", {d: "09:00-17:00" for d in ("Mo", "Tu", "We", "Th", "Fr")}, True),
+        ('Mo-Fr 09:00-12:00 "sur rendez-vous"', None, True),
+        ("Jan-Mar Mo 10:00-12:00", None, True),
+    ],
+)
+def test_gogocarto_open_hours_of_a_record(hours_text, open_hours, kept):
+    text = ACTOR_TEXT + f"opening_hours: '{hours_text}'\ndescription: |\n  Une compagnie.\n"
+    element = gogocarto_elements(Directory.from_records([make(ACTOR, text)]))["compagnie-ti-kaz"]
+    assert element.get("openHours") == open_hours
+    if open_hours:
+        gogocarto_open_hours(open_hours)
+    written = f"Horaires d'ouverture (syntaxe OpenStreetMap) : {hours_text}"
+    assert element["descriptionMore"] == (f"Une compagnie.\n\n{written}\n" if kept else "Une compagnie.\n")
+    # Without a description, the hours are the whole long description.
+    alone = gogocarto_elements(Directory.from_records([make(ACTOR, ACTOR_TEXT + f"opening_hours: '{hours_text}'\n")]))["compagnie-ti-kaz"]
+    assert alone.get("descriptionMore") == (f"{written}\n" if kept else None)
+
+
+def test_gogocarto_writes_empty_core_fields_that_a_new_import_must_clear():
+    """ElementImportOneService sets email and the address fields only when the key is present;
+    its custom fields (telephone, website...) are replaced as a whole, so they may be absent."""
+    bare = ACTOR_TEXT.replace("address: {street: 12 rue de Paris, postal_code: \"97400\"}\n", "").replace(
+        "contact: {phone: \"+262 262 00 12 34\", email: contact@ti-kaz.example.org}\n", "")
+    element = gogocarto_elements(Directory.from_records([make(ACTOR, bare)]))["compagnie-ti-kaz"]
+    assert element["email"] == ""
+    assert element["address"] == {"streetAddress": "", "addressLocality": "Saint-Denis", "postalCode": "", "addressCountry": "FR", "customFormatedAddress": ""}
+    assert "telephone" not in element and "website" not in element and "openHours" not in element
+
+
+def test_gogocarto_leaves_out_inactive_and_defunct_actors(demo):
+    texts = {status: ACTOR_TEXT.replace("compagnie-ti-kaz", f"acteur-{status}").replace("Compagnie Ti Kaz", f"Acteur {status}") + f"status: {status}\n"
+             for status in ("active", "inactive", "defunct")}
+    directory = Directory.from_records([make(ACTOR, ACTOR_TEXT), *(make(ACTOR, text) for text in texts.values())])
+    assert set(gogocarto_elements(directory)) == {"compagnie-ti-kaz", "acteur-active"}
+    left_out = {r.id for r in demo.actors.values() if r.data.get("status") in ("inactive", "defunct")}
+    # The others keep their record's id: GoGoCarto finds an element again by its source and id.
+    assert left_out and set(gogocarto_elements(demo)) == set(demo.actors) - left_out
 
 
 # The commune map -----------------------------------------------------------------------------
@@ -457,6 +553,11 @@ def test_an_actor_without_coordinates_is_marked_as_placed_at_its_communes_centre
     assert features["compagnie-ti-kaz"]["properties"]["position_precision"] == "adresse"
     gogocarto = {e["id"]: e for e in json.loads(exports.gogocarto_json(directory, SITE))["data"]}
     assert gogocarto["atelier-zot"]["position_precision"] == "commune" and gogocarto["compagnie-ti-kaz"]["position_precision"] == "adresse"
+    # A fresh GoGoCarto map drops the custom field; the address it shows says it instead.
+    assert gogocarto["atelier-zot"]["address"]["customFormatedAddress"] == "12 rue de Paris, 97400 Saint-Denis (position approximative : centre de la commune)"
+    # Empty, not absent: GoGoCarto sets an address field only when its key is there, so an
+    # actor that gets coordinates loses the note at the next import.
+    assert gogocarto["compagnie-ti-kaz"]["address"]["customFormatedAddress"] == ""
     shown = {f["properties"]["id"]: f["properties"] for f in json.loads(exports.map_geojson(directory, SITE, "97411", date(2026, 10, 1)))["features"]}
     assert shown["atelier-zot"]["approximate"] is True and shown["compagnie-ti-kaz"]["approximate"] is False
 

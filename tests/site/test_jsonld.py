@@ -140,6 +140,7 @@ DAYS = {d[:2]: f"https://schema.org/{d}" for d in ("Monday", "Tuesday", "Wednesd
         ("Mo-Fr 09:00-17:00; PH off", [("Mo Tu We Th Fr", "09:00", "17:00")]),
         ("Fr 22:00-02:00", [("Fr", "22:00", "23:59"), ("Sa", "00:00", "02:00")]),
         ("Jan-Mar Mo 10:00-12:00", []),  # not the same every week: left out rather than wrong
+        ('Mo-Fr 09:00-12:00 "sur rendez-vous"', []),  # the comment says what the times mean
         ("pas une expression", []),
     ],
 )

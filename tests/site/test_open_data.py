@@ -183,7 +183,10 @@ def test_every_point_says_how_precise_it_is(demo_site, demo):
     assert set(precision.values()) <= {"adresse", "commune"} and "adresse" in precision.values()
     gogocarto = json.loads((demo_site / "donnees" / "gogocarto.json").read_text(encoding="utf-8"))
     assert all(e["position_precision"] in ("adresse", "commune") for e in gogocarto["data"])
-    assert {e["id"] for e in gogocarto["data"] if e["position_precision"] == "commune"} == without
+    active = {r.id for r in demo.actors.values() if r.data.get("status", "active") == "active"}
+    assert {e["id"] for e in gogocarto["data"] if e["position_precision"] == "commune"} == without & active
+    # What a fresh GoGoCarto map shows: it drops position_precision (a custom field) but shows the address.
+    assert {e["id"] for e in gogocarto["data"] if "position approximative" in e["address"].get("customFormatedAddress", "")} == without & active
     approximate = 0
     for path in sorted(demo_site.glob("communes/*/carte.geojson")):
         for feature in _geojson(path)["features"]:
@@ -192,6 +195,27 @@ def test_every_point_says_how_precise_it_is(demo_site, demo):
             assert p["approximate"] is (demo.own_position(record) is None), p["id"]
             approximate += p["approximate"]
     assert approximate  # events without a place of their own, in the demo
+
+
+def test_gogocarto_reads_the_built_file_with_no_mapping_but_the_taxonomy(demo_site, demo):
+    """gogocarto.json as GoGoCarto's importer reads it: every key taken by a fresh map, but the
+    documented custom fields; opening hours its OpenHours reads; actors in activity only."""
+    from gogocarto_helpers import gogocarto_flattened, gogocarto_mapped, gogocarto_open_hours
+
+    from communs.site.exports import GOGOCARTO_CUSTOM_FIELDS
+
+    document = json.loads((demo_site / "donnees" / "gogocarto.json").read_text(encoding="utf-8"))
+    rows = [gogocarto_flattened(element) for element in document["data"]]
+    unmapped = {key for row in rows for key in row if not gogocarto_mapped(key)}
+    assert unmapped == set(GOGOCARTO_CUSTOM_FIELDS)
+    assert {row["id"] for row in rows} == {r.id for r in demo.actors.values() if r.data.get("status", "active") == "active"}
+    assert all(row["name"] and row["latitude"] and row["longitude"] and row["categories"] for row in rows)
+    with_hours = [row for row in rows if "openHours" in row]
+    assert len(with_hours) == len([r for r in demo.actors.values() if r.data.get("opening_hours") and r.data.get("status", "active") == "active"])
+    for row in with_hours:
+        gogocarto_open_hours(row["openHours"])
+    readme = (demo_site / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")
+    assert all(field in readme.split("GoGoCarto (gogocarto.json)")[1] for field in GOGOCARTO_CUSTOM_FIELDS)
 
 
 def test_events_geojson_places_events_and_marks_approximate_ones(demo_site, demo):

@@ -4,13 +4,15 @@
 Fields read (GoGoCarto's element format, as ``communs.site.exports`` writes it): ``id``, ``name``,
 ``geo.latitude`` / ``geo.longitude``, ``address`` (``streetAddress``, ``addressLocality``,
 ``postalCode``; a plain string is taken for the street), ``categories`` (names; or
-``categoriesFull``) mapped onto our themes, disciplines then tags, ``type`` (the kind, as a code
-or label), ``description`` (summary), ``descriptionMore`` (Markdown description), ``email``,
-``telephone``, ``website``, ``tags``, ``disciplines``, ``opening_hours`` (OpenStreetMap syntax)
-or ``openHours`` (GoGoCarto's days), ``status`` (ours only), ``url``. A mapping file's
-``[columns]`` may name other keys (dotted paths, e.g. ``address.postalCode``).
+``categoriesFull``) mapped onto our themes, disciplines then tags, ``category_type`` or ``type``
+(the kind, as a code or label), ``category_discipline`` or ``disciplines``, ``description``
+(summary), ``descriptionMore`` (Markdown description), ``email``, ``telephone``, ``website``,
+``tags``, ``opening_hours`` (OpenStreetMap syntax) or ``openHours`` (GoGoCarto's days),
+``status`` (older communs exports), ``codeInsee``, ``url``. A mapping file's ``[columns]`` may
+name other keys (dotted paths, e.g. ``address.postalCode``).
 
-GoGoCarto carries no INSEE code: the commune comes from the locality and the postal code. It
+GoGoCarto itself carries no INSEE code (communs writes ``codeInsee``): the commune comes from the
+locality and the postal code. It
 joins street and complement in ``streetAddress``: the street is taken whole. As with GeoJSON, a
 point at the commune's centre means "no position" and communs-like ids are kept.
 """
@@ -33,11 +35,11 @@ from communs.records.values import URL_PATTERN, one_line
 DEFAULT_KEYS: dict[str, list[str]] = {
     "id": ["id"],
     "name": ["name", "title"],
-    "kind": ["type"],
+    "kind": ["category_type", "type"],
     "summary": ["description"],
     "description": ["descriptionMore"],
     "themes": ["categories"],
-    "disciplines": ["disciplines"],
+    "disciplines": ["category_discipline", "disciplines"],
     "tags": ["tags"],
     "insee": ["address.codeInsee", "codeInsee", "insee"],
     "city": ["address.addressLocality"],
@@ -111,6 +113,8 @@ class GogocartoReader:
                 rest = [name for name in categories if themes.resolve(name) is None]
                 raw["disciplines"] = list(raw.get("disciplines") or []) + [name for name in rest if disciplines.resolve(name) is not None]
                 raw["tags"] = list(raw.get("tags") or []) + [name for name in rest if disciplines.resolve(name) is None]
+            if isinstance(raw.get("kind"), list):  # category_type: a list of one label
+                raw["kind"] = next((str(k) for k in raw["kind"] if isinstance(k, (str, int))), None)
             if not raw.get("opening_hours"):
                 raw["opening_hours"] = opening_hours_of(element.get("openHours"))
             if not isinstance(raw.get("status"), str):

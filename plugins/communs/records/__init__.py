@@ -2,7 +2,8 @@
 
 YAML files (``content``, ``yamlreader``) become ``Record`` values (``record``), checked against
 the JSON Schemas (``schemas``), the rules that need the calendar or the communes (``rules``,
-``communes``, ``dates``) and each other (``crosscheck``), all at once by ``validation``; problems
+``communes``, ``dates``; ``hours`` reads opening hours week by week) and each other
+(``crosscheck``), all at once by ``validation``; problems
 are values (``problems``), shown by ``reporting``. A valid tree becomes a ``Directory``
 (``directory``), the index every output reads. ``canonical`` writes records back, ``forms``
 describes a record as fields a person fills in, ``text`` folds names for comparison.

@@ -32,38 +32,53 @@ iCalendar (RFC 5545)
     RRULE is kept, its ``UNTIL`` rewritten to the type RFC 5545 demands (a date for all-day
     events, a UTC time for timed ones: the end of the UNTIL day in the event's offset).
 
-GoGoCarto (external JSON source)
-    GoGoCarto's importer (``ElementImportMappingService::transform`` in pixelhumain/GoGoCarto,
-    and the element format of GoGoCartoJs' ``docs/dataset-element-configuration.md``) accepts an
-    array of elements or an object whose ``data`` member holds it, reads ``geo.latitude`` /
-    ``geo.longitude`` and an ``address`` object (``streetAddress``, ``addressLocality``,
-    ``postalCode``, ``addressCountry``), and maps ``categories`` (names) onto its taxonomy; any
-    other field becomes a custom field that the map's administrator may show. Our mapping, one
-    element per actor (events are not places):
+GoGoCarto (external JSON source, ``gogocarto.json``)
+    Written for what GoGoCarto's importer reads without an administrator's mapping (read from its
+    source, gitlab.com/seballot/gogocarto as of 2024: ``ElementImportMappingService::transform``
+    flattens ``geo`` into ``latitude`` / ``longitude`` and merges ``address`` into the element;
+    ``ElementImportMappingOntologyService`` maps a key onto itself when it is one of
+    ``Element::CORE_FIELDS`` or a field of the map's form, and every key whose name starts with
+    ``category`` onto ``categories``;
+    ``ElementImportOneService`` keeps ``id`` as the element's old id, so that a new import of
+    the file updates its elements instead of adding them again, and builds ``openHours`` with
+    ``OpenHours``). A fresh map's form has ``description``, ``descriptionMore``, ``telephone``,
+    ``email`` and ``website``. One element per actor in activity (events are not places);
+    inactive and defunct actors are left out: GoGoCarto's element status is its own moderation
+    state, with no "dormant" or "gone", and an element that leaves a source is removed at its
+    next import. ``email`` and the address keys are written even when empty: GoGoCarto updates
+    them only when the key is there, so an empty one clears a former value at a new import (its
+    custom fields are replaced as a whole; openHours cannot be cleared by an import). Keys
+    (after GoGoCarto's flattening):
 
-    ============================  ========================================================
-    GoGoCarto                     communs
-    ============================  ========================================================
-    id                            id
-    name                          name
-    geo.latitude / .longitude     geo, else the centre of the commune (see position_precision)
-    address.streetAddress         address.street (+ ", " + address.complement)
-    address.addressLocality       name of the commune (COG)
-    address.postalCode            address.postal_code (empty when the record has none: never guessed)
-    address.codeInsee             the commune's INSEE code (an extra key, so that a re-import needs no guess)
-    address.addressCountry        "FR"
-    categories                    French labels of the themes
-    description                   summary
-    descriptionMore               description (Markdown)
-    email / telephone / website   contact.email / contact.phone / contact.website
-    type                          French label of the kind
-    tags, disciplines             tags, French labels of the disciplines
-    opening_hours                 opening_hours (OpenStreetMap syntax, as written)
-    position_precision            "adresse" (geo is the record's point) or "commune" (its centre)
-    status                        status (active, inactive, defunct)
-    url                           the actor's page on this site
-    source                        the site's name (GoGoCarto's "source key")
-    ============================  ========================================================
+    ==============================  ======================================================
+    GoGoCarto                       communs
+    ==============================  ======================================================
+    id                              id (stable: a new import updates the element)
+    name                            name
+    latitude / longitude (geo)      geo, else the centre of the commune (position_precision)
+    streetAddress (address)         address.street (+ ", " + address.complement)
+    addressLocality (address)       name of the commune (COG)
+    postalCode (address)            address.postal_code (empty when the record has none)
+    addressCountry (address)        "FR"
+    customFormatedAddress           for a point at the commune's centre, the address and a
+                                    French note that the point is approximate; else empty
+    categories                      French labels of the themes (the taxonomy to map)
+    category_type                   French label of the kind (taxonomy, mapped or ignored)
+    category_discipline             French labels of the disciplines (taxonomy, likewise)
+    description                     summary
+    descriptionMore                 description (Markdown), then, when openHours cannot say
+                                    it all, the opening hours as written (see _open_hours)
+    email / telephone / website     contact.email / contact.phone / contact.website
+    openHours                       opening_hours as {"Mo": "09:00-12:00,14:00-18:00", ...}
+    source                          the site's name (GoGoCarto's "source key")
+    ==============================  ======================================================
+
+    Custom fields (``GOGOCARTO_CUSTOM_FIELDS``), which a fresh map leaves out until its
+    administrator maps them or gives its form a field of the same name (GoGoCarto then takes it,
+    but for ``position_precision``: its matching drops the underscore on one side only):
+    ``codeInsee`` (the commune's INSEE code), ``tags``, ``url`` (the actor's page on this site),
+    ``position_precision`` ("adresse" or "commune", as in the GeoJSON). No images: records have
+    none.
 """
 
 from __future__ import annotations
@@ -83,6 +98,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 
 from communs.i18n import _
+from communs.records import hours
 from communs.records.content import ACTOR, EVENT
 from communs.records.dates import MAX_MOVE_DAYS, exceptions_of, next_occurrence, occurrences
 from communs.records.directory import Directory
@@ -692,52 +708,102 @@ def event_ics(directory: Directory, site: SiteSettings, event: Record, *, histor
 # GoGoCarto -----------------------------------------------------------------------------------
 
 
+# The keys of an element that GoGoCarto keeps only as custom fields (see the module's docstring).
+GOGOCARTO_CUSTOM_FIELDS = ("codeInsee", "position_precision", "tags", "url")
+# GoGoCarto's OpenHours reads at most two "HH:MM-HH:MM" slots a day, joined by a bare comma.
+GOGOCARTO_SLOTS = 2
+# The core fields GoGoCarto's ElementImportOneService sets only when the key is present.
+GOGOCARTO_ALWAYS = ("address", "email")
+# Actors shown on a GoGoCarto map: the others are left out (see the module's docstring).
+GOGOCARTO_STATUSES = ("active",)
+
+
+def _open_hours(text: Any) -> tuple[dict[str, str], bool]:
+    """GoGoCarto's ``openHours`` for an OpenStreetMap ``opening_hours`` value, and whether it
+    says all the value says.
+
+    The days and times come from ``records.hours.weekly_hours`` (the parse the JSON-LD uses):
+    {"Mo": "09:00-12:00,14:00-18:00", ...}, closed days left out, midnight as an end written
+    "00:00" (GoGoCarto's own reading of "24/7" is "00:00-00:00"). A day open more than twice
+    keeps its first two ranges, all that GoGoCarto can hold; a value that is no plain weekly
+    schedule (months, "sur rendez-vous" alone) gives no days. In both cases, and when the value
+    says more than its days and times (public holidays, comments: ``hours.only_weekly``), the
+    caller adds the value as written to the element's long description.
+    """
+    if not text:
+        return {}, True
+    week = hours.weekly_hours(str(text))
+    if week is None:
+        return {}, False
+    days = {}
+    for day, ranges in zip(hours.DAYS, week):
+        if ranges:
+            days[day] = ",".join(f"{opens}-{'00:00' if closes == hours.END_OF_DAY else closes}" for opens, closes in ranges[:GOGOCARTO_SLOTS])
+    return days, hours.only_weekly(str(text)) and all(len(ranges) <= GOGOCARTO_SLOTS for ranges in week)
+
+
 def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record) -> dict:
     data = record.data
     address = data.get("address") or {}
     street = ", ".join(str(p) for p in (address.get("street"), address.get("complement")) if p)
     postal = address.get("postal_code") or ""  # never guessed: a commune may have several
+    locality = _commune_name(directory, record.folder)
     contact = data.get("contact") or {}
+    open_hours, complete = _open_hours(data.get("opening_hours"))
+    more = data.get("description", "")
+    if not complete:
+        written = _("Horaires d'ouverture (syntaxe OpenStreetMap) : {hours}").format(hours=data["opening_hours"])
+        more = f"{more.rstrip()}\n\n{written}\n" if more.strip() else f"{written}\n"
     element: dict[str, Any] = {
         "id": record.id,
         "name": record.name,
         "address": {
             "streetAddress": street,
-            "addressLocality": _commune_name(directory, record.folder),
+            "addressLocality": locality,
             "postalCode": postal,
-            "codeInsee": record.folder,  # GoGoCarto keeps extra keys; re-importers need no guess
             "addressCountry": COUNTRY,
+            "customFormatedAddress": "",  # set below for a point at the commune's centre
         },
+        "codeInsee": record.folder,
         "categories": [directory.label("themes", t) for t in data.get("themes", [])],
+        "category_type": [directory.label("kind", data["kind"])] if data.get("kind") else [],
+        "category_discipline": [directory.label("disciplines", d) for d in data.get("disciplines", [])],
         "description": data.get("summary", ""),
-        "descriptionMore": data.get("description", ""),
+        "descriptionMore": more,
         "email": contact.get("email", ""),
         "telephone": contact.get("phone", ""),
         "website": contact.get("website", ""),
-        "type": directory.label("kind", data.get("kind", "")),
+        "openHours": open_hours,
         "tags": list(data.get("tags", [])),
-        "disciplines": [directory.label("disciplines", d) for d in data.get("disciplines", [])],
-        "opening_hours": data.get("opening_hours", ""),
-        "status": data.get("status", "active"),
         "url": _url(site, urls.actor(record.id)),
         "source": site.site_name,
     }
-    element = {key: value for key, value in element.items() if value not in ("", [])}
+    # GoGoCarto updates email and the address only when the key is there: always written, empty
+    # clears them at a new import. The other fields are replaced as a whole: absent when empty.
+    element = {key: value for key, value in element.items() if value not in ("", [], {}) or key in GOGOCARTO_ALWAYS}
     position = directory.position(record)
     if position is not None:
         element["geo"] = {"latitude": round(position[0], COORDINATE_DIGITS), "longitude": round(position[1], COORDINATE_DIGITS)}
-        # A custom field for GoGoCarto: "commune" when the point is only the commune's centre.
         element["position_precision"] = _precision(directory, record)
+        if element["position_precision"] == APPROXIMATE:
+            # What a visitor of the map reads (the custom field above is dropped unless mapped).
+            place = ", ".join(p for p in (street, f"{postal} {locality}".strip()) if p)
+            element["address"]["customFormatedAddress"] = _("{address} (position approximative : centre de la commune)").format(address=place)
     return element
 
 
 def gogocarto_json(directory: Directory, site: SiteSettings) -> bytes:
-    """The actors in the form a GoGoCarto map imports as an external JSON source."""
+    """The actors in activity in the form a GoGoCarto map imports as an external JSON source
+    (see the module's docstring)."""
     return _json({
         "licence": site.data_licence,
         "licence_url": site.data_licence_url,
         "source": source(site),
-        "data": [_gogocarto_element(directory, site, record) for record in directory.actors.values()],
+        "data": [
+            _gogocarto_element(directory, site, record)
+            for record in directory.actors.values()
+            if record.data.get("status", "active") in GOGOCARTO_STATUSES
+        ],
     })
 
 
@@ -805,7 +871,8 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "acteurs.geojson, evenements.geojson : les acteurs et les événements sur une carte\n"
         "(GeoJSON, RFC 7946, WGS 84 ; les événements uniquement en ligne n'y sont pas).\n"
         "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
-        "gogocarto.json : les acteurs, à importer comme source externe dans une carte GoGoCarto.\n"
+        "gogocarto.json : les acteurs en activité, à importer comme source externe dans une carte\n"
+        "GoGoCarto (voir « GoGoCarto » plus bas).\n"
         "catalogue.jsonld : ces fichiers décrits au format DCAT-AP (JSON-LD) : format, licence,\n"
         "date de mise à jour, territoire couvert ; les portails de données ouvertes (data.gouv.fr,\n"
         "CKAN, udata...) le moissonnent.\n"
@@ -879,7 +946,62 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         actors=len(directory.actors),
         events=len(directory.events),
     )
-    return text.encode("utf-8")
+    return (text + _gogocarto_readme()).encode("utf-8")
+
+
+def _gogocarto_readme() -> str:
+    """The LISEZMOI.txt section on gogocarto.json: its fields, and what a map's administrator does."""
+    return _(
+        "\n"
+        "GoGoCarto (gogocarto.json)\n"
+        "--------------------------\n"
+        "Les acteurs en activité, un élément par acteur ; les acteurs en sommeil ou disparus n'y\n"
+        "sont pas, et une carte qui suit ce fichier les retire à l'import suivant. Dans une carte\n"
+        "GoGoCarto neuve, ajoutez une source de données JSON avec l'adresse de ce fichier : les\n"
+        "champs sont reconnus sans table de correspondance. Il reste à faire correspondre les\n"
+        "catégories (thématiques, types d'acteurs, disciplines) à celles de votre carte ; une\n"
+        "catégorie de la carte qui porte exactement le même nom est reconnue seule, une valeur\n"
+        "laissée sans correspondance est ignorée. Chaque élément garde l'identifiant de sa fiche :\n"
+        "un nouvel import met les éléments à jour au lieu de les doubler.\n"
+        "\n"
+        "Champ GoGoCarto        Contenu\n"
+        "id                     identifiant de la fiche\n"
+        "name                   nom\n"
+        "geo (latitude,         coordonnées de la fiche, ou centre de la commune (voir\n"
+        "  longitude)             position_precision)\n"
+        "address                streetAddress (rue et complément), addressLocality (commune),\n"
+        "                         postalCode (vide si la fiche n'en donne pas), addressCountry (FR),\n"
+        "                         customFormatedAddress (pour un point au centre de la commune :\n"
+        "                         l'adresse suivie de « position approximative » ; vide sinon)\n"
+        "categories             thématiques (libellés)\n"
+        "category_type          type d'acteur (libellé) : GoGoCarto le range dans les catégories\n"
+        "category_discipline    disciplines (libellés), rangées de même dans les catégories\n"
+        "description            résumé\n"
+        "descriptionMore        description (Markdown), suivie des horaires quand openHours ne\n"
+        "                         peut pas tout dire (voir openHours)\n"
+        "email, telephone,      contact de la fiche (email et les champs de l'adresse sont\n"
+        "  website                toujours présents, vides au besoin : un nouvel import efface\n"
+        "                         ainsi une valeur retirée de la fiche)\n"
+        "openHours              horaires de la semaine : {\"Mo\": \"09:00-12:00,14:00-18:00\", ...} ;\n"
+        "                         un jour fermé est absent, minuit s'écrit 00:00. GoGoCarto garde\n"
+        "                         au plus deux plages par jour : un jour qui en a plus garde les\n"
+        "                         deux premières. Quand les horaires disent plus que cela (plus de\n"
+        "                         deux plages, mois, jours fériés, commentaires comme « sur\n"
+        "                         rendez-vous »), ils sont aussi recopiés tels quels, en syntaxe\n"
+        "                         OpenStreetMap, à la fin de descriptionMore. GoGoCarto ignore un\n"
+        "                         openHours vide : des horaires retirés d'une fiche restent sur la\n"
+        "                         carte jusqu'à ce qu'on les efface à la main\n"
+        "source                 nom du site (la « source » de l'élément dans GoGoCarto)\n"
+        "\n"
+        "Champs personnalisés, importés seulement si vous les faites correspondre à un champ de\n"
+        "la carte (codeInsee, tags et url le sont aussi quand le formulaire de la carte a un\n"
+        "champ de ce nom) :\n"
+        "codeInsee              code INSEE de la commune\n"
+        "tags                   mots-clés\n"
+        "url                    page de l'acteur sur ce site\n"
+        "position_precision     adresse ou commune (voir « Positions » plus haut)\n"
+        "Aucune image : les fiches n'en ont pas.\n"
+    )
 
 
 def _files(directory: Directory, site: SiteSettings, history: History | None = None) -> Iterator[tuple[str, bytes]]:

@@ -13,12 +13,12 @@ Where an actor is
     position) and its opening hours.
 
 Opening hours
-    The record's OpenStreetMap expression is evaluated by opening-hours-py over two ordinary
-    weeks far apart; when both give the same weekly pattern, it is written as
+    The record's OpenStreetMap expression is read by ``records.hours.weekly_hours`` (the parse
+    the GoGoCarto export shares); when it is a plain weekly pattern, it is written as
     ``openingHoursSpecification`` (one node per time range and its days), whatever the OSM
     shorthand (``We-Su 09:00-12:30,14:00-17:30``, later rules overriding earlier ones). An
-    expression that depends on dates (months, holidays, week numbers) is left out rather than
-    written wrong.
+    expression that depends on dates (months, week numbers) or comments its times ("sur
+    rendez-vous") is left out rather than written wrong.
 
 Series (schema.org's guidance for repeating events)
     ``startDate``/``endDate`` are those of the next occurrence not cancelled on the build day
@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from communs.records import dates
+from communs.records import dates, hours
 from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.settings import SiteSettings
@@ -190,46 +190,18 @@ def _dates(found: dict, history: FileHistory | None) -> None:
 # Opening hours -------------------------------------------------------------------------------
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Two ordinary weeks (Mondays), months apart and free of public holidays in France and overseas.
-_REFERENCE_WEEKS = (date(2025, 3, 10), date(2025, 9, 15))
-
-
-def _week(expression: Any, monday: date) -> list[list[tuple[str, str]]] | None:
-    """The open ranges ("09:00", "12:30") of each day of the week from ``monday``."""
-    start = datetime.combine(monday, datetime.min.time())
-    days: list[list[tuple[str, str]]] = [[] for _day in range(7)]
-    for begin, end, state, _comment in expression.intervals(start, start + timedelta(days=7)):
-        name = getattr(state, "name", str(state)).upper()
-        if name.endswith("UNKNOWN"):
-            return None  # "sur rendez-vous" and the like: not a schedule
-        if not name.endswith("OPEN"):
-            continue
-        while begin < end:  # a range over midnight: one piece per day
-            stop = min(end, datetime.combine(begin.date() + timedelta(days=1), datetime.min.time()))
-            closes = "23:59" if stop.time() == datetime.min.time() and stop > begin else stop.strftime("%H:%M")  # schema.org: end of day
-            days[(begin.date() - monday).days].append((begin.strftime("%H:%M"), closes))
-            begin = stop
-    return days
 
 
 @lru_cache(maxsize=1024)
 def _specification(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
-    import opening_hours
-
-    try:
-        expression = opening_hours.OpeningHours(text)
-    except (opening_hours.ParserError, ValueError, TypeError):
+    week = hours.weekly_hours(text)
+    if week is None:
         return ()
-    try:
-        weeks = [_week(expression, monday) for monday in _REFERENCE_WEEKS]
-    except (ValueError, RuntimeError, OverflowError):
-        return ()
-    if weeks[0] is None or weeks[0] != weeks[1]:
-        return ()  # not a weekly pattern
     ranges: dict[tuple[str, str], list[str]] = {}
-    for day, found in enumerate(weeks[0]):
-        for span in found:
-            ranges.setdefault(span, []).append(DAY_NAMES[day])
+    for day, found in enumerate(week):
+        for opens, closes in found:
+            closes = "23:59" if closes == hours.END_OF_DAY else closes  # schema.org: end of day
+            ranges.setdefault((opens, closes), []).append(DAY_NAMES[day])
     ordered = sorted(ranges.items(), key=lambda item: (DAY_NAMES.index(item[1][0]), item[0]))
     return tuple((tuple(days), opens, closes) for (opens, closes), days in ordered)
 
@@ -456,7 +428,7 @@ def downloads() -> list[tuple[str, str, str]]:
         ("acteurs.json", "application/json", _("Les acteurs, champ par champ (JSON)")),
         ("acteurs.csv", "text/csv", _("Les acteurs, une ligne par fiche (CSV pour tableur)")),
         ("acteurs.geojson", "application/geo+json", _("Les acteurs sur une carte (GeoJSON)")),
-        ("gogocarto.json", "application/json", _("Les acteurs pour une carte GoGoCarto (JSON)")),
+        ("gogocarto.json", "application/json", _("Les acteurs en activité pour une carte GoGoCarto (JSON)")),
         ("evenements.json", "application/json", _("Les événements, champ par champ (JSON)")),
         ("evenements.csv", "text/csv", _("Les événements, une ligne par fiche (CSV pour tableur)")),
         ("evenements.geojson", "application/geo+json", _("Les événements sur une carte (GeoJSON)")),
