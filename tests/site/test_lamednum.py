@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +38,9 @@ def test_our_columns_are_the_schemas_in_its_order():
     assert list(lamednum.COLUMNS) == [field["name"] for field in lamednum_schema()["fields"]]
     assert lamednum.SCHEMA_VERSION == lamednum_schema()["version"].lstrip("v")
     assert lamednum.SCHEMA_URL.split("/")[-2] in (Path(__file__).parents[1] / "fixtures" / "lamednum" / "SOURCE.md").read_text(encoding="utf-8")
+    telephone = next(f for f in lamednum_schema()["fields"] if f["name"] == "telephone")["constraints"]["pattern"]
+    for number in ("+262262001102", "+33180059880", "+41213456789", "+2621234", "+3318005988012"):
+        assert bool(lamednum.PHONE.fullmatch(number)) == bool(re.fullmatch(telephone, number)), number
 
 
 # The built demo ------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from communs.settings import SiteSettings
 from communs.site import exports, lamednum, urls
 from communs.site.jsontext import html_safe
 
-FILE = "datapackage.json"
+FILE = exports.DATAPACKAGE_JSON
 PROFILE = "tabular-data-package"
 RESOURCE_PROFILE = "tabular-data-resource"
 RESOURCES = {ACTOR: ("acteurs", exports.ACTORS_CSV), EVENT: ("evenements", exports.EVENTS_CSV)}
