@@ -899,8 +899,9 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "accueillir le public (une voie, et le code postal de la fiche ou, à défaut, celui de sa\n"
         "commune quand elle n'en a qu'un) ; il est publié même vide. pivot est le SIRET de\n"
         "l'acteur, à défaut son numéro RNA, à défaut 00000000000000 (inconnu) ; date_maj est le\n"
-        "jour de la dernière modification de la fiche. Les services, publics et modalités\n"
-        "d'accompagnement, que nos fiches ne décrivent pas, sont vides.\n"
+        "jour de la dernière modification de la fiche (hors d'un dépôt Git : la date de\n"
+        "production). Les services, publics et modalités d'accompagnement, que nos fiches ne\n"
+        "décrivent pas, sont vides.\n"
         "\n"
         "Les champs sont décrits par les schémas JSON du projet (dossier schemas/).\n"
     ).format(
