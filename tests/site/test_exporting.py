@@ -36,6 +36,7 @@ SITE_FILES = {
     ("geojson", "event"): exports.EVENTS_GEOJSON,
     ("ics", "event"): exports.EVENTS_ICS,
     ("gogocarto", "actor"): exports.GOGOCARTO_JSON,
+    ("lamednum", "actor"): exports.LAMEDNUM_CSV,
 }
 
 
@@ -104,8 +105,14 @@ def test_whole_directory_is_the_sites_file(published, output_format, kind):
     assert data == (folder / SITE_FILES[(output_format, kind)]).read_bytes()
 
 
+def test_the_data_package_is_the_sites_file(published):
+    site_url, folder = published
+    extra = ["--site-url", site_url] if site_url else []
+    assert ok("--format", "datapackage", *extra) == (folder / exports.DATAPACKAGE_JSON).read_bytes()
+
+
 def test_default_kinds_follow_the_format():
-    for output_format, kind in (("json", "actor"), ("csv", "actor"), ("geojson", "actor"), ("ics", "event"), ("gogocarto", "actor")):
+    for output_format, kind in (("json", "actor"), ("csv", "actor"), ("geojson", "actor"), ("ics", "event"), ("gogocarto", "actor"), ("lamednum", "actor")):
         assert ok("--format", output_format) == ok("--format", output_format, "--kind", kind), output_format
 
 
@@ -311,6 +318,10 @@ def test_kind_the_format_cannot_hold_is_a_usage_error():
     assert result.exit_code == 2 and "ne contient que des événements" in result.stderr
     result = export("--format", "gogocarto", "--kind", "event")
     assert result.exit_code == 2 and "ne contient que des acteurs" in result.stderr
+    result = export("--format", "lamednum", "--kind", "event")
+    assert result.exit_code == 2 and "ne contient que des acteurs" in result.stderr
+    result = export("--format", "datapackage", "--kind", "actor")
+    assert result.exit_code == 2 and "décrit les deux fichiers CSV" in result.stderr and result.stdout_bytes == b""
 
 
 def test_missing_settings_or_content_are_usage_errors(tmp_path):
@@ -328,6 +339,15 @@ def test_nothing_matched_exits_1_without_output(tree, tmp_path):
         assert result.exit_code == 1, args
         assert result.stdout_bytes == b""
         assert "Aucune fiche ne correspond aux filtres." in result.stderr
+    assert not target.exists()
+
+
+def test_lamednum_keeps_the_places_that_match(demo, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(ok("--format", "lamednum", "--commune", "97411").decode("utf-8"))))
+    assert {row["id"] for row in rows} == {"kaz-numerik-bois-de-nefles", "mediatheque-des-hauts-du-brule"}
+    target = tmp_path / "lieux.csv"
+    result = export("--format", "lamednum", "--commune", "97415", "--output", str(target))  # no place of the theme there
+    assert result.exit_code == 1 and result.stdout_bytes == b"" and "Aucune fiche ne correspond aux filtres." in result.stderr
     assert not target.exists()
 
 

@@ -263,6 +263,8 @@ def test_csv_values(demo):
     market = dict(zip(events[0], next(r for r in events if r[0] == MARKET)))
     assert market["venue.name"] == "Place du marché du Guillaume" and market["venue"] == ""
     assert market["recurrence"] == "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"
+    # A list of blocks is a JSON array that programs read back, not Python's repr of dicts.
+    assert json.loads(market["exceptions"]) == demo.events[MARKET].data["exceptions"]
 
 
 def test_csv_neutralises_formulas(small):
@@ -499,7 +501,8 @@ def test_exports_are_deterministic(demo):
 def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     written = exports.write_exports(demo, tmp_path, SITE)
     relative = {p.relative_to(tmp_path).as_posix() for p in written}
-    for name in ("acteurs.json", "acteurs.csv", "acteurs.geojson", "evenements.json", "evenements.csv", "evenements.geojson", "evenements.ics", "gogocarto.json", "LISEZMOI.txt", "catalogue.jsonld"):
+    for name in ("acteurs.json", "acteurs.csv", "acteurs.geojson", "evenements.json", "evenements.csv", "evenements.geojson", "evenements.ics", "gogocarto.json",
+                 "lieux-mediation-numerique.csv", "datapackage.json", "LISEZMOI.txt", "catalogue.jsonld"):
         assert f"donnees/{name}" in relative
     schemas = sorted(demo.schemas.by_file)
     assert {f"schemas/{name}" for name in schemas} <= relative
@@ -514,7 +517,7 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     pairs = {(e.folder, t) for e in demo.events.values() for t in e.data["themes"]}
     for code, value in pairs:
         assert f"donnees/communes/{code}/{value}.ics" in relative
-    assert len(relative) == len(written) == 10 + len(schemas) + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
+    assert len(relative) == len(written) == 12 + len(schemas) + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
     assert not list(tmp_path.rglob("*.tmp"))
 
     readme = (tmp_path / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")

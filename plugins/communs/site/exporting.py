@@ -26,6 +26,15 @@ Dates
     The records' Git history is read from the content folder as the build reads it, so that
     ``date_maj``, SEQUENCE and dateModified are the site's; outside a Git checkout there are none.
 
+Lieux de médiation numérique
+    ``--format lamednum``: the actors that pass the filters and are places of digital inclusion
+    (``communs.site.lamednum``), in the national schema; none of them is "no record matches".
+
+Data package
+    ``--format datapackage``: ``/donnees/datapackage.json`` (``communs.site.datapackage``), which
+    describes the site's CSV files from the schemas; it depends on no record, so the filters
+    only decide whether anything matched, and ``--kind`` is refused.
+
 JSON-LD
     One document, ``{"@context": "https://schema.org", "@graph": [...]}``: a schema:Dataset node
     (licence, creator, build date), then the actors and the events as their pages describe them
@@ -67,16 +76,19 @@ DEFAULT_SETTINGS = Path("pelicanconf.py")
 SUGGESTIONS = 3
 
 
-# The kinds of record each format holds; the first one is the default, except for jsonld
-# (both kinds unless --kind says otherwise).
+# The kinds of record each format holds; the first one is the default, except for BOTH_KINDS.
 FORMATS: dict[str, tuple[str, ...]] = {
     "json": (ACTOR, EVENT),
     "csv": (ACTOR, EVENT),
     "geojson": (ACTOR, EVENT),
     "ics": (EVENT,),
     "gogocarto": (ACTOR,),
+    "lamednum": (ACTOR,),
     "jsonld": (ACTOR, EVENT),
+    "datapackage": (ACTOR, EVENT),
 }
+# Formats that hold (or describe) both kinds unless --kind says otherwise; datapackage takes no --kind.
+BOTH_KINDS = ("jsonld", "datapackage")
 
 
 class ExportUsageError(ValueError):
@@ -179,7 +191,9 @@ def export_kind(output_format: str, kind: str | None) -> tuple[str, ...]:
     """The kinds of record an export holds: ``--kind``, else the format's default."""
     kinds = FORMATS[output_format]
     if kind is None:
-        return kinds if output_format == "jsonld" else kinds[:1]
+        return kinds if output_format in BOTH_KINDS else kinds[:1]
+    if output_format == "datapackage":
+        raise ExportUsageError(_("Le format datapackage décrit les deux fichiers CSV, acteurs et événements : --kind n'y a pas de sens."))
     if kind not in kinds:
         holds = _("des acteurs") if kinds == (ACTOR,) else _("des événements")
         raise ExportUsageError(
@@ -224,6 +238,10 @@ def _site_file(directory: Directory, site: SiteSettings, output_format: str, kin
         return exports.actors_geojson(directory, site, commune, history) if kind == ACTOR else exports.events_geojson(directory, site, history)
     if output_format == "ics":
         return exports.events_ics(directory, site, commune, history=history)
+    if output_format == "lamednum":
+        from communs.site import lamednum
+
+        return lamednum.lieux_csv(directory, site, history)
     return exports.gogocarto_json(directory, site)
 
 
@@ -242,8 +260,18 @@ def render(records: list[Record], output_format: str, kinds: Sequence[str], site
         return b"", 0
     if output_format == "jsonld":
         return jsonld_document(Directory.from_records(list(records), communes, schemas), site, chosen, history), len(chosen)
+    if output_format == "datapackage":
+        from communs.site import datapackage
+
+        return datapackage.datapackage_json(schemas, site), len(chosen)
     context = [r for r in records if r.kind not in kinds]
     directory = Directory.from_records(chosen + context, communes, schemas)
+    if output_format == "lamednum":
+        from communs.site import lamednum
+
+        chosen = lamednum.places(directory)  # the actors that are places of digital inclusion
+        if not chosen:
+            return b"", 0
     commune = next(iter(filters.communes)) if len(filters.communes) == 1 else None
     return _site_file(directory, site, output_format, kinds[0], commune, history), len(chosen)
 
@@ -287,8 +315,8 @@ def _fail_usage(message: str) -> NoReturn:
 
 
 @click.command("export", context_settings=CONTEXT)
-@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), required=True, help=_("json, csv, geojson, ics (iCalendar), gogocarto ou jsonld (graphe schema.org)."))
-@click.option("--kind", type=click.Choice([ACTOR, EVENT]), default=None, help=_("Acteurs (actor) ou événements (event). Par défaut : acteurs pour json, csv, geojson et gogocarto, événements pour ics, les deux pour jsonld."))
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), required=True, help=_("json, csv, geojson, ics (iCalendar), gogocarto, lamednum (lieux de médiation numérique, schéma national), jsonld (graphe schema.org) ou datapackage (description Frictionless des fichiers CSV)."))
+@click.option("--kind", type=click.Choice([ACTOR, EVENT]), default=None, help=_("Acteurs (actor) ou événements (event). Par défaut : acteurs pour json, csv, geojson, gogocarto et lamednum, événements pour ics, les deux pour jsonld ; datapackage décrit toujours les deux."))
 @click.option("--commune", "communes", multiple=True, metavar="CODE", help=_("Ne garder que les fiches de cette commune (code INSEE, par exemple 97411). Répétable."))
 @click.option("--departement", "departements", multiple=True, metavar="CODE", help=_("Ne garder que les fiches de ce département (par exemple 974 ou 2A). Répétable."))
 @click.option("--theme", "themes", multiple=True, metavar="THÈME", help=_("Ne garder que les fiches de cette thématique (par exemple culture). Répétable."))

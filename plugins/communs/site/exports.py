@@ -13,8 +13,8 @@ CSV, for French spreadsheet users
     file correctly only when it starts with a BOM, and French Excel splits columns on ``;`` (its
     list separator), not on ``,``; LibreOffice and Python's ``csv`` (``encoding="utf-8-sig"``,
     ``delimiter=";"``) read it as well. Decimals keep a ``.`` so that machines read them alike.
-    Lists are joined with ``|``; nested fields become dotted columns (``address.street``,
-    ``geo.lat``); the columns come from the JSON Schema, so the header does not depend on the
+    Lists are joined with ``|`` (a list of blocks, an event's exceptions, is a JSON array);
+    nested fields become dotted columns (``address.street``, ``geo.lat``); the columns come from the JSON Schema, so the header does not depend on the
     data, then ``url`` and ``date_maj``. Text is quoted and numbers are not
     (``QUOTE_NONNUMERIC``): LibreOffice's "quoted fields as text" then keeps INSEE and postal
     codes as text (leading zeros), and a program can tell the two apart. A text cell that a
@@ -22,7 +22,8 @@ CSV, for French spreadsheet users
     carriage return, after spaces) is prefixed with ``'`` (OWASP's advice against CSV
     injection); the JSON files carry the values untouched. Phone numbers are the exception,
     written in E.164 (``+262262001234``, see ``_phone``): the apostrophe would reach every
-    program, and "+" then digits is no formula that can do anything.
+    program, and "+" then digits is no formula that can do anything. ``/donnees/datapackage.json``
+    (``communs.site.datapackage``) describes these columns for programs.
 
 iCalendar (RFC 5545)
     All-day events: ``DTSTART;VALUE=DATE`` and an exclusive ``DTEND`` (the record's last day + 1).
@@ -104,6 +105,7 @@ from communs.records.dates import MAX_MOVE_DAYS, exceptions_of, next_occurrence,
 from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.rules import parse_moment
+from communs.records.schemas import SchemaSet
 from communs.settings import SiteSettings
 from communs.site import catalogue, schemafiles, urls
 from communs.site.history import FileHistory, History
@@ -114,7 +116,7 @@ CSV_DELIMITER = ";"
 CSV_LIST_SEPARATOR = "|"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A phone number in E.164: "+" and 7 to 15 digits, nothing a spreadsheet could run (see _phone).
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 GEOJSON_LIST_SEPARATOR = ";"
 # How exact a feature's point is (the "position_precision" property of the GeoJSON and GoGoCarto
 # exports): the record's own coordinates (or its venue's), or the centre of its commune.
@@ -136,6 +138,8 @@ EVENTS_JSON = "evenements.json"
 EVENTS_CSV = "evenements.csv"
 EVENTS_ICS = "evenements.ics"
 GOGOCARTO_JSON = "gogocarto.json"
+DATAPACKAGE_JSON = "datapackage.json"
+LAMEDNUM_CSV = "lieux-mediation-numerique.csv"
 README = "LISEZMOI.txt"
 
 
@@ -209,6 +213,9 @@ def _modified(site: SiteSettings, history: History | None, record: Record) -> st
     return (moment.astimezone(zone) if zone is not None else moment).date().isoformat()
 
 
+modified_day = _modified  # for the exports written by other modules (lamednum)
+
+
 def _zone_info(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
@@ -268,7 +275,11 @@ def events_json(directory: Directory, site: SiteSettings, history: History | Non
 
 def csv_columns(directory: Directory, kind: str) -> list[str]:
     """The CSV header of a kind of record, from its schema: one column per leaf field."""
-    schemas = directory.schemas
+    return csv_columns_of(directory.schemas, kind)
+
+
+def csv_columns_of(schemas: SchemaSet, kind: str) -> list[str]:
+    """``csv_columns`` from the schemas alone (the data package describes the same header)."""
     root = schemas.field_schema(kind, [])
     columns: list[str] = []
 
@@ -301,6 +312,9 @@ def _cell(value: Any) -> str | int | float:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Mapping) for v in value):
+        # A list of blocks (an event's exceptions): a JSON array, which programs read back.
+        return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if isinstance(value, (list, tuple)):
         return CSV_LIST_SEPARATOR.join(str(_cell(v)) for v in value)
     if isinstance(value, (int, float)):
@@ -310,22 +324,33 @@ def _cell(value: Any) -> str | int | float:
     return "'" + text if text.lstrip(" \u00a0\u202f").startswith(_FORMULA_STARTS) else text
 
 
+def spreadsheet_text(value: Any) -> str:
+    """A text cell as ``_cell`` writes it (guarded against formulas), for other CSV writers."""
+    return str(_cell(value))
+
+
 def _phone(value: Any, commune: str) -> str:
     """A phone number in E.164 (``+262262001234``): exact for programs, and safe in a spreadsheet
     although it starts with ``+``: a cell of "+" and digits only is read as that number (or as
     text), never as a function, a reference or a DDE call, which is what the apostrophe guards
     against. A value that cannot be read as a number goes through ``_cell`` like any text."""
+    found = e164(value, commune)
+    return found if found is not None else str(_cell(str(value)))
+
+
+def e164(value: Any, commune: str) -> str | None:
+    """A record's phone number in E.164 (``+262262001234``), read with the region of its commune
+    (``0262 …`` in 974 is a Réunion number); None when it cannot be read as a number."""
     import phonenumbers
 
     from communs.records.values import PHONE_REGIONS
 
-    text = str(value)
     try:
-        number = phonenumbers.parse(text, PHONE_REGIONS.get(commune[:3], COUNTRY))
+        number = phonenumbers.parse(str(value), PHONE_REGIONS.get(commune[:3], COUNTRY))
     except phonenumbers.NumberParseException:
-        return str(_cell(text))
+        return None
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return formatted if _E164.fullmatch(formatted) else str(_cell(text))
+    return formatted if E164.fullmatch(formatted) else None
 
 
 def _lookup(data: Any, path: list[str]) -> Any:
@@ -873,6 +898,11 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
         "gogocarto.json : les acteurs en activité, à importer comme source externe dans une carte\n"
         "GoGoCarto (voir « GoGoCarto » plus bas).\n"
+        "lieux-mediation-numerique.csv : les lieux de médiation numérique, au format du schéma\n"
+        "national (voir plus bas).\n"
+        "datapackage.json : la description des fichiers CSV pour les programmes (Frictionless\n"
+        "Data Package) : séparateur, encodage, type, format et valeurs permises de chaque colonne,\n"
+        "tirés des schémas JSON. « frictionless validate datapackage.json » vérifie les fichiers.\n"
         "catalogue.jsonld : ces fichiers décrits au format DCAT-AP (JSON-LD) : format, licence,\n"
         "date de mise à jour, territoire couvert ; les portails de données ouvertes (data.gouv.fr,\n"
         "CKAN, udata...) le moissonnent.\n"
@@ -915,7 +945,8 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "  date ou date et heure ISO 8601 (2026-12-20 ou 2026-12-20T18:00:00+04:00) : start, end,\n"
         "    previous_start, date_maj ;\n"
         "  téléphone (contact.phone) : au format international E.164, sans espace\n"
-        "    (+262262001234).\n"
+        "    (+262262001234) ;\n"
+        "  liste de blocs en JSON ([{{\"date\":\"2027-01-02\",...}}]) : exceptions.\n"
         "Les listes (thématiques, mots-clés...) sont séparées par « | ». Les champs imbriqués\n"
         "ont des colonnes pointées (address.street, geo.lat...).\n"
         "Un texte qui commence par =, +, - ou @ est précédé d'une apostrophe pour qu'un tableur ne\n"
@@ -927,6 +958,22 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "et choisissez la langue « Anglais (États-Unis) » pour que les décimales à point soient\n"
         "des nombres. Dans Excel : Données > À partir d'un fichier texte/CSV, puis donnez le type\n"
         "Texte aux colonnes de codes et de téléphone.\n"
+        "\n"
+        "Les mêmes types sont écrits, pour les programmes, dans datapackage.json ; les listes y\n"
+        "sont des textes dont le motif (pattern) donne les valeurs permises.\n"
+        "\n"
+        "Lieux de médiation numérique\n"
+        "----------------------------\n"
+        "lieux-mediation-numerique.csv suit le schéma national des lieux de médiation numérique\n"
+        "(LaMednum, standard-mediation-num 1.0.2, https://schema.data.gouv.fr/LaMednum/standard-mediation-num/) :\n"
+        "virgule comme séparateur, UTF-8 sans BOM, valeurs multiples séparées par « | ». Il\n"
+        "contient les acteurs de la thématique numérique, en activité, qui ont une adresse où\n"
+        "accueillir le public (une voie, et le code postal de la fiche ou, à défaut, celui de sa\n"
+        "commune quand elle n'en a qu'un) ; il est publié même vide. pivot est le SIRET de\n"
+        "l'acteur, à défaut son numéro RNA, à défaut 00000000000000 (inconnu) ; date_maj est le\n"
+        "jour de la dernière modification de la fiche (hors d'un dépôt Git : la date de\n"
+        "production). Les services, publics et modalités d'accompagnement, que nos fiches ne\n"
+        "décrivent pas, sont vides.\n"
         "\n"
         "Schémas\n"
         "-------\n"
@@ -1004,6 +1051,15 @@ def _gogocarto_readme() -> str:
     )
 
 
+def _described_files(directory: Directory, site: SiteSettings, history: History | None) -> Iterator[tuple[str, bytes]]:
+    """The data package of the CSV files, and the places of digital inclusion in the national
+    schema (modules of their own, which read this one)."""
+    from communs.site import datapackage, lamednum
+
+    yield urls.data_file(LAMEDNUM_CSV), lamednum.lieux_csv(directory, site, history)
+    yield urls.data_file(DATAPACKAGE_JSON), datapackage.datapackage_json(directory.schemas, site)
+
+
 def _files(directory: Directory, site: SiteSettings, history: History | None = None) -> Iterator[tuple[str, bytes]]:
     """Every export as (site URL, bytes)."""
     cache: dict = {}
@@ -1015,6 +1071,7 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
     yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
     yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
     yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site)
+    yield from _described_files(directory, site, history)
     yield urls.data_file(README), readme(directory, site)
     yield urls.data_file(catalogue.FILE_NAME), catalogue.catalogue_jsonld(directory, site, history)
     yield from schemafiles.schema_files(directory.schemas, site)

@@ -433,6 +433,8 @@ def downloads() -> list[tuple[str, str, str]]:
         ("evenements.csv", "text/csv", _("Les événements, une ligne par fiche (CSV pour tableur)")),
         ("evenements.geojson", "application/geo+json", _("Les événements sur une carte (GeoJSON)")),
         ("evenements.ics", "text/calendar", _("L'agenda (iCalendar)")),
+        ("lieux-mediation-numerique.csv", "text/csv", _("Les lieux de médiation numérique, au format du schéma national (CSV)")),
+        ("datapackage.json", "application/json", _("La description des fichiers CSV, colonne par colonne (Frictionless Data Package)")),
         ("LISEZMOI.txt", "text/plain", _("Description des fichiers et de leurs colonnes")),
     ]
 
