@@ -662,3 +662,25 @@ def test_ical_exdate_and_cancelled_occurrences_become_the_series_exceptions(tmp_
     assert record["exceptions"] == [{"date": "2027-01-16"}, {"date": "2027-01-30"}, {"date": "2027-02-06", "status": "cancelled"}]
     found = occurrences(record)
     assert len(found) == 6 and [o.first_day.isoformat() for o in found if o.cancelled] == ["2027-02-06"]
+
+
+def test_ical_rule_with_supported_keys_but_values_outside_the_subset_is_dropped(tmp_path):
+    """COUNT=5000 names only keys of the subset: it used to be written as it came, and the
+    record then failed validation; it is read as the validator reads it, and dropped."""
+    source = tmp_path / "seances.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\n"
+        "BEGIN:VEVENT\r\nUID:seance@agenda.example.re\r\nSUMMARY:Séance de yoga\r\n"
+        "DTSTART;TZID=Indian/Reunion:20270109T090000\r\nDTEND;TZID=Indian/Reunion:20270109T100000\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=5000\r\n"
+        "CATEGORIES:Atelier,Sport\r\nLOCATION:Kaz Kouture\\, 97400 Saint-Denis\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    result = run("ical", source, tmp_path / "content")
+    assert result.validation.ok, [p.message for p in result.validation.errors]
+    (line,) = [item.line for item in result.outcomes]
+    note = next(n for n in outcome(result, line).notes if n.code == "recurrence-dropped")
+    assert "« FREQ=WEEKLY;COUNT=5000 »" in note.message
+    (record,) = [data for _path, data in records(tmp_path / "content").values()]
+    assert "recurrence" not in record and record["start"] == "2027-01-09T09:00:00+04:00"
