@@ -684,3 +684,20 @@ def test_ical_rule_with_supported_keys_but_values_outside_the_subset_is_dropped(
     assert "« FREQ=WEEKLY;COUNT=5000 »" in note.message
     (record,) = [data for _path, data in records(tmp_path / "content").values()]
     assert "recurrence" not in record and record["start"] == "2027-01-09T09:00:00+04:00"
+
+
+@pytest.mark.parametrize(("name", "expected"), [("🎭 🎶", "acteur"), ("Bjørn Łódź", "bjorn-lodz"), ("Đà Nẵng", "da-nang")])
+def test_an_imported_name_gives_a_valid_id_whatever_its_letters(tmp_path, name, expected):
+    """A name without a letter to keep falls back to the kind's word; others are transliterated."""
+    from communs.records.content import RECORD_ID
+
+    source = tmp_path / "noms.csv"
+    source.write_text(
+        "N° RNA;Nom de l'association;Statut;Objet;Domaines;Code INSEE;Commune;CP;N°;Voie;Latitude;Longitude;Site;Courriel;Téléphone\n"
+        f"W9R2009999;{name};Association;Un nom sans lettres latines.;Culture et loisirs;97411;Saint-Denis;97400;;;;;;;\n",
+        encoding="utf-8",
+    )
+    result = run("csv", source, tmp_path / "content", mapping=FIXTURES / "associations.toml")
+    assert result.validation.ok, [p.message for p in result.validation.errors]
+    ((record_id, (_path, data)),) = records(tmp_path / "content").items()
+    assert record_id == expected and RECORD_ID.fullmatch(record_id) and data["name"] == name
