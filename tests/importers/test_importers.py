@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from communs.cli import main
-from communs.importers.cleaning import parse_point, read_table
+from communs.importers.cleaning import parse_point, read_table, strip_html
 from communs.importers.mapping import parse_mapping
 from communs.importers.model import ImportUsageError
 from communs.importers.run import run_import
@@ -101,6 +101,23 @@ def test_clean_url(cell, expected):
 )
 def test_clean_email(cell, expected):
     assert clean_email(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Un</p><p>Deux<br/>trois</p>", "Un\n\nDeux\ntrois\n\n"),
+        ("Tom &amp; Jerry, &eacute;t&#233; &lt;b&gt;&nbsp;!", "Tom & Jerry, été <b>\xa0!"),
+        # A comment, and a script's code, are not text (the regex let "caché" and the code through).
+        ("<!-- <p>caché</p> -->Vu<script>document.write('<p>x</p>')</script><style>p { color: red }</style>", "Vu"),
+        ("Début <b>gras <i>sans fin", "Début gras sans fin"),
+        ("<div title=\"a > b\">Titre</div>", "Titre"),  # a ">" inside an attribute ends no tag
+        ("Prix < 5 € & plus", "Prix < 5 € & plus"),  # text, not a tag
+        ("a   b\n\n\nc\td", "a   b\n\n\nc\td"),
+    ],
+)
+def test_strip_html(html, text):
+    assert strip_html(html) == text
 
 
 def test_insee_codes_and_points():
