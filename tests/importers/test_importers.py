@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from communs.cli import main
-from communs.importers.cleaning import parse_point, read_table
+from communs.importers.cleaning import parse_point, read_table, strip_html
 from communs.importers.mapping import parse_mapping
 from communs.importers.model import ImportUsageError
 from communs.importers.run import run_import
@@ -102,6 +102,23 @@ def test_clean_url(cell, expected):
 )
 def test_clean_email(cell, expected):
     assert clean_email(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Un</p><p>Deux<br/>trois</p>", "Un\n\nDeux\ntrois\n\n"),
+        ("Tom &amp; Jerry, &eacute;t&#233; &lt;b&gt;&nbsp;!", "Tom & Jerry, été <b>\xa0!"),
+        # A comment, and a script's code, are not text (the regex let "caché" and the code through).
+        ("<!-- <p>caché</p> -->Vu<script>document.write('<p>x</p>')</script><style>p { color: red }</style>", "Vu"),
+        ("Début <b>gras <i>sans fin", "Début gras sans fin"),
+        ("<div title=\"a > b\">Titre</div>", "Titre"),  # a ">" inside an attribute ends no tag
+        ("Prix < 5 € & plus", "Prix < 5 € & plus"),  # text, not a tag
+        ("a   b\n\n\nc\td", "a   b\n\n\nc\td"),
+    ],
+)
+def test_strip_html(html, text):
+    assert strip_html(html) == text
 
 
 def test_insee_codes_and_points():
@@ -670,3 +687,42 @@ def test_ical_exdate_and_cancelled_occurrences_become_the_series_exceptions(tmp_
     assert record["exceptions"] == [{"date": "2027-01-16"}, {"date": "2027-01-30"}, {"date": "2027-02-06", "status": "cancelled"}]
     found = occurrences(record)
     assert len(found) == 6 and [o.first_day.isoformat() for o in found if o.cancelled] == ["2027-02-06"]
+
+
+def test_ical_rule_with_supported_keys_but_values_outside_the_subset_is_dropped(tmp_path):
+    """COUNT=5000 names only keys of the subset: it used to be written as it came, and the
+    record then failed validation; it is read as the validator reads it, and dropped."""
+    source = tmp_path / "seances.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\n"
+        "BEGIN:VEVENT\r\nUID:seance@agenda.example.re\r\nSUMMARY:Séance de yoga\r\n"
+        "DTSTART;TZID=Indian/Reunion:20270109T090000\r\nDTEND;TZID=Indian/Reunion:20270109T100000\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=5000\r\n"
+        "CATEGORIES:Atelier,Sport\r\nLOCATION:Kaz Kouture\\, 97400 Saint-Denis\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    result = run("ical", source, tmp_path / "content")
+    assert result.validation.ok, [p.message for p in result.validation.errors]
+    (line,) = [item.line for item in result.outcomes]
+    note = next(n for n in outcome(result, line).notes if n.code == "recurrence-dropped")
+    assert "« FREQ=WEEKLY;COUNT=5000 »" in note.message
+    (record,) = [data for _path, data in records(tmp_path / "content").values()]
+    assert "recurrence" not in record and record["start"] == "2027-01-09T09:00:00+04:00"
+
+
+@pytest.mark.parametrize(("name", "expected"), [("🎭 🎶", "acteur"), ("Bjørn Łódź", "bjorn-lodz"), ("Đà Nẵng", "da-nang")])
+def test_an_imported_name_gives_a_valid_id_whatever_its_letters(tmp_path, name, expected):
+    """A name without a letter to keep falls back to the kind's word; others are transliterated."""
+    from communs.records.content import RECORD_ID
+
+    source = tmp_path / "noms.csv"
+    source.write_text(
+        "N° RNA;Nom de l'association;Statut;Objet;Domaines;Code INSEE;Commune;CP;N°;Voie;Latitude;Longitude;Site;Courriel;Téléphone\n"
+        f"W9R2009999;{name};Association;Un nom sans lettres latines.;Culture et loisirs;97411;Saint-Denis;97400;;;;;;;\n",
+        encoding="utf-8",
+    )
+    result = run("csv", source, tmp_path / "content", mapping=FIXTURES / "associations.toml")
+    assert result.validation.ok, [p.message for p in result.validation.errors]
+    ((record_id, (_path, data)),) = records(tmp_path / "content").items()
+    assert record_id == expected and RECORD_ID.fullmatch(record_id) and data["name"] == name

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+import nh3
+
 from communs.i18n import _
 from communs.importers.model import ImportUsageError, Reason, Skip
 from communs.records.text import fold
@@ -41,7 +43,8 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|
 _SNIFF_CHARS = 64 * 1024  # of a CSV file, to guess its separator
 EXCERPT = 60
 
-_TAG = re.compile(r"<[^>]{0,500}>")
+_LINE_BREAK = re.compile(r"(?i)<br\s*/?>")
+_PARAGRAPH_END = re.compile(r"(?i)</p\s*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 _NUMBER = re.compile(r"^[+-]?[0-9]+(?:[.,][0-9]+)?$")
 
@@ -303,13 +306,16 @@ def read_table(raw: bytes, *, encoding: str | None = None, delimiter: str | None
 
 
 def strip_html(text: str) -> str:
-    """Plain text from a description that may hold HTML (paragraphs and line breaks kept)."""
+    """Plain text from a description that may hold HTML (paragraphs and line breaks kept).
+
+    nh3 (html5ever's parser, as browsers parse) removes every tag, comment and CDATA section and
+    the content of ``<script>`` and ``<style>``; its output escapes the text, which is then
+    decoded once, so that an entity of the source reads as its character."""
     if "<" not in text and "&" not in text:
         return text
-    text = re.sub(r"(?i)<br\s*/?>", "\n", text)
-    text = re.sub(r"(?i)</p\s*>", "\n\n", text)
-    text = _TAG.sub("", text)
-    return html.unescape(text)
+    text = _LINE_BREAK.sub("\n", text)
+    text = _PARAGRAPH_END.sub("\n\n", text)
+    return html.unescape(nh3.clean(text, tags=set()))
 
 
 def markdown_text(value: object, limit: int = 10000) -> str:

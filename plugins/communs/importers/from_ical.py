@@ -7,7 +7,8 @@
   (``2026-12-20T18:00:00+04:00``); floating times are read in the calendar's ``X-WR-TIMEZONE``,
   else the commune's zone.
 * ``RRULE`` within our subset (FREQ DAILY, WEEKLY or MONTHLY; INTERVAL, BYDAY, BYMONTHDAY, UNTIL
-  or COUNT) is kept; any other rule is dropped (flagged: only the first date is imported).
+  or COUNT; read by ``records.recurrence``, as the validator reads it) is kept, its UNTIL a day
+  for an all-day event; any other rule is dropped (flagged: only the first date is imported).
   Modified occurrences (``RECURRENCE-ID``) are skipped: they belong to their series.
 * ``CATEGORIES`` -> type (first category that maps to one), themes (those that map), disciplines;
   the others become tags. Without a theme, the mapping's ``[values] themes`` applies, else the
@@ -36,12 +37,10 @@ from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
 from communs.importers.places import Places
 from communs.records.communes import Commune
+from communs.records.recurrence import Recurrence
 from communs.records.text import slugify
 from communs.records.values import one_line
 
-SUPPORTED = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT")
-HARMLESS = ("WKST",)
-FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY")
 _LOCATION = re.compile(r"(?:^|[,\s])([0-9]{5})\s+([^,0-9][^,]*)")
 
 
@@ -96,32 +95,8 @@ def parse_location(text: str) -> dict[str, str | None]:
 
 def recurrence_of(rule: Any, start: date | datetime) -> tuple[str | None, str | None]:
     """Our RRULE text for an icalendar rule, or None with what made it unsupported."""
-    if rule is None:
-        return None, None
-    keys = {str(key).upper(): value for key, value in rule.items()}
-    unsupported = [key for key in keys if key not in SUPPORTED + HARMLESS]
-    frequency = _text(keys.get("FREQ", [""])[0] if isinstance(keys.get("FREQ"), list) else keys.get("FREQ")).upper()
-    if unsupported or frequency not in FREQUENCIES:
-        return None, ";".join(f"{key}={','.join(_text(v) for v in (value if isinstance(value, list) else [value]))}" for key, value in keys.items())
-    parts = [f"FREQ={frequency}"]
-    for key in ("INTERVAL", "BYDAY", "BYMONTHDAY", "COUNT"):
-        if key in keys:
-            values = keys[key] if isinstance(keys[key], list) else [keys[key]]
-            parts.append(f"{key}={','.join(str(v).upper() for v in values)}")
-    if "UNTIL" in keys:
-        until = keys["UNTIL"][0] if isinstance(keys["UNTIL"], list) else keys["UNTIL"]
-        if isinstance(until, datetime):
-            if isinstance(start, datetime):
-                if until.tzinfo is not None:
-                    until = until.astimezone(ZoneInfo("UTC"))
-                    parts.append(f"UNTIL={until.strftime('%Y%m%dT%H%M%SZ')}")
-                else:
-                    parts.append(f"UNTIL={until.strftime('%Y%m%dT%H%M%S')}")
-            else:
-                parts.append(f"UNTIL={until.strftime('%Y%m%d')}")
-        elif isinstance(until, date):
-            parts.append(f"UNTIL={until.strftime('%Y%m%d')}")
-    return ";".join(parts), None
+    parsed, written = Recurrence.from_ical(rule, start)
+    return (parsed.text, None) if parsed is not None else (None, written or None)
 
 
 def _exception_days(event: Any) -> list[date | datetime]:

@@ -10,26 +10,21 @@ hour off the true instant in summer): with an offset alone, nobody can tell whic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from itertools import chain, islice
 from typing import Any
 
 from babel.dates import format_date, get_day_names
-from dateutil import rrule
 
 from communs.i18n import _, ngettext
+from communs.records.recurrence import FREQUENCIES, WEEKDAYS, Recurrence
 from communs.records.rules import parse_moment
 
 LOCALE = "fr"
 # A timed event ending the next day at this hour or earlier is one evening ("22 h – 2 h").
 NIGHT_ENDS = time(6, 0)
-_FREQUENCIES = {"DAILY": rrule.DAILY, "WEEKLY": rrule.WEEKLY, "MONTHLY": rrule.MONTHLY}
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_BYDAY = re.compile(r"([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)")
-_UNTIL = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
 
 
 def _day(moment: date | datetime) -> date:
@@ -68,52 +63,6 @@ class Occurrence:
         return _day(self.end)
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    frequency: str
-    interval: int
-    days: tuple[tuple[int | None, int], ...]  # (rank in the month or None, weekday with Monday = 0)
-    month_days: tuple[int, ...]
-    until: date | datetime | None  # a day (inclusive), or an instant (naive: the event's own clock)
-    count: int | None
-
-
-def _parse_rule(text: str) -> _Rule:
-    """The supported RRULE subset; anything else is an error the validator should have reported."""
-    parts = dict(part.split("=", 1) for part in text.split(";"))
-    frequency = parts.get("FREQ", "")
-    if frequency not in _FREQUENCIES:
-        raise ValueError(f"unsupported recurrence frequency in {text!r}")
-    days = []
-    for day in filter(None, parts.get("BYDAY", "").split(",")):
-        match = _BYDAY.fullmatch(day)
-        if match is None:
-            raise ValueError(f"unsupported day {day!r} in {text!r}")
-        days.append((int(match[1]) if match[1] else None, _WEEKDAYS.index(match[2])))
-    until = None
-    if "UNTIL" in parts:
-        match = _UNTIL.fullmatch(parts["UNTIL"])
-        if match is None:
-            raise ValueError(f"unsupported UNTIL in {text!r}")
-        if match[2] is None:
-            until = datetime.strptime(match[1], "%Y%m%d").date()
-        else:
-            until = datetime.strptime(match[1] + match[2], "%Y%m%d%H%M%S")
-            if match[3]:
-                until = until.replace(tzinfo=timezone.utc)  # RFC 5545: "Z" is a UTC instant
-    rule = _Rule(
-        frequency=frequency,
-        interval=int(parts.get("INTERVAL", "1")),
-        days=tuple(days),
-        month_days=tuple(int(day) for day in filter(None, parts.get("BYMONTHDAY", "").split(","))),
-        until=until,
-        count=int(parts["COUNT"]) if "COUNT" in parts else None,
-    )
-    if rule.interval < 1 or (rule.count is not None and rule.count < 1):
-        raise ValueError(f"INTERVAL and COUNT are at least 1 in {text!r}")
-    return rule
-
-
 def _moment(value: Any) -> date | datetime | None:
     """A record's date; YAML may have read an unquoted one as a date or datetime already."""
     if isinstance(value, str):
@@ -133,28 +82,7 @@ def _first(event: Mapping[str, Any]) -> Occurrence | None:
     return Occurrence(start, end)
 
 
-def _until_for(until: date | datetime | None, dtstart: datetime) -> datetime | None:
-    """UNTIL as dateutil compares it with ``dtstart``: a day is the whole of it in the event's
-    own offset; an instant is taken as written (UTC) or on the event's clock (no "Z")."""
-    if until is None:
-        return None
-    if not isinstance(until, datetime):
-        return datetime.combine(until, time.max, dtstart.tzinfo)
-    if dtstart.tzinfo is None:  # an all-day event: only the day counts
-        return datetime.combine(until.date(), time.max)
-    return until if until.tzinfo is not None else until.replace(tzinfo=dtstart.tzinfo)
-
-
-def _until_day(until: date | datetime, first: date | datetime) -> date:
-    """The last day a rule allows, as the event's calendar reads it."""
-    if not isinstance(until, datetime):
-        return until
-    if until.tzinfo is not None and isinstance(first, datetime):
-        return until.astimezone(first.tzinfo).date()
-    return until.date()
-
-
-def _expand(first: Occurrence, rule: _Rule) -> Iterator[Occurrence]:
+def _expand(first: Occurrence, rule: Recurrence) -> Iterator[Occurrence]:
     """Every occurrence, lazily: each lasts as long as the first and keeps its wall-clock time."""
     duration = first.end - first.start  # type: ignore[operator]  # same kinds, checked in _first
     timed = isinstance(first.start, datetime)
@@ -162,16 +90,7 @@ def _expand(first: Occurrence, rule: _Rule) -> Iterator[Occurrence]:
         dtstart = first.start
     else:
         dtstart = datetime.combine(first.start, time())
-    recurrence = rrule.rrule(
-        _FREQUENCIES[rule.frequency],
-        dtstart=dtstart,
-        interval=rule.interval,
-        wkst=rrule.MO,
-        count=rule.count,
-        until=_until_for(rule.until, dtstart),
-        byweekday=[rrule.weekday(day, rank) for rank, day in rule.days] or None,
-        bymonthday=list(rule.month_days) or None,
-    )
+    recurrence = rule.rrule(dtstart)
     starts: Iterable[datetime] = recurrence
     if next(iter(recurrence), None) != dtstart:
         # RFC 5545: the start is the first instance, and counts towards COUNT, even off the rule.
@@ -196,7 +115,7 @@ def occurrences(
         return []
     rule = event.get("recurrence")
     recurring = isinstance(rule, str) and rule
-    candidates = _expand(first, _parse_rule(rule)) if recurring else iter([first])
+    candidates = _expand(first, Recurrence.parse(rule)) if recurring else iter([first])
     changes = exceptions_of(event) if recurring else {}
     found: list[Occurrence] = []
     # A moved occurrence may land a little before or after its rule day: look a month further.
@@ -395,11 +314,11 @@ def _on_weekdays(weekdays: list[int]) -> str:
     return _join([_("le {weekday}").format(weekday=_weekday(day)) for day in weekdays])
 
 
-def _pattern(rule: _Rule, first: date) -> str:
+def _pattern(rule: Recurrence, first: date) -> str:
     """The rhythm of a rule, without its end."""
     n = rule.interval
-    weekdays = sorted({day for _rank_, day in rule.days})
-    ranked = [rank for rank, _weekday_ in rule.days if rank is not None]
+    weekdays = rule.weekdays
+    ranked = rule.ranked
     # Every Saturday of every day or every month is every Saturday: say it as a weekly rule.
     if rule.frequency == "WEEKLY" or (n == 1 and weekdays and not ranked and not rule.month_days):
         weekdays = weekdays or [first.weekday()]
@@ -434,13 +353,14 @@ def _pattern(rule: _Rule, first: date) -> str:
 def describe_recurrence(rule: str, first: date | datetime) -> str:
     """A recurrence rule in French words; ``first`` gives what the rule leaves implicit (the
     weekday of a weekly rule, the day of a monthly one)."""
-    parsed = _parse_rule(rule)
+    parsed = Recurrence.parse(rule)
     text = _pattern(parsed, _day(first))
     if parsed.count:
         count = ngettext("{rule}, {count} fois", "{rule}, {count} fois", parsed.count)
         return count.format(rule=text, count=parsed.count)
-    if parsed.until:
-        until = format_day(_until_day(parsed.until, first), weekday=False)
+    last = parsed.until_day(first)
+    if last is not None:
+        until = format_day(last, weekday=False)
         return _("{rule}, jusqu'au {day}").format(rule=text, day=until)
     return text
 
@@ -475,17 +395,17 @@ class PickedRecurrence:
 def compose_rule(picked: PickedRecurrence, first: date | datetime) -> str:
     """The RRULE of a picked recurrence ("" for an event that happens once). The monthly day is
     read from the first occurrence: the 12th, the 2nd Saturday, or the last Saturday."""
-    if picked.frequency not in _FREQUENCIES:
+    if picked.frequency not in FREQUENCIES:
         return ""
     day = _day(first)
     parts = [f"FREQ={picked.frequency}"]
     if picked.interval > 1:
         parts.append(f"INTERVAL={picked.interval}")
     if picked.frequency == "WEEKLY":
-        chosen = [code for code in _WEEKDAYS if code in picked.weekdays] or [_WEEKDAYS[day.weekday()]]
+        chosen = [code for code in WEEKDAYS if code in picked.weekdays] or [WEEKDAYS[day.weekday()]]
         parts.append("BYDAY=" + ",".join(chosen))
     elif picked.frequency == "MONTHLY":
-        weekday = _WEEKDAYS[day.weekday()]
+        weekday = WEEKDAYS[day.weekday()]
         if picked.monthly == "weekday":
             parts.append(f"BYDAY={(day.day - 1) // 7 + 1}{weekday}")
         elif picked.monthly == "last-weekday":
@@ -503,12 +423,12 @@ def picked_from_rule(rule: str, first: date | datetime) -> PickedRecurrence | No
     """The picker's choices for an existing rule, or None when the picker cannot show it (a rule
     written by hand with several monthly days, say: the form then keeps it as it is)."""
     try:
-        parsed = _parse_rule(rule)
+        parsed = Recurrence.parse(rule)
     except ValueError:
         return None
     day = _day(first)
     until = _day(parsed.until) if parsed.until is not None else None
-    picked = PickedRecurrence(parsed.frequency, parsed.interval, tuple(_WEEKDAYS[d] for _, d in parsed.days), "monthday", until, parsed.count)
+    picked = PickedRecurrence(parsed.frequency, parsed.interval, tuple(WEEKDAYS[d] for _, d in parsed.days), "monthday", until, parsed.count)
     if parsed.frequency == "MONTHLY":
         if parsed.days and len(parsed.days) == 1 and not parsed.month_days:
             rank = parsed.days[0][0]
@@ -518,30 +438,13 @@ def picked_from_rule(rule: str, first: date | datetime) -> PickedRecurrence | No
     elif parsed.frequency == "DAILY" and parsed.days:
         return None
     elif parsed.frequency == "WEEKLY" and not parsed.days:
-        picked = replace(picked, weekdays=(_WEEKDAYS[day.weekday()],))  # shown as the picker writes it
+        picked = replace(picked, weekdays=(WEEKDAYS[day.weekday()],))  # shown as the picker writes it
     return picked if same_rule(rule, compose_rule(picked, day), day) else None
 
 
 def same_rule(written: str, composed: str, first: date | datetime) -> bool:
     """Whether a rule as written by someone says what the picker composed (implicit parts aside)."""
     try:
-        return _normalised(written, _day(first)) == _parts(composed)
+        return Recurrence.parse(written).explicit(first) == Recurrence.parse(composed).explicit(first)
     except ValueError:
         return False
-
-
-def _parts(rule: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in rule.split(";"))
-
-
-def _normalised(rule: str, day: date) -> dict[str, str]:
-    """A rule's parts with what it leaves implicit written out, as the picker writes them."""
-    parts = _parts(rule)
-    if parts.get("INTERVAL") == "1":
-        del parts["INTERVAL"]
-    if parts.get("FREQ") == "WEEKLY":
-        days = parts.get("BYDAY", "").split(",") if parts.get("BYDAY") else [_WEEKDAYS[day.weekday()]]
-        parts["BYDAY"] = ",".join(sorted(days, key=lambda code: _WEEKDAYS.index(code) if code in _WEEKDAYS else 9))
-    if parts.get("FREQ") == "MONTHLY" and "BYDAY" not in parts and "BYMONTHDAY" not in parts:
-        parts["BYMONTHDAY"] = str(day.day)
-    return parts

@@ -18,12 +18,13 @@ import opening_hours
 import phonenumbers
 
 from communs.i18n import _
+from communs.records import recurrence
 from communs.records.communes import Commune, Communes, distance_km
 from communs.records.content import EVENT
 from communs.records.problems import Problem
 from communs.records.record import Record
 from communs.records.schemas import SchemaSet
-from communs.records.values import PHONE_REGIONS
+from communs.records.values import PHONE_REGIONS, is_email
 from communs.records.yamlreader import pointer_token
 
 MAX_DURATION = timedelta(days=31)
@@ -38,17 +39,6 @@ def _markdown() -> Any:
     from markdown_it import MarkdownIt  # only texts with a "<" need parsing
 
     return MarkdownIt("commonmark")
-
-# The common shape of an address, which email-validator would accept: checked without it, as
-# email-validator's internationalised-domain checks cost a millisecond per address.
-_PLAIN_EMAIL = re.compile(
-    r"^(?=.{1,64}@)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-
-_RRULE_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT"}
-_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY"}
-_BYDAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
-_UNTIL = re.compile(r"^(\d{8})(T\d{6}Z?)?$")
 
 
 def iter_fields(data: Any, path: tuple[str, ...], pointer: str = "") -> Iterator[tuple[str, Any]]:
@@ -306,23 +296,17 @@ class RecordRules:
         return []
 
     def check_email(self, record: Record, pointer: str, value: str) -> list[Problem]:
-        if len(value) <= 254 and _PLAIN_EMAIL.match(value):
+        if is_email(value):
             return []
-        from email_validator import EmailNotValidError, validate_email
-
-        try:
-            validate_email(value, check_deliverability=False)
-        except EmailNotValidError:
-            return [
-                record.problem(
-                    "email-invalid",
-                    _("« {value} » n'est pas une adresse électronique valide : vérifiez l'arobase, le nom de domaine et l'absence d'espace (exemple : contact@exemple.fr).").format(
-                        value=value
-                    ),
-                    pointer,
-                )
-            ]
-        return []
+        return [
+            record.problem(
+                "email-invalid",
+                _("« {value} » n'est pas une adresse électronique valide : vérifiez l'arobase, le nom de domaine et l'absence d'espace (exemple : contact@exemple.fr).").format(
+                    value=value
+                ),
+                pointer,
+            )
+        ]
 
     def check_phone(self, record: Record, pointer: str, value: str) -> list[Problem]:
         region = PHONE_REGIONS.get((record.commune or "")[:3], "FR")
@@ -591,65 +575,8 @@ def _forbidden_character(c: str) -> bool:
 
 
 def rrule_problems(rule: str, start: Any = None) -> list[tuple[str, str]]:
-    """Why a recurrence rule is outside the supported RRULE subset or incoherent (code, message)."""
-    if not re.fullmatch(r"[A-Z]+=[A-Z0-9,+\-TZ]+(?:;[A-Z]+=[A-Z0-9,+\-TZ]+)*", rule):
+    """Why a recurrence rule is outside the supported RRULE subset or incoherent (code, message);
+    ``records.recurrence`` reads it, as it does for every other use of the rule."""
+    if not recurrence.FORM.fullmatch(rule):
         return []  # the schema reports the form
-    parts: dict[str, str] = {}
-    for part in rule.split(";"):
-        key, _sep, value = part.partition("=")
-        if key in parts:
-            return [("rrule-invalid", _("La clé {key} apparaît deux fois dans la récurrence.").format(key=key))]
-        parts[key] = value
-    unsupported = [key for key in parts if key not in _RRULE_KEYS]
-    if unsupported:
-        return [
-            (
-                "rrule-unsupported",
-                _("La récurrence utilise {keys}, qui n'est pas pris en charge : seuls FREQ, INTERVAL, BYDAY, BYMONTHDAY, UNTIL et COUNT le sont.").format(
-                    keys=", ".join(unsupported)
-                ),
-            )
-        ]
-    found: list[tuple[str, str]] = []
-    frequency = parts.get("FREQ")
-    if frequency is None:
-        return [("rrule-invalid", _("La récurrence doit commencer par sa fréquence : FREQ=DAILY, FREQ=WEEKLY ou FREQ=MONTHLY."))]
-    if frequency not in _FREQUENCIES:
-        found.append(
-            ("rrule-unsupported", _("La fréquence {frequency} n'est pas prise en charge : utilisez DAILY (chaque jour), WEEKLY (chaque semaine) ou MONTHLY (chaque mois).").format(frequency=frequency))
-        )
-    if "INTERVAL" in parts and (not parts["INTERVAL"].isdigit() or not 1 <= int(parts["INTERVAL"]) <= 366):
-        found.append(("rrule-invalid", _("INTERVAL est un nombre entier entre 1 et 366 (INTERVAL=2 : une fois sur deux).")))
-    if "BYDAY" in parts:
-        for day in parts["BYDAY"].split(","):
-            match = _BYDAY.match(day)
-            if not match:
-                found.append(("rrule-invalid", _("« {day} » n'est pas un jour : utilisez MO, TU, WE, TH, FR, SA, SU, précédés pour un mois d'un rang (1SA : premier samedi, -1FR : dernier vendredi).").format(day=day)))
-            elif match.group(1) and frequency != "MONTHLY":
-                found.append(("rrule-invalid", _("Un jour numéroté ({day}) n'a de sens qu'avec FREQ=MONTHLY.").format(day=day)))
-    if "BYMONTHDAY" in parts:
-        for day in parts["BYMONTHDAY"].split(","):
-            if not re.fullmatch(r"-?[0-9]{1,2}", day) or not 1 <= abs(int(day)) <= 31:
-                found.append(("rrule-invalid", _("BYMONTHDAY attend des jours du mois entre 1 et 31 (ou -1 pour le dernier), pas « {day} ».").format(day=day)))
-        if frequency != "MONTHLY":
-            found.append(("rrule-invalid", _("BYMONTHDAY ne s'emploie qu'avec FREQ=MONTHLY.")))
-    if "UNTIL" in parts and "COUNT" in parts:
-        found.append(("rrule-invalid", _("Indiquez soit UNTIL (date de fin), soit COUNT (nombre de fois), pas les deux.")))
-    if "COUNT" in parts and (not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= 1000):
-        found.append(("rrule-invalid", _("COUNT est un nombre de fois entre 1 et 1000.")))
-    if "UNTIL" in parts:
-        match = _UNTIL.match(parts["UNTIL"])
-        until = None
-        if match:
-            try:
-                until = datetime.strptime(match.group(1), "%Y%m%d").date()
-            except ValueError:
-                until = None
-        if until is None:
-            found.append(("rrule-invalid", _("UNTIL est une date sans tirets, AAAAMMJJ (UNTIL=20271231 pour le 31 décembre 2027).")))
-        elif isinstance(start, str):
-            first = parse_moment(start)
-            first_day = first.date() if isinstance(first, datetime) else first
-            if first_day is not None and until < first_day:
-                found.append(("rrule-invalid", _("La récurrence s'arrête (UNTIL={until}) avant le début de l'événement.").format(until=parts["UNTIL"])))
-    return found
+    return recurrence.problems(rule, parse_moment(start) if isinstance(start, str) else None)

@@ -48,6 +48,9 @@ def skeleton(text: str) -> str:
     return fold(disarm.skeleton_key(text, digit_policy="tr39"))
 
 
+_FOLDED = {"œ": "oe", "æ": "ae", "ß": "ss"}  # letters ``fold`` writes in ASCII itself
+
+
 def fold(text: str) -> str:
     """Lowercase, strip accents and punctuation, collapse spaces: 'Saint-Denis' -> 'saint denis'.
 
@@ -55,7 +58,8 @@ def fold(text: str) -> str:
     imitate (see ``latin_lookalikes``)."""
     decomposed = unicodedata.normalize("NFKD", latin_lookalikes(text).casefold())
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    ascii_only = ascii_only.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    for letter, ascii_letters in _FOLDED.items():
+        ascii_only = ascii_only.replace(letter, ascii_letters)
     words = _NON_ALNUM.sub(" ", ascii_only).split()
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 
@@ -65,7 +69,15 @@ def slugify(text: str, max_length: int = 80) -> str:
 
     No letter is dropped for being outside a-z: a word that mixes scripts is a Latin word with
     look-alikes in it and is read as such ('Соmpagnie', Cyrillic С and о -> 'compagnie'); a word in
-    another script is transliterated ('Москва' -> 'moskva')."""
+    another script is transliterated ('Москва' -> 'moskva'), and so is a Latin letter that has no
+    accent to strip ('Bjørn Łódź' -> 'bjorn-lodz', 'Đà Nẵng' -> 'da-nang'). What has no letter or
+    digit in it (emoji, punctuation) gives nothing: callers choose their own fallback.
+
+    The transliteration is disarm's (BGN/PCGN and ISO 9 romanisation, MIT licence, already a
+    dependency for the confusables). Not Unidecode: under the GPL, a distribution combining it
+    would have to go out under the GPL (which the EUPL's compatibility clause allows, but which
+    changes the project's licence); nor text-unidecode, whose Artistic Licence is not among the
+    EUPL's compatible licences."""
     slug = "-".join(fold(" ".join(_latin_word(word) for word in text.split())).split())
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
@@ -77,10 +89,19 @@ def _latin_word(word: str) -> str:
     if word.isascii():
         return word
     if is_mixed_script(word):
-        return latin_lookalikes(word)
-    if any(c.isalpha() and not is_latin(c) for c in word):
+        word = latin_lookalikes(word)
+    elif any(c.isalpha() and not is_latin(c) for c in word):
         return disarm.transliterate(word)
-    return word
+    return "".join(_ascii_letter(c) for c in word)
+
+
+def _ascii_letter(c: str) -> str:
+    """A letter or digit that ``fold`` would lose (ø, ł, đ, þ: no accent to strip, no ASCII base)
+    transliterated; any other character as it is, for ``fold`` to read as it always has."""
+    base = "".join(x for x in unicodedata.normalize("NFKD", c.casefold()) if not unicodedata.combining(x))
+    if base.isascii() or base in _FOLDED or not any(x.isalnum() for x in base):
+        return c
+    return disarm.transliterate(c)
 
 
 _SHORT = {value: key for key, value in _ABBREVIATIONS.items()}

@@ -104,8 +104,10 @@ from communs.records.content import ACTOR, EVENT
 from communs.records.dates import MAX_MOVE_DAYS, exceptions_of, next_occurrence, occurrences
 from communs.records.directory import Directory
 from communs.records.record import Record
+from communs.records.recurrence import Recurrence
 from communs.records.rules import parse_moment
 from communs.records.schemas import SchemaSet
+from communs.records.values import PHONE_REGIONS
 from communs.settings import SiteSettings
 from communs.site import catalogue, schemafiles, urls
 from communs.site.history import FileHistory, History
@@ -343,8 +345,6 @@ def e164(value: Any, commune: str) -> str | None:
     (``0262 …`` in 974 is a Réunion number); None when it cannot be read as a number."""
     import phonenumbers
 
-    from communs.records.values import PHONE_REGIONS
-
     try:
         number = phonenumbers.parse(str(value), PHONE_REGIONS.get(commune[:3], COUNTRY))
     except phonenumbers.NumberParseException:
@@ -484,25 +484,6 @@ def events_geojson(directory: Directory, site: SiteSettings, history: History | 
     return _collection(site, features)
 
 
-# Recurrences ---------------------------------------------------------------------------------
-
-
-def _rule_parts(rule: str) -> list[tuple[str, str]]:
-    return [tuple(part.split("=", 1)) for part in rule.split(";") if "=" in part]  # type: ignore[misc]
-
-
-def _until(value: str, start: date | datetime) -> date | datetime:
-    """The UNTIL of a record's rule as a moment of the start's kind (a plain UNTIL date on a
-    timed event means the end of that day, in the event's offset)."""
-    day = datetime.strptime(value[:8], "%Y%m%d").date()
-    if not isinstance(start, datetime):
-        return day
-    if len(value) == 8:
-        return datetime.combine(day, time(23, 59, 59), start.tzinfo)
-    clock = datetime.strptime(value[9:15], "%H%M%S").time()
-    return datetime.combine(day, clock, timezone.utc if value.endswith("Z") else start.tzinfo)
-
-
 # iCalendar -----------------------------------------------------------------------------------
 
 
@@ -524,16 +505,6 @@ def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
 def _host(site: SiteSettings) -> str:
     """The domain of calendar UIDs: the setting, else the site's host (see SiteSettings)."""
     return site.calendar_domain or urlsplit(site.site_url).hostname or "communs"
-
-
-def _ics_rule(rule: str, start: date | datetime) -> icalendar.vRecur:
-    parts = []
-    for key, value in _rule_parts(rule):
-        if key == "UNTIL":
-            until = _until(value, start)
-            value = until.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") if isinstance(until, datetime) else until.strftime("%Y%m%d")
-        parts.append(f"{key}={value}")
-    return icalendar.vRecur.from_ical(";".join(parts))
 
 
 def _location(directory: Directory, event: Record) -> str:
@@ -601,7 +572,7 @@ def _vevent(directory: Directory, site: SiteSettings, event: Record, zone: ZoneI
         vevent.add("dtend", last + timedelta(days=1))  # RFC 5545: DTEND of a DATE is exclusive
     overrides: list[icalendar.Event] = []
     if data.get("recurrence"):
-        vevent.add("rrule", _ics_rule(str(data["recurrence"]), start))
+        vevent.add("rrule", Recurrence.parse(str(data["recurrence"])).ical(start))
         overrides = _exceptions(vevent, data, start, zone if local else timezone.utc)
     vevent.add("status", ICS_STATUS.get(status, "CONFIRMED"))
     themes = [directory.label("themes", t) for t in data.get("themes", [])]

@@ -45,6 +45,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from communs.records import dates, hours
 from communs.records.directory import Directory
 from communs.records.record import Record
+from communs.records.recurrence import Recurrence
+from communs.records.rules import parse_moment
 from communs.settings import SiteSettings
 from communs.site import urls
 from communs.site.history import FileHistory, History
@@ -291,27 +293,25 @@ def _schedule(data: Mapping[str, Any], timezone_name: str = "") -> dict | None:
     rule = data.get("recurrence")
     if not rule:
         return None
-    parts = dict(part.split("=", 1) for part in str(rule).split(";") if "=" in part)
+    parsed = Recurrence.parse(str(rule))
     start = str(data.get("start", ""))
     end = str(data.get("end", "")) if data.get("end") else ""
     schedule: dict[str, Any] = {"@type": "Schedule", "startDate": start[:10]}
-    frequency = FREQUENCY.get(parts.get("FREQ", ""))
-    if frequency:
-        schedule["repeatFrequency"] = f"P{parts.get('INTERVAL', '1')}{frequency}"
-    if "BYDAY" in parts:
-        days = []
-        for day in parts["BYDAY"].split(","):
-            plain = day.lstrip("+-0123456789")
-            # schema.org takes a DayOfWeek, or iCal's text for a ranked day ("1SU").
-            days.append(SCHEMA + WEEKDAYS[plain] if day == plain and plain in WEEKDAYS else day)
-        schedule["byDay"] = days
-    if "BYMONTHDAY" in parts:
-        schedule["byMonthDay"] = [int(d) for d in parts["BYMONTHDAY"].split(",") if d.lstrip("-").isdigit()]
-    if "COUNT" in parts and parts["COUNT"].isdigit():
-        schedule["repeatCount"] = int(parts["COUNT"])
-    if "UNTIL" in parts:
-        until = parts["UNTIL"]
-        schedule["endDate"] = f"{until[:4]}-{until[4:6]}-{until[6:8]}"
+    schedule["repeatFrequency"] = f"P{parsed.interval}{FREQUENCY[parsed.frequency]}"
+    if parsed.days:
+        # schema.org takes a DayOfWeek, or iCal's text for a ranked day ("1SU").
+        schedule["byDay"] = [
+            SCHEMA + WEEKDAYS[code] if rank is None else code
+            for (rank, _weekday), code in zip(parsed.days, parsed.day_codes())
+        ]
+    if parsed.month_days:
+        schedule["byMonthDay"] = list(parsed.month_days)
+    if parsed.count is not None:
+        schedule["repeatCount"] = parsed.count
+    first = parse_moment(start)
+    last = parsed.until_day(first) if first is not None else None
+    if last is not None:
+        schedule["endDate"] = last.isoformat()
     skipped = sorted(str(item.get("date")) for item in data.get("exceptions") or () if isinstance(item, Mapping) and item.get("date"))
     if skipped:
         # Days the rule gives that do not happen as the rule says (schema.org: exceptDate).
