@@ -93,6 +93,7 @@ def test_required_columns_keys_and_titles_come_from_the_schemas(described):
     required = {name for name, field in actors.items() if field.get("constraints", {}).get("required")}
     assert required == set(schemas.roots[ACTOR]["required"]) | {"commune_name", "url"}
     assert actors["id"]["constraints"]["unique"] is True
+    assert events["id"]["constraints"]["required"] is True and events["id"]["constraints"]["unique"] is True
     assert actors["address.postal_code"]["title"] == "Adresse : Code postal"
     assert actors["geo.lat"]["description"] == schemas.field_schema(ACTOR, ["geo", "lat"])["description"]
     evenements = next(r for r in described["resources"] if r["name"] == "evenements")
