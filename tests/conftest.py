@@ -139,6 +139,16 @@ def build_site(content: Path, output: Path, *extra: str, epoch: str = DEMO_EPOCH
 
 
 @pytest.fixture(scope="session")
+def demo():
+    """The demo's records as the build reads them, loaded once (tests only read them). A test
+    module may define its own ``demo`` (another view of the demo) in its place."""
+    from communs.records.directory import load_directory
+
+    directory, _report = load_directory(ROOT / "content", jobs=1)
+    return directory
+
+
+@pytest.fixture(scope="session")
 def demo_site(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("site") / "output"
     result = build_site(ROOT / "content", output)

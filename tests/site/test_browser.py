@@ -11,12 +11,12 @@ import re
 
 import pytest
 from browser_helpers import Visit
-from conftest import ACTOR, EVENT, ROOT, Server, Tree
+from conftest import ACTOR, EVENT, Server, Tree
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from communs.records.content import RecordFile
-from communs.records.directory import Directory, load_directory
+from communs.records.directory import Directory
 from communs.records.record import parse_record
 from communs.records.text import fold
 from communs.settings import SiteSettings
@@ -27,11 +27,6 @@ def visit(browser, demo_server):
     opened = Visit(browser, demo_server.url)
     yield opened
     opened.close()
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return load_directory(ROOT / "content")[0]
 
 
 PAGE_TYPES = [

@@ -22,19 +22,11 @@ import icalendar
 import pytest
 from pyld import jsonld as pyld
 
-from communs.records.directory import load_directory
-
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DAY = date(2026, 11, 23)  # conftest.DEMO_EPOCH
 SCHEMA = "https://schema.org/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MARKET = "2026-09-05-marche-forain-du-guillaume"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    directory, _report = load_directory(ROOT / "content")
-    return directory
 
 
 # JSON-LD -------------------------------------------------------------------------------------

@@ -6,22 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 from browser_helpers import Visit
 from conftest import ROOT, build_site
 
 from communs.records import dates
-from communs.records.directory import load_directory
 
 DEMO_DAY = date(2026, 11, 23)  # conftest.DEMO_EPOCH
 SAINT_PAUL = "/communes/97415-saint-paul/"
 MARKET = "2026-09-05-marche-forain-du-guillaume"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    directory, _report = load_directory(ROOT / "content")
-    return directory
 
 
 def page(site, path: str) -> str:

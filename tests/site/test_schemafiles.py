@@ -15,7 +15,6 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
-from communs.records.directory import Directory, load_directory
 from communs.records.schemas import SchemaSet
 from communs.resources import schemas_dir
 from communs.settings import SiteSettings
@@ -23,12 +22,6 @@ from communs.site import exports, schemafiles
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "https://communs.example.org"  # the host the source files name themselves with
-
-
-@pytest.fixture(scope="module")
-def demo() -> Directory:
-    directory, _report = load_directory(ROOT / "content", jobs=1)
-    return directory
 
 
 def fetching_registry() -> Registry:

@@ -13,18 +13,11 @@ from browser_helpers import Visit
 from conftest import ROOT, Server
 
 from communs.records import dates
-from communs.records.directory import load_directory
 from communs.site import headers, urls
 
 DEMO_DAY = date(2026, 11, 23)  # conftest.DEMO_EPOCH
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SAINT_PAUL = "/integrer/communes/97415-saint-paul/agenda/"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    directory, _report = load_directory(ROOT / "content")
-    return directory
 
 
 def read(site: Path, path: str) -> str:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from communs.i18n import _
 from communs.records import dates
+from communs.records.communes import Commune
 from communs.records.content import ACTOR, EVENT
 from communs.records.directory import Directory
 from communs.records.record import Record
@@ -238,6 +239,17 @@ class SiteBuild:
         folder = "actors" if record.kind == ACTOR else "events"
         return f"content/{folder}/{record.folder}/{record.stem}.yml"
 
+    def commune_map(self, place: Commune, **options: Any) -> maps.MapParts:
+        """A commune's map of actors and upcoming events (its page, its widget)."""
+        return maps.map_parts(
+            element_id="carte",
+            site=self.site,
+            data_url=f"{self.site.site_url}{urls.commune_map_data(place)}",
+            center=(place.lat, place.lon) if place.lat is not None else None,
+            label=_("Carte des acteurs et événements de {name}").format(name=place.name),
+            **options,
+        )
+
     def small_map(self, record: Record, element_id: str) -> maps.MapParts | None:
         position = self.directory.position(record)
         if position is None:
@@ -394,13 +406,7 @@ class SiteBuild:
             "themes": [(choice, members) for choice, members in themes if members],
             "agenda": self.by_day(self.next_events(d.events_in(code))),
             "event_count": len(d.events_in(code)),
-            "map": maps.map_parts(
-                element_id="carte",
-                site=self.site,
-                data_url=f"{self.site.site_url}{urls.commune_map_data(commune)}",
-                center=(commune.lat, commune.lon) if commune.lat is not None else None,
-                label=_("Carte des acteurs et événements de {name}").format(name=commune.name),
-            ),
+            "map": self.commune_map(commune),
             "geojson_url": urls.commune_geojson(commune),
             "ics_url": urls.commune_ics(commune),
             "changes": [(c, self.change_link(c)) for c in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history else None,
@@ -437,15 +443,8 @@ class SiteBuild:
         return {
             "title": _("Carte de {name}").format(name=place.name),
             "full_url": urls.commune(place),
-            "map": maps.map_parts(
-                element_id="carte",
-                site=self.site,
-                data_url=f"{self.site.site_url}{urls.commune_map_data(place)}",
-                center=(place.lat, place.lon) if place.lat is not None else None,
-                label=_("Carte des acteurs et événements de {name}").format(name=place.name),
-                fallback=_("Les fiches sont sur le site de l’annuaire (lien ci-dessous)."),
-                height="100vh",
-                focus="acteur",
+            "map": self.commune_map(
+                place, fallback=_("Les fiches sont sur le site de l’annuaire (lien ci-dessous)."), height="100vh", focus="acteur",
             ),
         }
 
