@@ -68,6 +68,7 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     except UsageError as error:
         _fail_usage(str(error))
         return
+    _check_sources(content_dir, report)
     if output_format == "json":
         click.echo(format_json(report.problems, report.checked))
     elif output_format == "github":
@@ -77,6 +78,16 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
         if stats:
             click.echo(_directory_stats(report))
     sys.exit(EXIT_OK if report.ok else EXIT_INVALID)
+
+
+def _check_sources(content_dir: Path, report) -> None:
+    """The list of followed sources (sources.yml beside the content folder), checked with the records."""
+    from communs.importers.sources import load_sources, sources_file
+
+    file = sources_file(content_dir)
+    if file.is_file():
+        report.problems.extend(load_sources(file).problems)
+        report.checked += 1
 
 
 def _directory_stats(report) -> str:
@@ -369,6 +380,17 @@ main.add_command(maintainers_command)
 from communs.site.exporting import export_command  # noqa: E402
 
 main.add_command(export_command)
+from communs.importers.sources_cli import make_sources_group  # noqa: E402
+
+
+def _review_markdown(content_dir: Path, base: str, head: str) -> str:
+    """``communs review``'s Markdown for a pull request of ``communs sources pull --propose``."""
+    from communs.maintain.review import default_site_url, format_markdown, review
+
+    return format_markdown(review(base, head, content_dir=content_dir, site_url=default_site_url(content_dir), jobs=1))
+
+
+main.add_command(make_sources_group(_review_markdown))
 
 
 def run() -> None:

@@ -57,6 +57,7 @@ _SIRET = re.compile(r"^[0-9]{14}$")
 _RNA = re.compile(r"^W[0-9][0-9A-Z][0-9]{7}$")
 _WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
 _OSM = re.compile(r"^(?:node|way|relation)/[1-9][0-9]*$")
+CULTURE = "culture"
 SOCIAL = ("mastodon", "peertube", "bluesky", "facebook", "instagram", "linkedin", "youtube")
 
 
@@ -334,6 +335,27 @@ def _moment_text(value: date | datetime) -> str:
     return value.isoformat()
 
 
+def _event_details(raw: Raw, data: dict[str, Any], notes: list[Note]) -> None:
+    """What richer formats (OpenAgenda) say of an event: attendance, online address, price,
+    registration, accessibility and age, already in our shapes; links cleaned, empty parts left out."""
+    attendance = raw.get("attendance")
+    if attendance in ("online", "mixed"):
+        data["attendance"] = attendance
+    for key, label in (("online_url", _("adresse en ligne")), ("registration", _("inscription"))):
+        value = one_line(raw.get(key))
+        if not value:
+            continue
+        url = clean_url(value)
+        if url:
+            data[key] = url
+        else:
+            notes.append(Note("value-dropped", _("{label} inutilisable « {value} », écarté.").format(label=label, value=shorten(value, 80))))
+    for key in ("price", "accessibility", "age"):
+        value = raw.get(key)
+        if isinstance(value, dict) and value:
+            data[key] = value
+
+
 def build_event(ctx: Context, raw: Raw, line: int) -> Item | Skip:
     """An event from raw values: title, start and end (date or aware datetime), type, themes,
     venue_name, venue street/postal_code, lat/lon, city/insee/postal_code, website, recurrence."""
@@ -367,11 +389,13 @@ def build_event(ctx: Context, raw: Raw, line: int) -> Item | Skip:
             break
     event_type = event_type or values.get("type") or "autre"
     themes = _map_list(ctx, "themes", categories + split_list(raw.get("themes")), notes, leftovers=leftover)
+    disciplines = _map_list(ctx, "disciplines", categories, notes, leftovers=[])
     if not themes:
         themes = list(values.get("themes", []))
+    if not themes and disciplines:
+        themes = [CULTURE]  # disciplines are culture's
     if not themes:
         return Skip(line, Reason("no-theme", _("aucune thématique reconnue : indiquez-la dans le fichier de correspondance ([values] themes ou [maps.themes]).")), (commune.departement,), title)
-    disciplines = _map_list(ctx, "disciplines", categories, notes, leftovers=[])
     type_words = {category for category in categories if ctx.vocabulary("type").resolve(category)}
     tags = _tags([value for value in leftover if value not in type_words] + list(values.get("tags", [])))
 
@@ -412,6 +436,7 @@ def build_event(ctx: Context, raw: Raw, line: int) -> Item | Skip:
     status = raw.get("status")
     if status:
         data["status"] = status
+    _event_details(raw, data, notes)
     contact = _contact(raw, commune, notes)
     if contact:
         data["contact"] = contact

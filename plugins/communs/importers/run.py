@@ -7,7 +7,7 @@ from pathlib import Path
 
 from communs.importers.model import ImportUsageError
 
-FORMATS = ("csv", "geojson", "gogocarto", "osm", "ical", "festivals")
+FORMATS = ("csv", "geojson", "gogocarto", "osm", "ical", "festivals", "openagenda", "communs")
 # Tables are read row by row, whatever their size; JSON and iCalendar files are parsed whole, in
 # memory (about 12 times the file's size for GeoJSON, 22 times for iCalendar): above this size
 # (in MB, ``--max-size``) they are refused rather than exhausting the machine.
@@ -43,6 +43,10 @@ def reader_for(format_name: str, path: Path, mapping):
         from communs.importers.from_ical import IcalReader as reader
     elif format_name == "festivals":
         from communs.importers.from_festivals import FestivalsReader as reader
+    elif format_name == "openagenda":
+        from communs.importers.from_openagenda import OpenagendaReader as reader
+    elif format_name == "communs":
+        from communs.importers.from_communs import CommunsReader as reader
     else:
         from communs.i18n import _
 
@@ -64,9 +68,15 @@ def run_import(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     max_size_mb: int | None = DEFAULT_MAX_SIZE_MB,
+    defaults: dict | None = None,
+    described: dict | None = None,
 ):
     """Import ``file`` into ``content_dir``; an ``engine.ImportResult`` (``ImportUsageError`` for
-    usage problems, malformed files and files of a format read whole beyond ``max_size_mb``)."""
+    usage problems, malformed files and files of a format read whole beyond ``max_size_mb``).
+
+    ``defaults``: values given to every record when the file says nothing (``[values]`` of a
+    mapping file, which wins); ``described``: the dataset's ``url``, ``licence`` and ``credit``
+    (a followed source's, from ``sources.yml``; they win over what the file says)."""
     from dataclasses import replace
 
     from communs.i18n import _
@@ -83,12 +93,16 @@ def run_import(
         raise ImportUsageError(_("{path} n'est pas un dossier.").format(path=content_dir))
     check_size(format_name, file, max_size_mb)
     loaded = load_mapping(mapping)
+    for key, value in (defaults or {}).items():
+        if value:
+            loaded.values.setdefault(key, value)
     reader = reader_for(format_name, file, loaded)
     chosen: Dataset = reader.dataset()
     overrides = {key: value for key, value in loaded.dataset.items() if key != "name"}
     name = dataset or loaded.dataset.get("name") or chosen.name
     if not (RECORD_ID.match(name or "") and 2 <= len(name) <= 40):
         raise ImportUsageError(_("Nom de jeu de données « {name} » invalide : lettres minuscules sans accents, chiffres et tirets, 2 à 40 caractères (--dataset).").format(name=name))
+    overrides.update({key: value for key, value in (described or {}).items() if value})
     chosen = replace(chosen, name=name, **overrides)
     importer = Importer(
         content_dir=content_dir,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 _DANGEROUS_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.IGNORECASE)
-SCHEMA_FILES = {ACTOR: "actor.schema.json", EVENT: "event.schema.json"}
+SCHEMA_FILES = {ACTOR: "actor.schema.json", EVENT: "event.schema.json", "sources": "sources.schema.json"}  # sources: the list of feeds (importers.sources)
 
 _TYPE_NAMES = {
     "string": "un texte",

@@ -254,6 +254,7 @@ def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Re
         "licence": site.data_licence,
         "licence_url": site.data_licence_url,
         "source": source(site),
+        "name": site.site_name,
         "generated": site.build_date.isoformat(),
         "count": len(data),
         "data": data,
