@@ -84,6 +84,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-record": (ERROR, "Même nom dans la même commune qu'une autre fiche."),
     "near-duplicate": (WARNING, "Nom très proche d'une autre fiche de la même commune."),
     "confusable-name": (ERROR, "Nom qui mêle deux alphabets et se lit comme celui d'une autre fiche (lettres cyrilliques ou grecques sosies de lettres latines)."),
+    # sources.yml (the feeds the directory follows), checked with the records
+    "duplicate-source": (ERROR, "sources.yml : deux sources portent le même nom."),
+    "source-location": (ERROR, "sources.yml : une source sans adresse ni fichier, ou avec les deux."),
+    "source-file-missing": (ERROR, "sources.yml : le fichier d'une source ou sa correspondance n'existe pas dans le dépôt."),
+    "source-mapping-missing": (ERROR, "sources.yml : une source CSV sans fichier de correspondance."),
+    "unknown-source": (ERROR, "communs sources pull : aucune source de ce nom."),
 }
 
 
