@@ -384,3 +384,34 @@ def test_pull_names_an_unknown_source(tmp_path):
     write_sources(tmp_path, "sources:\n  - name: mediatheque\n    path: a.ics\n    format: ical\n")
     result = CliRunner().invoke(main, ["sources", "pull", "mediateque", "--content", str(tmp_path / "content")])
     assert result.exit_code == 2 and "Aucune source ne s'appelle « mediateque »" in result.output and "mediatheque" in result.output  # unknown-source
+
+
+def test_the_ci_script_pushes_with_the_token_in_the_environment_only(tmp_path, server: HTTPServer):
+    """scripts/ci/sources-pull.sh as the scheduled workflow runs it (GitHub's variables), against a
+    bare repository standing in for the forge's Git server and the fake forge's API."""
+    forge = FakeGitHub(server, prefix="/api", token=TOKEN, branches={"main", "sources/mediatheque"})
+    feed = Feed(server, "/agenda.ics", ical(("a@m", "Atelier conte", "20270106")))
+    hosting = tmp_path / "forge"
+    (hosting / "owner").mkdir(parents=True)
+    remote = hosting / "owner" / "name.git"
+    work = tmp_path / "work"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(work))
+    (work / "content").mkdir()
+    (work / "content" / ".gitkeep").write_text("")
+    write_sources(work, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "Directory")
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "push", "--quiet", "origin", "main")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "COMMUNS": str(Path(sys.executable).with_name("communs")),
+                   "COMMUNS_FORGE_TOKEN": TOKEN, "GITHUB_SERVER_URL": f"file://{hosting}", "GITHUB_REPOSITORY": "owner/name",
+                   "GITHUB_API_URL": forge.api_url, "COMMUNS_BASE_BRANCH": "main"}
+    done = subprocess.run(["bash", str(ROOT / "scripts/ci/sources-pull.sh"), "github"], cwd=work, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "demande de fusion ouverte" in done.stdout and [p["head"]["ref"] for p in forge.pulls] == ["sources/mediatheque"]
+    assert git(remote, "rev-parse", "--verify", "sources/mediatheque").strip()
+    assert TOKEN not in done.stdout + done.stderr and TOKEN not in (work / ".git" / "config").read_text()
+    assert git(remote, "log", "main", "--format=%s").strip() == "Directory"
+    missing = subprocess.run(["bash", str(ROOT / "scripts/ci/sources-pull.sh"), "github"], cwd=work, env={**environment, "COMMUNS_FORGE_TOKEN": ""}, capture_output=True, text=True)
+    assert missing.returncode == 2 and "COMMUNS_FORGE_TOKEN est vide" in missing.stderr

@@ -39,7 +39,7 @@ def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
 
 
 def test_there_are_the_three_workflows():
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "scheduled.yml", "validate.yml"]
+    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "scheduled.yml", "sources.yml", "validate.yml"]
 
 
 def test_actionlint_accepts_every_workflow():
@@ -114,8 +114,13 @@ def test_workflow_policies(path):
     assert workflow["permissions"] == {"contents": "read"}
     assert "write-all" not in text
     for name, job in workflow["jobs"].items():
+        # Writing is for the pull of followed sources only: it pushes sources/<name> branches and
+        # opens pull requests (never a push to the default branch: scripts/ci/sources-pull.sh).
+        allowed = {("contents", "read"), ("pages", "read"), ("pages", "write"), ("id-token", "write")}
+        if path.name == "sources.yml":
+            allowed |= {("contents", "write"), ("pull-requests", "write")}
         for scope, level in (job.get("permissions") or {}).items():
-            assert (scope, level) in {("contents", "read"), ("pages", "read"), ("pages", "write"), ("id-token", "write")}, (name, scope, level)
+            assert (scope, level) in allowed, (name, scope, level)
         # No expression is ever pasted into a shell script: values go through env.
         for step in job.get("steps", []):
             assert "${{" not in step.get("run", ""), (name, step)
@@ -139,7 +144,7 @@ def test_workflows_and_gitlab_call_the_shared_scripts():
     gitlab = GITLAB.read_text(encoding="utf-8")
     for text in (validate, gitlab):
         assert "scripts/ci/validate-pull-request.sh" in text and "scripts/ci/install.sh" in text
-    for script in ("scripts/ci/build-site.sh", "scripts/ci/audit.sh"):
+    for script in ("scripts/ci/build-site.sh", "scripts/ci/audit.sh", "scripts/ci/sources-pull.sh"):
         assert script in gitlab
         assert any(script in p.read_text(encoding="utf-8") for p in WORKFLOWS)
     on = yaml.safe_load(validate)[True]  # YAML 1.1 reads the key `on` as true
