@@ -24,6 +24,7 @@ from communs.records.validation import validate
 from communs.records.values import clean_email, clean_phone, clean_url, normalise_insee
 from communs.settings import SiteSettings
 from communs.site import exports
+from import_helpers import records, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
@@ -35,19 +36,6 @@ SITE = SiteSettings(site_url="https://communs.example.org", build_date=date(2026
 def run(format_name: str, file: str | Path, content: Path, **options):
     path = file if isinstance(file, Path) else FIXTURES / file
     return run_import(format_name, path, content, jobs=1, **options)
-
-
-def records(content: Path) -> dict[str, tuple[str, dict]]:
-    """id -> (path relative to content, data) of every record."""
-    found = {}
-    for path in sorted(content.glob("*/*/*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        found[data["id"]] = (path.relative_to(content).as_posix(), data)
-    return found
-
-
-def snapshot(content: Path) -> dict[str, bytes]:
-    return {path.relative_to(content).as_posix(): path.read_bytes() for path in sorted(content.rglob("*")) if path.is_file()}
 
 
 def skips(result) -> dict[int, str]:

@@ -26,6 +26,7 @@ from communs.records.directory import load_directory
 from communs.settings import SiteSettings
 from communs.site import exports
 from fakeforge import FakeGitHub
+from import_helpers import records, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
@@ -33,18 +34,6 @@ OPENAGENDA = FIXTURES / "openagenda-ouest.json"
 SITE = SiteSettings(site_url="https://communs.example.org", site_name="communs — La Réunion", build_date=date(2026, 10, 1))
 TOKEN = "ghp_sources_test_token_0123456789"
 TODAY = date(2026, 12, 3)
-
-
-def records(content: Path) -> dict[str, tuple[str, dict]]:
-    found = {}
-    for path in sorted(content.glob("*/*/*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        found[data["id"]] = (path.relative_to(content).as_posix(), data)
-    return found
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def write_sources(root: Path, text: str) -> Path:
