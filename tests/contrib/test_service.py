@@ -153,6 +153,21 @@ def test_correction_changes_only_what_changed_and_keeps_the_comment(client, remo
     assert repository.git.show(f"{branch}:{path}").startswith("# yaml-language-server:")
 
 
+def test_a_correction_through_the_form_keeps_what_the_form_does_not_show(client, remote):
+    """The form has no field for an actor's links (nor an import's source): a correction sent
+    without them keeps them as they are."""
+    repository = git.Repo(remote)
+    path = "content/actors/97411/kaz-numerik-bois-de-nefles.yml"
+    record = yaml.safe_load(repository.git.show(f"main:{path}"))
+    assert record["links"][0]["actor"] == "mediatheque-des-hauts-du-brule"
+    sent = {k: v for k, v in record.items() if k != "links"}
+    sent["summary"] = record["summary"].rstrip(".") + ", ouvert à tous."
+    answer = submit(client, sent, action="update")
+    assert answer.status_code == 202, answer.text
+    after = yaml.safe_load(repository.git.show(f"{answer.json()['branch']}:{path}"))
+    assert after["links"] == record["links"] and after["summary"] == sent["summary"]
+
+
 def test_correction_of_nothing_is_refused(client, remote):
     record = yaml.safe_load(git.Repo(remote).git.show("main:content/actors/97411/compagnie-ti-kaz.yml"))
     answer = submit(client, record, action="update")

@@ -216,11 +216,11 @@ def test_records_untouched_for_two_years_from_git_history(tmp_path, site):
 
     result = run_audit_cli(tmp_path, "--no-links", "--today", "2026-11-23")
     assert result.exit_code == 0, result.output
-    stale = section(result.output, "Fiches sans modification depuis deux ans (7)")
+    stale = section(result.output, "Fiches sans modification depuis deux ans (8)")
     assert "`content/actors/97411/compagnie-ti-kaz.yml` — Compagnie Ti Kaz — modifiée le 1er mars 2024" in stale
     assert "kaz-numerik-bois-de-nefles" not in stale
     assert "nouvelle-fiche" not in stale
-    assert "| Fiches sans modification depuis deux ans | 7 |" in result.output
+    assert "| Fiches sans modification depuis deux ans | 8 |" in result.output
 
     # A year later the touched record is not two years old yet; ten months after that it is.
     assert "kaz-numerik-bois-de-nefles" not in run_audit_cli(tmp_path, "--no-links", "--today", "2028-05-31").output

@@ -36,6 +36,7 @@ PAGE_TYPES = [
     "/contribuer/", "/contribuer/evenement/", "/modifications/", "/a-propos/", "/404.html",
     "/integrer/communes/97415-saint-paul/agenda/", "/integrer/communes/97415-saint-paul/carte/",
     "/communes/97415-saint-paul/programme/2026-12/",
+    "/communes/97407-le-port/reseau/", "/themes/culture/reseau/", "/themes/culture/filiere/",
 ]
 
 

@@ -517,7 +517,7 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     pairs = {(e.folder, t) for e in demo.events.values() for t in e.data["themes"]}
     for code, value in pairs:
         assert f"donnees/communes/{code}/{value}.ics" in relative
-    assert len(relative) == len(written) == 12 + len(schemas) + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
+    assert len(relative) == len(written) == 13 + len(schemas) + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
     assert not list(tmp_path.rglob("*.tmp"))
 
     readme = (tmp_path / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")

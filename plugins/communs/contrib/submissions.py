@@ -288,6 +288,8 @@ class Desk:
                 if original_record is not None and original_record.data.get("exceptions"):
                     record = {**record, "exceptions": original_record.data["exceptions"]}
             record = written_recurrence(record) if kind == EVENT else record
+            if action == "update":
+                record = _with_hidden_fields(kind, record, base.directory.actors.get(record_id) if kind == ACTOR else base.directory.events.get(record_id))
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)
             record = repaired.record
             typed = record.get("commune")
@@ -496,3 +498,16 @@ def _problem_dict(found: Problem) -> dict:
 
 def _field_error(name: str, message: str) -> dict:
     return {"file": None, "line": None, "column": None, "record_id": None, "pointer": "/" + name.replace(".", "/"), "code": "bad-format", "severity": "error", "message": message}
+
+
+def _with_hidden_fields(kind: str, record: dict, original) -> dict:
+    """A correction keeps what the form does not show (``"x-form": false``: an actor's links,
+    an imported record's source): the form cannot send them, so it must not drop them."""
+    if original is None:
+        return record
+    from communs.records.schemas import default_schemas
+
+    properties = default_schemas().roots[kind].get("properties", {})
+    hidden = [name for name, schema in properties.items() if schema.get("x-form") is False and name != "id"]
+    kept = {name: original.data[name] for name in hidden if name in original.data and name not in record}
+    return {**record, **kept} if kept else record

@@ -585,6 +585,30 @@ def _series_changes(kind: str, old: dict, new: dict, fields_: _Fields) -> list[F
     return changes
 
 
+def _link_words(item: Any, fields_: _Fields) -> str:
+    """One link of an actor, in words: "membre de federation-x depuis le 1er septembre 2015 (note)"."""
+    if not isinstance(item, dict):
+        return str(item)
+    kind_words = fields_.value(ACTOR, ("links", 0, "type"), item.get("type")).lower()
+    text = f"{kind_words} {item.get('actor')}"
+    for key, words in (("since", _("depuis le {day}")), ("until", _("jusqu'au {day}"))):
+        day = parse_moment(str(item.get(key, ""))) if item.get(key) else None
+        if day is not None:
+            text += " " + words.format(day=format_day(day, weekday=False))
+    return f"{text} ({item['note']})" if item.get("note") else text
+
+
+def _links_change(kind: str, old: dict, new: dict, fields_: _Fields) -> list[FieldChange]:
+    old_items = [i for i in old.get("links") or [] if isinstance(i, dict)]
+    new_items = [i for i in new.get("links") or [] if isinstance(i, dict)]
+    added = [_link_words(i, fields_) for i in new_items if i not in old_items]
+    removed = [_link_words(i, fields_) for i in old_items if i not in new_items]
+    if not added and not removed:
+        return []
+    text = ", ".join([f"+ {t}" for t in added] + [f"− {t}" for t in removed])
+    return [FieldChange("links", fields_.label(kind, ("links",)), "items", text, old.get("links"), new.get("links"), added, removed)]
+
+
 def field_changes(kind: str, old: dict, new: dict, fields_: _Fields, *, skip: Iterable[tuple] = ()) -> list[FieldChange]:
     """What differs between two versions of a record, field by field, in the new version's order."""
     before, after = _flatten(old), _flatten(new)
@@ -595,6 +619,9 @@ def field_changes(kind: str, old: dict, new: dict, fields_: _Fields, *, skip: It
         series = {path for path in paths if path[0] in ("recurrence", "exceptions")}
         changes += [c for c in _series_changes(kind, old, new, fields_) if (c.field,) not in skipped]
         skipped |= series
+    else:
+        changes += [c for c in _links_change(kind, old, new, fields_) if (c.field,) not in skipped]
+        skipped |= {path for path in paths if path[0] == "links"}
     for path in paths:
         if path in skipped:
             continue

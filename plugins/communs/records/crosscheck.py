@@ -36,7 +36,8 @@ class Entry:
     written: str | None = None  # the name as written, for messages that quote it
     foreign: str = ""  # the letters of other scripts of a name that mixes scripts ("" when it does not)
     day: str | None = None  # an event's start date
-    references: tuple[tuple[str, str, Mark], ...] = ()  # (pointer, actor id, where) of an event
+    references: tuple[tuple[str, str, Mark], ...] = ()  # (pointer, actor id, where): an event's organisers and venue, an actor's links
+    links: tuple[tuple[str, str, str, Mark], ...] = ()  # (pointer, type, actor id, where) of an actor's links
     id_mark: Mark = (1, 1)
     name_mark: Mark = (1, 1)
 
@@ -57,6 +58,14 @@ def entry_of(record: Record) -> Entry:
         venue = record.data.get("venue")
         if isinstance(venue, str):
             references.append(("/venue", venue, record.position("/venue")))
+    links: list[tuple[str, str, str, Mark]] = []
+    if record.kind == ACTOR and isinstance(record.data.get("links"), list):
+        for index, link in enumerate(record.data["links"]):
+            if isinstance(link, dict) and isinstance(link.get("actor"), str) and isinstance(link.get("type"), str):
+                pointer = f"/links/{index}"
+                mark = record.position(pointer + "/actor")
+                references.append((pointer + "/actor", link["actor"], mark))
+                links.append((pointer, link["type"], link["actor"], mark))
     name = record.name
     return Entry(
         id=record.id,
@@ -69,6 +78,7 @@ def entry_of(record: Record) -> Entry:
         foreign=foreign_letters(name) if name else "",
         day=start[:10] if record.kind == EVENT and isinstance(start, str) else None,
         references=tuple(references),
+        links=tuple(links),
         id_mark=record.position("/id"),
         name_mark=record.position("/name" if record.kind == ACTOR else "/title"),
     )
@@ -107,6 +117,11 @@ class Index:
             if entry.skeleton and not entry.foreign:
                 self.by_look[entry.skeleton].append(entry)
         self.imitations = {entry.file for entry in self.by_file.values() if self.imitated(entry)}
+        # The links each actor writes, by (its id, the other's id): what a pair written both ways needs.
+        self.link_types: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for entry in self.by_file.values():
+            for _pointer, link_type, target, _mark in entry.links:
+                self.link_types[(entry.id, target)].add(link_type)
 
     def imitated(self, entry: Entry) -> list[Entry]:
         """The records whose name ``entry``'s name imitates: it mixes scripts and looks the same."""
@@ -125,6 +140,7 @@ def cross_problems(entries: list[Entry], index: Index) -> list[Problem]:
     for entry in entries:
         found += _duplicate_id(entry, index)
         found += reference_problems([entry], index)
+        found += _contradictory_links(entry, index)
         # An imitation is refused as such, not as a duplicate of the record it imitates.
         found += _imitation(entry, index) or _duplicates(entry, index, checked_files)
     return found
@@ -144,6 +160,31 @@ def _duplicate_id(entry: Entry, index: Index) -> list[Problem]:
             entry.id_mark,
         )
     ]
+
+
+# A link of these types written both ways says twice what one side says (partners) or the
+# impossible (each a member, a part or the host of the other).
+ONE_SIDED_LINKS = ("member-of", "part-of", "hosted-by", "partner-of")
+
+
+def _link_title(link_type: str) -> str:
+    from communs.records.schemas import default_schemas
+
+    return next((choice.title for choice in default_schemas().choices("linkType") if choice.value == link_type), link_type)
+
+
+def _contradictory_links(entry: Entry, index: Index) -> list[Problem]:
+    found = []
+    for pointer, link_type, target, mark in entry.links:
+        if link_type not in ONE_SIDED_LINKS or target == entry.id or link_type not in index.link_types.get((target, entry.id), ()):
+            continue
+        other = next((e.file for e in index.by_id.get(target, []) if e.kind == ACTOR), target)
+        if link_type == "partner-of":
+            message = _("Ce partenariat est aussi écrit dans {other} : un lien s'écrit d'un seul côté (la page de l'autre acteur le montre) ; retirez-le de l'une des deux fiches.").format(other=other)
+        else:
+            message = _("{other} dit la même chose dans l'autre sens (chacun serait « {type} » l'autre) : gardez le lien du bon côté seulement.").format(other=other, type=_link_title(link_type).lower())
+        found.append(entry.problem("contradictory-link", message, pointer, mark))
+    return found
 
 
 def reference_problems(entries: list[Entry], index: Index) -> list[Problem]:

@@ -25,7 +25,23 @@ VOCABULARIES = {
     "actor_status": "actorStatus",
     "event_status": "eventStatus",
     "attendance": "attendance",
+    "links": "linkType",
 }
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link between two actors, as its ``source`` writes it: ``source`` is ``type`` of ``target``."""
+
+    source: Record
+    target: Record
+    type: str
+    since: str | None = None
+    until: str | None = None
+    note: str | None = None
+
+    def ended(self, today) -> bool:
+        return bool(self.until) and self.until < today.isoformat()
 
 
 class InvalidDirectory(Exception):
@@ -118,6 +134,46 @@ class Directory:
 
     def organizers_of(self, event: Record) -> list[Record]:
         return [self.actors[i] for i in event.data.get("organizers", []) if i in self.actors]
+
+    # Links between actors (written once, on one side; both sides read them) -----------------
+
+    @cached_property
+    def link_words(self) -> dict[str, tuple[str, str]]:
+        """Each link type's words from its two sides: ("Membre de", "Membres")."""
+        branches = self.schemas.by_file["vocabularies.schema.json"]["$defs"]["linkType"]["oneOf"]
+        return {branch["const"]: (branch["title"], branch.get("x-inverse", branch["title"])) for branch in branches}
+
+    @cached_property
+    def links(self) -> list["Link"]:
+        """Every link of the directory whose two actors exist, in a stable order."""
+        found = []
+        for record in self.actors.values():
+            for link in record.data.get("links") or ():
+                if isinstance(link, dict) and link.get("actor") in self.actors:
+                    found.append(Link(record, self.actors[link["actor"]], link["type"], link.get("since"), link.get("until"), link.get("note")))
+        return found
+
+    @cached_property
+    def _links_by_actor(self) -> dict[str, tuple[list["Link"], list["Link"]]]:
+        found: dict[str, tuple[list[Link], list[Link]]] = defaultdict(lambda: ([], []))
+        for link in self.links:
+            found[link.source.id][0].append(link)
+            found[link.target.id][1].append(link)
+        return dict(found)
+
+    def links_from(self, actor_id: str) -> list["Link"]:
+        """The links an actor writes (it is member of, part of, partner of, hosted or supported by)."""
+        return self._links_by_actor.get(actor_id, ([], []))[0]
+
+    def links_to(self, actor_id: str) -> list["Link"]:
+        """The links other actors write towards this one (its members, parts, partners, guests, the supported)."""
+        return self._links_by_actor.get(actor_id, ([], []))[1]
+
+    def linked(self, actor_id: str) -> list[Record]:
+        """The actors linked to this one, either way, each once."""
+        seen = {link.target.id: link.target for link in self.links_from(actor_id)}
+        seen.update({link.source.id: link.source for link in self.links_to(actor_id)})
+        return [seen[key] for key in sorted(seen)]
 
     @cached_property
     def _by_theme(self) -> dict[str, tuple[list[Record], list[Record]]]:

@@ -84,6 +84,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-record": (ERROR, "Même nom dans la même commune qu'une autre fiche."),
     "near-duplicate": (WARNING, "Nom très proche d'une autre fiche de la même commune."),
     "confusable-name": (ERROR, "Nom qui mêle deux alphabets et se lit comme celui d'une autre fiche (lettres cyrilliques ou grecques sosies de lettres latines)."),
+    "self-link": (ERROR, "Lien d'un acteur vers lui-même."),
+    "duplicate-link": (ERROR, "Même lien écrit deux fois dans une fiche."),
+    "link-dates": (ERROR, "Lien qui finit avant d'avoir commencé."),
+    "contradictory-link": (ERROR, "Lien écrit des deux côtés, ou contredit par l'autre fiche (chacun membre de l'autre)."),
     # sources.yml (the feeds the directory follows), checked with the records
     "duplicate-source": (ERROR, "sources.yml : deux sources portent le même nom."),
     "source-location": (ERROR, "sources.yml : une source sans adresse ni fichier, ou avec les deux."),

@@ -104,7 +104,33 @@ class RecordRules:
         if record.kind == EVENT:
             found += self.check_schedule(record)
             found += self.check_exceptions(record)
+        else:
+            found += self.check_links(record)
         found += self.check_ranges(record)
+        return found
+
+    def check_links(self, record: Record) -> list[Problem]:
+        """An actor's links: not to itself, each once, ended after they began (targets that exist
+        and pairs written both ways are checked against the whole directory: ``crosscheck``)."""
+        links = record.data.get("links")
+        if not isinstance(links, list):
+            return []
+        found: list[Problem] = []
+        seen: dict[tuple[str, str], int] = {}
+        for index, link in enumerate(links):
+            if not isinstance(link, dict) or not isinstance(link.get("actor"), str) or not isinstance(link.get("type"), str):
+                continue
+            pointer = f"/links/{index}"
+            if link["actor"] == record.id:
+                found.append(record.problem("self-link", _("Un acteur ne se lie pas à lui-même : « {id} » est l'identifiant de cette fiche.").format(id=link["actor"]), pointer + "/actor"))
+            key = (link["type"], link["actor"])
+            if key in seen:
+                found.append(record.problem("duplicate-link", _("Ce lien est déjà écrit plus haut (lien n° {first}) : gardez-en un seul.").format(first=seen[key] + 1), pointer))
+            else:
+                seen[key] = index
+            since, until = link.get("since"), link.get("until")
+            if isinstance(since, str) and isinstance(until, str) and until < since:
+                found.append(record.problem("link-dates", _("Le lien finit ({until}) avant d'avoir commencé ({since}) : inversez les dates.").format(until=until, since=since), pointer + "/until"))
         return found
 
     # Identity ------------------------------------------------------------------------------

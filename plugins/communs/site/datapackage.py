@@ -224,6 +224,43 @@ def dialect() -> dict[str, Any]:
     }
 
 
+def links_resource(schemas: SchemaSet) -> dict[str, Any]:
+    """The edges file: each link between two actors, both ends keys of the actors' resource."""
+    link = schemas.field_schema(ACTOR, ["links", "0"])
+    fields = []
+    for name in exports.LINK_COLUMNS:
+        if name in ("source", "target"):
+            fields.append({"name": name, "type": "string", "title": _("Acteur qui écrit le lien") if name == "source" else _("Acteur lié"),
+                           "constraints": {"required": True, "pattern": _bare(schemas.field_schema(ACTOR, ["id"]).get("pattern", ".*"))}})
+        elif name in ("source_name", "target_name"):
+            fields.append({"name": name, "type": "string", "title": _("Nom de l'acteur qui écrit le lien") if name == "source_name" else _("Nom de l'acteur lié")})
+        elif name == "type_label":
+            fields.append({"name": name, "type": "string", "title": _("Type de lien, en mots")})
+        else:
+            fields.append({"name": name, **_typed(schemas.field_schema(ACTOR, ["links", "0", name]), schemas, ACTOR, ["links", "0", name]),
+                           "title": schemas.field_schema(ACTOR, ["links", "0", name]).get("title", name)})
+    fields[2].setdefault("constraints", {})["required"] = True
+    actors = RESOURCES[ACTOR][0]
+    return {
+        "name": "liens",
+        "path": exports.LINKS_CSV,
+        "profile": RESOURCE_PROFILE,
+        "title": _("Liens entre acteurs"),
+        "description": link.get("description") or _("Les liens entre acteurs."),
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "dialect": dialect(),
+        "schema": {
+            "fields": fields,
+            "foreignKeys": [
+                {"fields": ["source"], "reference": {"resource": actors, "fields": ["id"]}},
+                {"fields": ["target"], "reference": {"resource": actors, "fields": ["id"]}},
+            ],
+        },
+    }
+
+
 def package(schemas: SchemaSet, site: SiteSettings) -> dict[str, Any]:
     """The data package of /donnees/: its metadata in French and one resource per CSV."""
     titles = {
@@ -245,6 +282,7 @@ def package(schemas: SchemaSet, site: SiteSettings) -> dict[str, Any]:
             "dialect": dialect(),
             "schema": table_schema(schemas, kind, site),
         })
+    resources.append(links_resource(schemas))
     resources.append({
         "name": lamednum.RESOURCE,
         "path": lamednum.FILE,

@@ -141,6 +141,8 @@ EVENTS_CSV = "evenements.csv"
 EVENTS_ICS = "evenements.ics"
 GOGOCARTO_JSON = "gogocarto.json"
 DATAPACKAGE_JSON = "datapackage.json"
+LINKS_CSV = "liens.csv"
+LINK_COLUMNS = ("source", "source_name", "type", "type_label", "target", "target_name", "since", "until", "note")
 LAMEDNUM_CSV = "lieux-mediation-numerique.csv"
 README = "LISEZMOI.txt"
 
@@ -394,6 +396,20 @@ def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: I
 def actors_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per actor; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
     return _records_csv(directory, site, ACTOR, directory.actors.values(), history)
+
+
+def links_csv(directory: Directory) -> bytes:
+    """The links between actors, one row each, as the actor who writes it says it (its
+    ``source`` is ``type`` of its ``target``): the edges of the directory's network, beside the
+    actors' CSV (the nodes). Same encoding and quoting as the other CSV files."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow(LINK_COLUMNS)
+    words = directory.link_words
+    for link in directory.links:
+        values = (link.source.id, link.source.name, link.type, words[link.type][0], link.target.id, link.target.name, link.since, link.until, link.note)
+        writer.writerow([_cell(value) for value in values])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
 def events_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
@@ -865,6 +881,7 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "--------\n"
         "acteurs.json, evenements.json : toutes les fiches, champ par champ (JSON, UTF-8).\n"
         "acteurs.csv, evenements.csv : une ligne par fiche, pour les tableurs.\n"
+        "liens.csv : les liens entre acteurs (source est « type » de target : membre de, fait partie de, partenaire de, accueilli par, soutenu par).\n"
         "acteurs.geojson, evenements.geojson : les acteurs et les événements sur une carte\n"
         "(GeoJSON, RFC 7946, WGS 84 ; les événements uniquement en ligne n'y sont pas).\n"
         "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
@@ -1037,6 +1054,7 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
     cache: dict = {}
     yield urls.data_file(ACTORS_JSON), actors_json(directory, site, history)
     yield urls.data_file(ACTORS_CSV), actors_csv(directory, site, history)
+    yield urls.data_file(LINKS_CSV), links_csv(directory)
     yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site, history=history)
     yield urls.data_file(EVENTS_JSON), events_json(directory, site, history)
     yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)

@@ -179,8 +179,28 @@ def actor(directory: Directory, site: SiteSettings, record: Record, history: Fil
     keywords = _keywords(directory, data)
     if keywords:
         found["keywords"] = keywords
+    _links(directory, site, record, found)
     _dates(found, history)
     return found
+
+
+# Links between actors in schema.org's words, each way; partners have no schema.org property.
+LINKS_OUT = {"member-of": "memberOf", "part-of": "parentOrganization", "supported-by": "funder"}
+LINKS_IN = {"member-of": "member", "part-of": "subOrganization"}
+
+
+def _links(directory: Directory, site: SiteSettings, record: Record, found: dict) -> None:
+    def node(other: Record) -> dict:
+        return {"@type": actor_type(other), "@id": _page(site, other), "name": other.name}
+
+    for link in directory.links_from(record.id):
+        if link.type in LINKS_OUT:
+            found.setdefault(LINKS_OUT[link.type], []).append(node(link.target))
+        elif link.type == "hosted-by" and "location" not in found and actor_type(record) != "LocalBusiness":
+            found["location"] = {"@type": "Place", "name": link.target.name, "url": _page(site, link.target)}
+    for link in directory.links_to(record.id):
+        if link.type in LINKS_IN:
+            found.setdefault(LINKS_IN[link.type], []).append(node(link.source))
 
 
 def _dates(found: dict, history: FileHistory | None) -> None:
@@ -398,8 +418,28 @@ def event(directory: Directory, site: SiteSettings, record: Record, history: Fil
     keywords = _keywords(directory, data)
     if keywords:
         found["keywords"] = keywords
+    _links(directory, site, record, found)
     _dates(found, history)
     return found
+
+
+# Links between actors in schema.org's words, each way; partners have no schema.org property.
+LINKS_OUT = {"member-of": "memberOf", "part-of": "parentOrganization", "supported-by": "funder"}
+LINKS_IN = {"member-of": "member", "part-of": "subOrganization"}
+
+
+def _links(directory: Directory, site: SiteSettings, record: Record, found: dict) -> None:
+    def node(other: Record) -> dict:
+        return {"@type": actor_type(other), "@id": _page(site, other), "name": other.name}
+
+    for link in directory.links_from(record.id):
+        if link.type in LINKS_OUT:
+            found.setdefault(LINKS_OUT[link.type], []).append(node(link.target))
+        elif link.type == "hosted-by" and "location" not in found and actor_type(record) != "LocalBusiness":
+            found["location"] = {"@type": "Place", "name": link.target.name, "url": _page(site, link.target)}
+    for link in directory.links_to(record.id):
+        if link.type in LINKS_IN:
+            found.setdefault(LINKS_IN[link.type], []).append(node(link.source))
 
 
 # Embedding -----------------------------------------------------------------------------------
@@ -428,6 +468,7 @@ def downloads() -> list[tuple[str, str, str]]:
         ("acteurs.json", "application/json", _("Les acteurs, champ par champ (JSON)")),
         ("acteurs.csv", "text/csv", _("Les acteurs, une ligne par fiche (CSV pour tableur)")),
         ("acteurs.geojson", "application/geo+json", _("Les acteurs sur une carte (GeoJSON)")),
+        ("liens.csv", "text/csv", _("Les liens entre acteurs : membre de, fait partie de, partenaire de, accueilli par, soutenu par (CSV)")),
         ("gogocarto.json", "application/json", _("Les acteurs en activité pour une carte GoGoCarto (JSON)")),
         ("evenements.json", "application/json", _("Les événements, champ par champ (JSON)")),
         ("evenements.csv", "text/csv", _("Les événements, une ligne par fiche (CSV pour tableur)")),

@@ -23,7 +23,7 @@ from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.text import fold, loose_spellings, spelling_variants
 from communs.settings import SiteSettings
-from communs.site import catalogue, jsonld, maps, schemafiles, searchindex, urls
+from communs.site import catalogue, jsonld, maps, network, schemafiles, searchindex, urls
 from communs.site.buildcache import digest
 from communs.site.history import Change, FileHistory, History
 from communs.site.render import PageSpec
@@ -85,7 +85,30 @@ class SiteBuild:
             for code, year, month in sorted(self.programmes)
         ]
         specs += self.embed_specs()
+        specs += self.network_specs()
         return specs
+
+    def network_specs(self) -> list[PageSpec]:
+        """A network page per commune and per theme that has links, and the culture sector view."""
+        d = self.directory
+        if not d.links:
+            return []
+        specs = [
+            PageSpec(urls.commune_network(d.commune(code)), "network.html", "network", ("commune", code))
+            for code in d.commune_codes() if not network.network_of(d, self.commune_members(code)).empty
+        ]
+        specs += [
+            PageSpec(urls.theme_network(value), "network.html", "network", ("theme", value))
+            for value in d.labels["themes"] if not network.network_of(d, {r.id for r in d.actors_with_theme(value)}).empty
+        ]
+        if d.actors_with_theme(urls.SECTOR_THEME):
+            specs.append(PageSpec(urls.sector(), "sector.html", "sector"))
+        return specs
+
+    def commune_members(self, code: str) -> set[str]:
+        """The actors of a commune: those whose folder it is, and those active there too (area)."""
+        d = self.directory
+        return {r.id for r in d.actors_in(code)} | {r.id for r in d.actors.values() if code in (r.data.get("area") or ())}
 
     def embed_specs(self) -> list[PageSpec]:
         """The widgets other sites frame: per commune an agenda and a map, per theme an agenda,
@@ -110,7 +133,8 @@ class SiteBuild:
             record = d.actors[spec.args[0]]
             events = d.events_of(record.id)
             upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
-            return digest("actor", record.digest, [e.digest for e in events], upcoming, self.record_history(record))
+            linked = [a.digest for a in d.linked(record.id)]
+            return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, self.record_history(record))
         if spec.builder == "event":
             record = d.events[spec.args[0]]
             venue = d.venue_of(record)
@@ -126,7 +150,7 @@ class SiteBuild:
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
             "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "search", "data",
-            "commune", "theme", "actor", "event", "embed_agenda", "embed_map", "programme",
+            "commune", "theme", "actor", "event", "embed_agenda", "embed_map", "programme", "network", "sector",
         )}
 
     # Shared pieces -------------------------------------------------------------------------
@@ -413,6 +437,7 @@ class SiteBuild:
             "changes_feed": urls.commune_changes_feed(commune),
             "embeds": self.embeds("commune", code),
             "programmes": self.programme_links(code),
+            "network_url": urls.commune_network(commune) if d.links and not network.network_of(d, self.commune_members(code)).empty else "",
         }
 
     # Widgets ---------------------------------------------------------------------------------
@@ -483,6 +508,8 @@ class SiteBuild:
             "more_events": max(0, len(upcoming) - THEME_EVENTS),
             "agenda_url": f"{self.site.site_url}/{urls.AGENDA}/",
             "ics_url": urls.theme_ics(value),
+            "network_url": urls.theme_network(value) if d.links and not network.network_of(d, {r.id for r in actors}).empty else "",
+            "sector_url": urls.sector() if value == urls.SECTOR_THEME and actors else "",
         }
 
     def agenda(self) -> dict:
@@ -541,7 +568,82 @@ class SiteBuild:
             "history_url": self.history_url(record),
             "history": self.record_history(record),
             "embeds": self.embeds("actor", record_id),
+            "network": self.actor_network(record_id),
+            "network_url": urls.commune_network(d.commune(record.folder)) if d.linked(record_id) else "",
         }
+
+    def actor_network(self, record_id: str) -> list[tuple[str, list[dict]]]:
+        """An actor's links both ways, grouped by what they say from its side: « Membre de », « Membres »…"""
+        d = self.directory
+        groups: list[tuple[str, list[dict]]] = []
+        for link_type, (words, inverse) in d.link_words.items():
+            out = [self._link_item(link, link.target) for link in d.links_from(record_id) if link.type == link_type]
+            back = [self._link_item(link, link.source) for link in d.links_to(record_id) if link.type == link_type]
+            if out:
+                groups.append((words, sorted(out, key=lambda item: item["actor"].name.casefold())))
+            if back:
+                groups.append((inverse, sorted(back, key=lambda item: item["actor"].name.casefold())))
+        return groups
+
+    def _link_item(self, link, other: Record) -> dict:
+        period = ""
+        since = date.fromisoformat(link.since) if link.since else None
+        until = date.fromisoformat(link.until) if link.until else None
+        if since and until:
+            period = _("du {since} au {until}").format(since=dates.format_day(since, weekday=False), until=dates.format_day(until, weekday=False))
+        elif since:
+            period = _("depuis le {since}").format(since=dates.format_day(since, weekday=False))
+        elif until:
+            period = _("jusqu'au {until}").format(until=dates.format_day(until, weekday=False))
+        return {"actor": other, "commune": self.directory.commune(other.folder), "period": period, "note": link.note or "", "ended": link.ended(self.today)}
+
+    def network(self, scope: str, value: str) -> dict:
+        d = self.directory
+        if scope == "commune":
+            place = d.commune(value)
+            members = self.commune_members(value)
+            title = _("Le réseau des acteurs de {commune}").format(commune=place.name)
+            back = (place.name, urls.commune(place))
+        else:
+            place = None
+            members = {r.id for r in d.actors_with_theme(value)}
+            title = _("Le réseau : {theme}").format(theme=d.label("themes", value))
+            back = (d.label("themes", value), urls.theme(value))
+        found = network.network_of(d, members)
+        return {
+            "title": title,
+            "scope": scope,
+            "commune": place,
+            "back": back,
+            "network": found,
+            "items": [(words, [self._pair(link) for link in links]) for words, links in found.groups],
+            "drawing": network.drawing(d, found, title, self.site.site_url),
+            "legend": network.legend(d, found),
+            "outside": {r.id for r in found.actors} - members,
+        }
+
+    def _pair(self, link) -> dict:
+        item = self._link_item(link, link.target)
+        return {**item, "source": link.source, "source_commune": self.directory.commune(link.source.folder)}
+
+    def sector(self) -> dict:
+        """The culture sector: for each discipline, its actors by kind, each with its links."""
+        d = self.directory
+        actors = d.actors_with_theme(urls.SECTOR_THEME)
+        disciplines = []
+        for value in d.labels["disciplines"]:
+            chosen = [r for r in actors if value in (r.data.get("disciplines") or ())]
+            if not chosen:
+                continue
+            by_kind = []
+            for kind in d.labels["kind"]:
+                of_kind = sorted((r for r in chosen if r.data.get("kind") == kind), key=lambda r: r.name.casefold())
+                if of_kind:
+                    by_kind.append((kind, [(r, self.actor_network(r.id)) for r in of_kind]))
+            disciplines.append((value, len(chosen), by_kind))
+        without = sorted((r for r in actors if not r.data.get("disciplines")), key=lambda r: r.name.casefold())
+        found = network.network_of(d, {r.id for r in actors})
+        return {"disciplines": disciplines, "without": without, "count": len(actors), "links": len(found.links), "network_url": urls.theme_network(urls.SECTOR_THEME) if not found.empty else ""}
 
     def event(self, record_id: str) -> dict:
         d = self.directory

@@ -56,6 +56,24 @@ def theme(value: str) -> str:
     return f"/{THEMES}/{value}/"
 
 
+NETWORK = "reseau"
+SECTOR_THEME = "culture"  # the theme whose actors the sector view (« filière ») shows
+
+
+def commune_network(place: Commune) -> str:
+    """Who works with whom among a commune's actors (lists, and a drawing of the links)."""
+    return f"{commune(place)}{NETWORK}/"
+
+
+def theme_network(value: str) -> str:
+    return f"{theme(value)}{NETWORK}/"
+
+
+def sector() -> str:
+    """The culture sector as one whole: actors by discipline and kind, with their links."""
+    return f"{theme(SECTOR_THEME)}filiere/"
+
+
 def event_ics(record_id: str) -> str:
     return f"{event(record_id)}{record_id}.ics"
 
