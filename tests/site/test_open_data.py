@@ -57,6 +57,7 @@ def triples(document: dict) -> list[tuple[str, str, object]]:
 # Domains of the properties at stake, from schema.org's definitions (a property may be used on
 # its domain's subtypes; only the types our pages use are listed).
 PLACES = {"Place", "LocalBusiness"}
+ORGANISATIONS = {"Organization", "GovernmentOrganization", "PerformingGroup", "LocalBusiness"}
 DOMAINS = {
     "geo": PLACES,
     "openingHoursSpecification": PLACES,
@@ -67,7 +68,14 @@ DOMAINS = {
     "byDay": {"Schedule"},
     "exceptDate": {"Schedule"},
     "distribution": {"Dataset"},
-    "contentUrl": {"DataDownload"},
+    "contentUrl": {"DataDownload", "ImageObject"},  # MediaObject's subtypes
+    "caption": {"ImageObject"},
+    "creditText": {"ImageObject"},
+    "memberOf": ORGANISATIONS,
+    "member": ORGANISATIONS,
+    "parentOrganization": ORGANISATIONS,
+    "subOrganization": ORGANISATIONS,
+    "funder": ORGANISATIONS | {"Event"},
     "encodingFormat": {"DataDownload"},
     "availability": {"Offer", "AggregateOffer"},
     "validFrom": {"Offer", "AggregateOffer", "OpeningHoursSpecification"},

@@ -88,6 +88,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-link": (ERROR, "Même lien écrit deux fois dans une fiche."),
     "link-dates": (ERROR, "Lien qui finit avant d'avoir commencé."),
     "contradictory-link": (ERROR, "Lien écrit des deux côtés, ou contredit par l'autre fiche (chacun membre de l'autre)."),
+    "picture-name": (ERROR, "Image qui n'est pas nommée d'après sa fiche (media/<identifiant>.jpg)."),
+    "picture-missing": (ERROR, "Image absente du dossier des fiches."),
+    "picture-invalid": (ERROR, "Fichier d'image illisible, trop lourd, trop grand, trop petit ou d'un autre format que son nom."),
     # sources.yml (the feeds the directory follows), checked with the records
     "duplicate-source": (ERROR, "sources.yml : deux sources portent le même nom."),
     "source-location": (ERROR, "sources.yml : une source sans adresse ni fichier, ou avec les deux."),

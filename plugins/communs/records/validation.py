@@ -78,6 +78,10 @@ class Checker:
             if record is None:
                 return FileResult(problems, None, None)
             problems = problems + self.schemas.problems(record) + self.rules.problems(record)
+            if "image" in record.data:
+                from communs.records.pictures import picture_problems
+
+                problems += picture_problems(record, source.path)
             return FileResult(problems, entry_of(record), record.without_marks() if keep_record else None)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the run
             return FileResult(

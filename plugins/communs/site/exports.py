@@ -755,7 +755,7 @@ def _open_hours(text: Any) -> tuple[dict[str, str], bool]:
     return days, hours.only_weekly(str(text)) and all(len(ranges) <= GOGOCARTO_SLOTS for ranges in week)
 
 
-def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record) -> dict:
+def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record, picture: Any = None) -> dict:
     data = record.data
     address = data.get("address") or {}
     street = ", ".join(str(p) for p in (address.get("street"), address.get("complement")) if p)
@@ -790,6 +790,8 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
         "tags": list(data.get("tags", [])),
         "url": _url(site, urls.actor(record.id)),
         "source": site.site_name,
+        # GoGoCarto downloads pictures from their address: only a published site has one.
+        "images": [urls.absolute(site.site_url, picture.src)] if picture is not None and site.site_url else [],
     }
     # GoGoCarto updates email and the address only when the key is there: always written, empty
     # clears them at a new import. The other fields are replaced as a whole: absent when empty.
@@ -805,7 +807,7 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record)
     return element
 
 
-def gogocarto_json(directory: Directory, site: SiteSettings) -> bytes:
+def gogocarto_json(directory: Directory, site: SiteSettings, pictures: Mapping[str, Any] | None = None) -> bytes:
     """The actors in activity in the form a GoGoCarto map imports as an external JSON source
     (see the module's docstring)."""
     return _json({
@@ -813,7 +815,7 @@ def gogocarto_json(directory: Directory, site: SiteSettings) -> bytes:
         "licence_url": site.data_licence_url,
         "source": source(site),
         "data": [
-            _gogocarto_element(directory, site, record)
+            _gogocarto_element(directory, site, record, (pictures or {}).get(record.id))
             for record in directory.actors.values()
             if record.data.get("status", "active") in GOGOCARTO_STATUSES
         ],
@@ -1049,7 +1051,7 @@ def _described_files(directory: Directory, site: SiteSettings, history: History 
     yield urls.data_file(DATAPACKAGE_JSON), datapackage.datapackage_json(directory.schemas, site)
 
 
-def _files(directory: Directory, site: SiteSettings, history: History | None = None) -> Iterator[tuple[str, bytes]]:
+def _files(directory: Directory, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> Iterator[tuple[str, bytes]]:
     """Every export as (site URL, bytes)."""
     cache: dict = {}
     yield urls.data_file(ACTORS_JSON), actors_json(directory, site, history)
@@ -1060,7 +1062,7 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
     yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)
     yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
     yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
-    yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site)
+    yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site, pictures)
     yield from _described_files(directory, site, history)
     yield urls.data_file(README), readme(directory, site)
     yield urls.data_file(catalogue.FILE_NAME), catalogue.catalogue_jsonld(directory, site, history)
@@ -1078,10 +1080,10 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
         yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)
 
 
-def write_exports(directory: Directory, output: Path, site: SiteSettings, history: History | None = None) -> list[Path]:
+def write_exports(directory: Directory, output: Path, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> list[Path]:
     """Write every export under ``output``; returns the files actually (re)written."""
     written = []
-    for url, data in _files(directory, site, history):
+    for url, data in _files(directory, site, history, pictures):
         path = output / url.lstrip("/")
         if write_if_changed(path, data):
             written.append(path)

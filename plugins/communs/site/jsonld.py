@@ -127,7 +127,19 @@ def _keywords(directory: Directory, data: Mapping[str, Any]) -> str:
     return ", ".join(words)
 
 
-def actor(directory: Directory, site: SiteSettings, record: Record, history: FileHistory | None = None) -> dict:
+def image_object(site: SiteSettings, picture: Any) -> dict:
+    """A record's picture as a schema.org ImageObject (``picture``: a ``site.pictures.Picture``)."""
+    def address(path: str) -> str:
+        return urls.absolute(site.site_url, path) if site.site_url else path
+
+    found = {"@type": "ImageObject", "contentUrl": address(picture.src), "caption": picture.alt, "creditText": picture.credit,
+             "width": picture.width, "height": picture.height}
+    if picture.licence_url:
+        found["license"] = picture.licence_url
+    return found
+
+
+def actor(directory: Directory, site: SiteSettings, record: Record, history: FileHistory | None = None, picture: Any = None) -> dict:
     """The JSON-LD of an actor's page (``history``: its file's, for its dates)."""
     data = record.data
     page = _page(site, record)
@@ -180,6 +192,8 @@ def actor(directory: Directory, site: SiteSettings, record: Record, history: Fil
     if keywords:
         found["keywords"] = keywords
     _links(directory, site, record, found)
+    if picture is not None:
+        found["image"] = image_object(site, picture)
     _dates(found, history)
     return found
 
@@ -361,7 +375,7 @@ def _shown_occurrence(data: Mapping[str, Any], today: date) -> dates.Occurrence 
     return past[-1] if past else None
 
 
-def event(directory: Directory, site: SiteSettings, record: Record, history: FileHistory | None = None) -> dict:
+def event(directory: Directory, site: SiteSettings, record: Record, history: FileHistory | None = None, picture: Any = None) -> dict:
     """The JSON-LD of an event's page (``history``: its file's, for its dates)."""
     data = record.data
     page = _page(site, record)
@@ -418,28 +432,10 @@ def event(directory: Directory, site: SiteSettings, record: Record, history: Fil
     keywords = _keywords(directory, data)
     if keywords:
         found["keywords"] = keywords
-    _links(directory, site, record, found)
+    if picture is not None:
+        found["image"] = image_object(site, picture)
     _dates(found, history)
     return found
-
-
-# Links between actors in schema.org's words, each way; partners have no schema.org property.
-LINKS_OUT = {"member-of": "memberOf", "part-of": "parentOrganization", "supported-by": "funder"}
-LINKS_IN = {"member-of": "member", "part-of": "subOrganization"}
-
-
-def _links(directory: Directory, site: SiteSettings, record: Record, found: dict) -> None:
-    def node(other: Record) -> dict:
-        return {"@type": actor_type(other), "@id": _page(site, other), "name": other.name}
-
-    for link in directory.links_from(record.id):
-        if link.type in LINKS_OUT:
-            found.setdefault(LINKS_OUT[link.type], []).append(node(link.target))
-        elif link.type == "hosted-by" and "location" not in found and actor_type(record) != "LocalBusiness":
-            found["location"] = {"@type": "Place", "name": link.target.name, "url": _page(site, link.target)}
-    for link in directory.links_to(record.id):
-        if link.type in LINKS_IN:
-            found.setdefault(LINKS_IN[link.type], []).append(node(link.source))
 
 
 # Embedding -----------------------------------------------------------------------------------

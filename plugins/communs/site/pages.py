@@ -56,6 +56,7 @@ class SiteBuild:
         self.site = site
         self.today = site.build_date
         self.history = history
+        self.pictures: dict[str, Any] = {}  # record id -> site.pictures.Picture, once published
 
     # The list of pages ---------------------------------------------------------------------
 
@@ -134,18 +135,22 @@ class SiteBuild:
             events = d.events_of(record.id)
             upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
             linked = [a.digest for a in d.linked(record.id)]
-            return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, self.record_history(record))
+            return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, self._picture_key(record), self.record_history(record))
         if spec.builder == "event":
             record = d.events[spec.args[0]]
             venue = d.venue_of(record)
             return digest(
                 "event", record.digest, [a.digest for a in d.organizers_of(record)], venue.digest if venue else "",
-                self.today, self.record_history(record),
+                self.today, self._picture_key(record), self.record_history(record),
             )
         if spec.builder == "embed_agenda" and spec.args[0] == "actor":
             record_id = spec.args[1]
             return digest("embed-actor", d.actors[record_id].digest, [e.digest for e in d.events_of(record_id)], self.today)
         return None
+
+    def _picture_key(self, record: Record) -> str:
+        picture = self.pictures.get(record.id)
+        return picture.digest if picture is not None else ""
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
@@ -562,12 +567,13 @@ class SiteBuild:
             "area": [d.commune(code) for code in record.data.get("area", []) if d.communes.get(code)],
             "upcoming": upcoming,
             "past": [e for e in events if e.id not in coming],
-            "jsonld": Markup(jsonld.script_tag(jsonld.actor(d, self.site, record, self.record_history(record)))),
+            "jsonld": Markup(jsonld.script_tag(jsonld.actor(d, self.site, record, self.record_history(record), self.pictures.get(record_id)))),
             "map": self.small_map(record, "carte-fiche"),
             "correction_url": self.correction_url(record),
             "history_url": self.history_url(record),
             "history": self.record_history(record),
             "embeds": self.embeds("actor", record_id),
+            "picture": self.pictures.get(record_id),
             "network": self.actor_network(record_id),
             "network_url": urls.commune_network(d.commune(record.folder)) if d.linked(record_id) else "",
         }
@@ -661,8 +667,9 @@ class SiteBuild:
             "following": following if "recurrence" in data else [],
             "recurrence": dates.describe_recurrence(data["recurrence"], first[0].start) if "recurrence" in data and first else "",
             "is_past": not dates.is_upcoming(data, self.today),
-            "jsonld": Markup(jsonld.script_tag(jsonld.event(d, self.site, record, self.record_history(record)))),
+            "jsonld": Markup(jsonld.script_tag(jsonld.event(d, self.site, record, self.record_history(record), self.pictures.get(record.id)))),
             "map": self.small_map(record, "carte-fiche") if data.get("attendance") != "online" else None,
+            "picture": self.pictures.get(record.id),
             "ics_url": urls.event_ics(record.id),
             "correction_url": self.correction_url(record),
             "history_url": self.history_url(record),

@@ -66,7 +66,7 @@ class DirectoryGenerator:
         cache = self.settings.get("CACHE_PATH")
         build_site(
             self.directory, self.site, self.output, history=self.history, progress=progress,
-            jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None,
+            jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None, content_dir=self.content_dir,
         )
 
 
@@ -79,6 +79,7 @@ def build_site(
     progress: Progress | None = None,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    content_dir: Path | None = None,
 ) -> dict[str, float]:
     """Write every page and file that comes from the records; returns the time of each step.
 
@@ -86,7 +87,7 @@ def build_site(
     settings and, for events, day) are not rendered again; exports and the search index are
     redone only when something they hold changed. Pagefind indexes while the exports are written.
     """
-    from communs.site import exports, feeds, headers, searchindex, vendor
+    from communs.site import exports, feeds, headers, pictures, searchindex, vendor
     from communs.site.pages import SiteBuild, template_filters, template_globals
 
     timings: dict[str, float] = {}
@@ -94,6 +95,9 @@ def build_site(
     cache = BuildCache.for_output(cache_dir, output)
     version = digest(code_version(), replace(site, build_date=date.min))
     build = SiteBuild(directory, site, history)
+    if content_dir is not None:
+        build.pictures = pictures.publish(directory, content_dir, output)
+    timings["pictures"] = time.perf_counter() - started
     renderer = Renderer(environment(template_filters(directory, site), template_globals(site)), build.builders(), output)
     specs = build.specs()
     todo, keys, page_inputs = [], {}, {}
@@ -111,7 +115,8 @@ def build_site(
     timings["pages"] = time.perf_counter() - started
     timings["pages_rendered"] = len(todo)
 
-    everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())))
+    everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())),
+                        sorted(picture.digest for picture in build.pictures.values()))
     indexing, search_keys = None, {}
     if site.search:
         search_keys, stale = {}, {}
@@ -129,7 +134,7 @@ def build_site(
     # The exports also carry each record's last change (date_maj, SEQUENCE): its history counts.
     dated = digest(everything, sorted((path, known.changed.isoformat(), known.changes) for path, known in history.files.items()) if history else None)
     if not cache.fresh("@exports", dated, output / urls.DATA / "acteurs.json"):
-        exports.write_exports(directory, output, site, history)
+        exports.write_exports(directory, output, site, history, build.pictures)
         write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
         cache.remember("@exports", dated)
     timings["exports"] = time.perf_counter() - started

@@ -1,0 +1,66 @@
+"""A record's picture (``image``): a file of ``content/media/``, named after the record, that is a
+real image of a reasonable size.
+
+The file is read with Pillow, which decodes the header and checks the data (``verify``) without
+decoding the pixels; a file whose content is not the format its name says, a picture too small to
+show, too heavy to send to phones (over 5 MB) or too large to decode safely (over 40 megapixels:
+a "decompression bomb") is refused with a French message. The site publishes resized copies
+without their metadata (``communs.site.pictures``); the original stays in the repository.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from communs.i18n import _
+from communs.records.problems import Problem
+from communs.records.record import Record
+
+MEDIA = "media"
+MAX_BYTES = 5_000_000
+MAX_PIXELS = 40_000_000
+MIN_WIDTH, MIN_HEIGHT = 320, 200
+FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+
+
+def content_root(record_path: Path) -> Path:
+    """The content folder of a record file (``<content>/<actors|events>/<commune>/<id>.yml``)."""
+    return record_path.parents[2]
+
+
+def picture_problems(record: Record, record_path: Path) -> list[Problem]:
+    image = record.data.get("image")
+    if not isinstance(image, dict) or not isinstance(image.get("file"), str):
+        return []
+    file = image["file"]
+    pointer = "/image/file"
+    name, _dot, extension = file.rpartition("/")[2].rpartition(".")
+    if name != record.id or extension not in FORMATS:
+        return [record.problem("picture-name", _("L'image se nomme d'après la fiche : media/{id}.jpg (ou .png, .webp), pas {file}.").format(id=record.id, file=file), pointer)]
+    path = content_root(record_path) / file
+    if not path.is_file() or path.is_symlink():
+        return [record.problem("picture-missing", _("Le fichier {file} n'existe pas dans le dossier des fiches : versez l'image avec la fiche.").format(file=file), pointer)]
+    message = check_picture(path, FORMATS[extension])
+    return [record.problem("picture-invalid", message, pointer)] if message else []
+
+
+def check_picture(path: Path, expected: str) -> str | None:
+    """Why the file at ``path`` is not a usable picture of format ``expected`` (None: it is)."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return _("L'image pèse {size} Mo : au plus {limit} Mo. Réduisez-la (2 000 pixels de large suffisent).").format(size=f"{size / 1_000_000:.1f}".replace(".", ","), limit=MAX_BYTES // 1_000_000)
+    try:
+        with Image.open(path) as picture:
+            found, (width, height) = picture.format, picture.size
+            if width * height > MAX_PIXELS:
+                return _("L'image fait {width} × {height} pixels : trop grande pour être lue sans risque (au plus {limit} millions de pixels).").format(width=width, height=height, limit=MAX_PIXELS // 1_000_000)
+            picture.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        return _("Ce fichier n'est pas une image lisible ({error}) : enregistrez-la en JPEG, PNG ou WebP.").format(error=type(error).__name__)
+    if found != expected:
+        return _("Le fichier est une image {found}, pas {expected} comme son nom le dit : renommez-le ou convertissez-le.").format(found=found, expected=expected)
+    if width < MIN_WIDTH or height < MIN_HEIGHT:
+        return _("L'image fait {width} × {height} pixels : au moins {min_width} × {min_height} pour rester nette.").format(width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT)
+    return None
