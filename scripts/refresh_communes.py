@@ -284,7 +284,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--node-modules", type=Path, default=ROOT / "node_modules")
-    parser.add_argument("--out", type=Path, default=ROOT / "data")
+    parser.add_argument("--out", type=Path, default=ROOT / "plugins" / "communs" / "data")
     args = parser.parse_args(argv)
     node_modules = args.node_modules.resolve()
 

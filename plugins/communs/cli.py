@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from communs import __version__
+from communs import __version__, resources
 from communs.i18n import _, ngettext
 from communs.records.reporting import FORMATS, format_github, format_json, format_text
 from communs.records.validation import UsageError, validate
@@ -238,7 +238,7 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))
     # Changes are watched from now on: an edit made while the first build runs is not missed.
-    watched = [p for p in (content_dir, settings_file, Path(__file__).resolve().parents[2] / "theme") if p.exists()]
+    watched = [p for p in (content_dir, settings_file, resources.theme_dir()) if p.exists()]
     changes: queue.Queue = queue.Queue()
     stop = threading.Event()
 

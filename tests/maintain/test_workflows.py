@@ -344,6 +344,7 @@ def _options(form: dict, field: str) -> list[str]:
 
 def test_issue_forms_labels_and_choices_follow_the_schemas():
     from communs.records.schemas import default_schemas
+    from communs.resources import schemas_dir
 
     forms = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in ISSUE_FORMS}
     labels = sorted(label for form in forms.values() for label in form["labels"])
@@ -351,7 +352,7 @@ def test_issue_forms_labels_and_choices_follow_the_schemas():
     schemas = default_schemas()
     themes = [choice.title for choice in schemas.choices("theme")]
     kinds = [choice.title for choice in schemas.choices("kind")]
-    vocabularies = json.loads((ROOT / "schemas" / "vocabularies.schema.json").read_text(encoding="utf-8"))
+    vocabularies = json.loads((schemas_dir() / "vocabularies.schema.json").read_text(encoding="utf-8"))
     types = [item["title"] for item in vocabularies["$defs"]["eventType"]["oneOf"]]
     assert _options(forms["3-proposer-un-acteur.yml"], "kind") == kinds
     assert _options(forms["3-proposer-un-acteur.yml"], "themes") == themes

@@ -526,15 +526,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def static(request: Request) -> Response:
         from communs.site.render import theme_dir
-        from communs.site.vendor import VENDOR_FILES, default_node_modules
+        from communs.site.vendor import vendor_sources
 
         name = request.path_params["path"]
         if name.startswith("vendor/"):
-            wanted = name[len("vendor/"):]
-            for source, target in VENDOR_FILES:
-                if target == wanted:
-                    return FileResponse(default_node_modules() / source)
-            return Response(status_code=404)
+            source = vendor_sources().get(name[len("vendor/"):])
+            return FileResponse(source) if source is not None else Response(status_code=404)
         base = (theme_dir() / "static").resolve()
         candidate = (base / name).resolve()
         if not candidate.is_relative_to(base) or not candidate.is_file():

@@ -2,7 +2,7 @@
 
 Records name their commune by INSEE code; validation needs to know that the code exists, which
 postal codes belong to it and roughly where it lies, and error messages need "did you mean"
-suggestions. Everything comes from the CSV files in ``data/`` (built by
+suggestions. Everything comes from the CSV files in the package's ``data/`` (built by
 ``scripts/refresh_communes.py``), loaded once per process.
 """
 

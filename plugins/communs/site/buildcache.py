@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from communs.resources import root
+from communs.resources import package_dir, schemas_dir, theme_dir
 
 
 def digest(*parts: object) -> str:
@@ -27,9 +27,9 @@ def code_files() -> list[Path]:
     """What the outputs are made with besides the records: templates, static files, schemas and
     every module of the package (its sub-packages included: records/, site/...)."""
     places: Iterable[Path] = [
-        *sorted((root() / "theme").rglob("*")),
-        *sorted((root() / "schemas").rglob("*.json")),
-        *sorted((root() / "plugins" / "communs").rglob("*.py")),
+        *sorted(theme_dir().rglob("*")),
+        *sorted(schemas_dir().rglob("*.json")),
+        *sorted(package_dir().rglob("*.py")),
     ]
     return [path for path in places if path.is_file()]
 

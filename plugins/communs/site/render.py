@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from communs.i18n import _, ngettext
-from communs.resources import root
+from communs import resources
 from communs.site import urls
 from communs.site.outputs import write_if_changed
 
@@ -35,7 +35,7 @@ class PageSpec:
 
 
 def theme_dir() -> Path:
-    return root() / "theme"
+    return resources.theme_dir()
 
 
 def install_gettext(env: jinja2.Environment) -> None:
