@@ -38,6 +38,8 @@ PLUGINS = ["communs"]
 # What communs reads (checked at start-up: an unknown key is an error).
 COMMUNS = {
     "territory": "La Réunion",
+    # The communes the directory covers: a record elsewhere is refused (see README).
+    "perimeter": "departements:974",
     # Map tiles: the only third-party resource of the site.
     "tiles_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "tiles_attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',

@@ -47,6 +47,10 @@ class SiteSettings:
     build_date: date = field(default_factory=date.today)
     map_zoom: int = 10
     search: bool = True  # index the built site with Pagefind
+    # The communes the directory covers (records elsewhere are refused): "epci:SIREN",
+    # "departements:63,03" or "communes:63113,63014"; empty: every commune, nothing checked.
+    perimeter: str = ""
+    neighbours: bool = False  # records of communes outside the perimeter are only warned about
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> "SiteSettings":
@@ -56,7 +60,7 @@ class SiteSettings:
         if unknown:
             raise SettingsError(f"unknown COMMUNS setting(s) in pelicanconf.py: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         for name, value in options.items():
-            expected = {"map_zoom": int, "search": bool}.get(name, str)
+            expected = {"map_zoom": int, "search": bool, "neighbours": bool}.get(name, str)
             if not isinstance(value, expected):
                 raise SettingsError(f"COMMUNS[{name!r}] must be a {expected.__name__}")
         zone = settings.get("TIMEZONE") or cls.timezone
