@@ -397,6 +397,10 @@ main.add_command(review_command)
 from communs.maintain.maintainers import maintainers_command  # noqa: E402
 
 main.add_command(maintainers_command)
+
+from communs.maintain.instance import init_command  # noqa: E402
+
+main.add_command(init_command)
 from communs.site.exporting import export_command  # noqa: E402
 
 main.add_command(export_command)

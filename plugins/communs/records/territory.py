@@ -99,3 +99,52 @@ def parse_perimeter(perimeter: str, communes: Communes, *, neighbours: bool = Fa
     name = chosen[0].name if len(chosen) == 1 else _("{count} communes").format(count=len(chosen))
     return Territory(text, name, frozenset(c.code for c in chosen), neighbours)
 
+
+def perimeter_for(query: str, communes: Communes | None = None) -> str:
+    """The perimeter a person means (for ``communs init --territory``): a perimeter as written in
+    the settings, an intercommunality's SIREN or name, département codes or a name, or INSEE codes
+    of communes separated by commas; TerritoryError, with candidates, when unknown or ambiguous."""
+    communes = communes or default_communes()
+    text = " ".join(query.split())
+    if ":" in text:
+        parse_perimeter(text, communes)
+        return text
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise TerritoryError(_("Indiquez le territoire : une intercommunalité (SIREN ou nom), un ou des départements, ou des codes de communes."))
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 9:
+        perimeter = f"epci:{parts[0]}"
+    elif all(communes.departement(part.upper()) is not None for part in parts):
+        perimeter = "departements:" + ",".join(part.upper() for part in parts)
+    elif all(len(part) == 5 and communes.get(part.upper()) is not None for part in parts):
+        perimeter = "communes:" + ",".join(part.upper() for part in parts)
+    elif len(parts) == 1:
+        perimeter = _named_perimeter(parts[0], communes)
+    else:
+        raise TerritoryError(_("Territoire « {query} » illisible : donnez des codes (départements ou communes) séparés par des virgules.").format(query=query))
+    parse_perimeter(perimeter, communes)
+    return perimeter
+
+
+def _named_perimeter(name: str, communes: Communes) -> str:
+    """An intercommunality, a département or a commune, by name: one exact name wins, else one
+    intercommunality whose name contains it; anything else lists the candidates."""
+    key = fold(name)
+    epcis = communes.epcis_named(name)
+    exact = [f"epci:{e.code}" for e in epcis if fold(e.name) == key]
+    exact += [f"departements:{d.code}" for d in communes.departements() if fold(d.name) == key]
+    exact += [f"communes:{c.code}" for c in communes.by_name(name) if fold(c.name) == key]
+    partial = [f"epci:{e.code}" for e in epcis if fold(e.name) != key]
+    if len(exact) == 1:
+        return exact[0]
+    if not exact and len(partial) == 1:
+        return partial[0]
+    if not exact and not partial:
+        raise TerritoryError(_("Aucune intercommunalité, aucun département ni aucune commune ne s'appelle « {name} ».").format(name=name))
+    shown = "; ".join(_describe(choice, communes) for choice in (exact + partial)[:8])
+    raise TerritoryError(_("« {name} » peut désigner plusieurs territoires : {choices}. Précisez avec l'un de ces codes.").format(name=name, choices=shown))
+
+
+def _describe(perimeter: str, communes: Communes) -> str:
+    territory = parse_perimeter(perimeter, communes)
+    return f"{territory.name} ({perimeter})" if territory is not None else perimeter
