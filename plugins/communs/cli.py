@@ -401,6 +401,10 @@ main.add_command(maintainers_command)
 from communs.maintain.instance import init_command  # noqa: E402
 
 main.add_command(init_command)
+
+from communs.maintain.upgrade import upgrade_command  # noqa: E402
+
+main.add_command(upgrade_command)
 from communs.site.exporting import export_command  # noqa: E402
 
 main.add_command(export_command)

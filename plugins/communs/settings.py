@@ -51,11 +51,14 @@ class SiteSettings:
     # "departements:63,03" or "communes:63113,63014"; empty: every commune, nothing checked.
     perimeter: str = ""
     neighbours: bool = False  # records of communes outside the perimeter are only warned about
+    # Folders whose templates replace the theme's of the same name (Pelican's
+    # THEME_TEMPLATES_OVERRIDES): an instance's own pages and layout, without a copy of the theme.
+    template_overrides: tuple[str, ...] = ()
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> "SiteSettings":
         options = dict(settings.get("COMMUNS") or {})
-        known = {f.name for f in fields(cls)} - {"site_url", "site_name", "timezone", "build_date"}
+        known = {f.name for f in fields(cls)} - {"site_url", "site_name", "timezone", "build_date", "template_overrides"}
         unknown = sorted(set(options) - known)
         if unknown:
             raise SettingsError(f"unknown COMMUNS setting(s) in pelicanconf.py: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -69,6 +72,7 @@ class SiteSettings:
             site_name=settings.get("SITENAME") or cls.site_name,
             timezone=zone,
             build_date=build_date(zone),
+            template_overrides=tuple(str(path) for path in settings.get("THEME_TEMPLATES_OVERRIDES") or ()),
             **options,
         )
 

@@ -36,8 +36,17 @@ def code_files() -> list[Path]:
 
 def code_version() -> str:
     """A digest of code_files(): any change invalidates every output."""
+    return _files_digest(code_files())
+
+
+def files_version(folders: Iterable[str | Path]) -> str:
+    """A digest of every file under ``folders`` (an instance's own templates)."""
+    return _files_digest([path for folder in folders for path in sorted(Path(folder).rglob("*")) if path.is_file()])
+
+
+def _files_digest(files: Iterable[Path]) -> str:
     hasher = hashlib.blake2b(digest_size=16)
-    for path in code_files():
+    for path in files:
         if path.is_file():
             hasher.update(path.as_posix().encode("utf-8"))
             hasher.update(path.read_bytes())

@@ -21,7 +21,7 @@ from communs.records.directory import Directory, InvalidDirectory, load_director
 from communs.records.territory import Territory
 from communs.settings import SiteSettings
 from communs.site import urls
-from communs.site.buildcache import BuildCache, code_version, digest
+from communs.site.buildcache import BuildCache, code_version, digest, files_version
 from communs.site.history import read_history
 from communs.site.outputs import write_if_changed
 from communs.site.render import Renderer, environment, render_all
@@ -96,9 +96,9 @@ def build_site(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cache = BuildCache.for_output(cache_dir, output)
-    version = digest(code_version(), replace(site, build_date=date.min))
+    version = digest(code_version(), files_version(site.template_overrides), replace(site, build_date=date.min))
     build = SiteBuild(directory, site, history)
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(site)), build.builders(), output)
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides), build.builders(), output)
     specs = build.specs()
     todo, keys, page_inputs = [], {}, {}
     for spec in specs:
