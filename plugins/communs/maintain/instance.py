@@ -305,6 +305,7 @@ def init_command(target: Path, territory: str | None, site_name: str | None, pub
     (aucune avec --vide), puis fait le premier commit. Sans option et dans un terminal, les
     réponses sont demandées. Exemple :
 
+    \b
         communs init annuaire --territory 246300701 --forge github --project ville/annuaire --maintainer @ville/annuaire
     """
     territory = _ask(territory, _("Territoire (intercommunalité, département ou communes)"))
