@@ -14,7 +14,7 @@ import yaml
 from ci_lint import actionlint, check_jsonschema, check_policies
 from click.testing import CliRunner
 
-from communs.maintain.instance import InitError, make_plan, write_instance
+from communs.maintain.instance import InitError, issue_forms, make_plan, write_instance
 from communs.maintain.maintainers import codeowners_from_file
 from communs.records.territory import TerritoryError, perimeter_for, territory_of
 from communs.records.validation import Checker, validate
@@ -200,3 +200,14 @@ def test_questions_are_asked_at_a_terminal(tmp_path, monkeypatch):
     assert "Territoire (intercommunalité, département ou communes)" in result.output
     assert re.search(r'"perimeter": "epci:246300701"', (target / "pelicanconf.py").read_text(encoding="utf-8"))
     assert yaml.safe_load((target / "maintainers.yml").read_text(encoding="utf-8"))["default"] == ["@clermont/annuaire"]
+
+
+def test_the_reference_instance_has_the_same_issue_forms():
+    """Ours are the instances' forms with La Réunion's examples: a change to one is a change to both."""
+    ours = Path(__file__).resolve().parents[2] / ".github" / "ISSUE_TEMPLATE"
+    reunion = {"actor": "Compagnie Ti Kaz", "actor_id": "compagnie-ti-kaz", "event": "Kabar de la Fèt Kaf", "event_id": "2026-12-20-kabar-fet-kaf",
+               "start": "20 décembre 2026 à 18 h", "end": "20 décembre 2026 à 23 h"}
+    forms = issue_forms("Saint-Denis", reunion)
+    assert len(forms) == 4
+    for name, text in forms.items():
+        assert text == (ours / name).read_text(encoding="utf-8"), name

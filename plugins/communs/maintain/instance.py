@@ -40,6 +40,11 @@ TIMEZONES = {
     "975": "America/Miquelon", "976": "Indian/Mayotte", "977": "America/St_Barthelemy", "978": "America/Marigot",
     "986": "Pacific/Wallis", "987": "Pacific/Tahiti", "988": "Pacific/Noumea",
 }
+# The examples the issue forms show in their empty fields (the reference instance has its own).
+FORM_EXAMPLES = {
+    "actor": "Jardin partagé des Tilleuls", "actor_id": "jardin-partage-des-tilleuls", "event": "Fête du jardin",
+    "event_id": "2027-06-21-fete-du-jardin", "start": "21 juin 2027 à 18 h", "end": "21 juin 2027 à 23 h",
+}
 EXAMPLE_MARK = "# EXEMPLE : cette fiche montre la forme d'une fiche. Remplacez-la ou supprimez-la.\n"
 
 
@@ -187,10 +192,10 @@ def files_of(plan: Plan, communes: Communes | None = None) -> dict[str, str]:
         files[".gitlab-ci.yml"] = env.get_template("gitlab-ci.yml").render(values)
     if forge.kind in ("github", "gitea", "forgejo"):
         forms = ".github/ISSUE_TEMPLATE" if forge.kind == "github" else f".{forge.kind}/ISSUE_TEMPLATE"
-        for template in sorted((templates_dir() / "github" / "ISSUE_TEMPLATE").glob("*.yml")):
-            if template.name == "config.yml" and not plan.public_url:
-                continue
-            files[f"{forms}/{template.name}"] = env.get_template(f"github/ISSUE_TEMPLATE/{template.name}").render(values)
+        for name, text in issue_forms(commune.name).items():
+            files[f"{forms}/{name}"] = text
+        if plan.public_url:
+            files[f"{forms}/config.yml"] = env.get_template("github/ISSUE_TEMPLATE/config.yml").render(values)
     from communs.maintain.maintainers import parse_maintainers, render_codeowners
 
     codeowners = ".gitlab/CODEOWNERS" if forge.kind == "gitlab" else ".github/CODEOWNERS"
@@ -202,6 +207,16 @@ def files_of(plan: Plan, communes: Communes | None = None) -> dict[str, str]:
     else:
         files["content/actors/.gitkeep"] = files["content/events/.gitkeep"] = ""
     return files
+
+
+def issue_forms(commune: str, examples: dict[str, str] | None = None) -> dict[str, str]:
+    """The issue forms (GitHub's syntax, which Gitea and Forgejo read too), with a commune and
+    examples of the territory in their empty fields."""
+    env = _environment()
+    folder = templates_dir() / "github" / "ISSUE_TEMPLATE"
+    values = {"commune": commune, "example": examples or FORM_EXAMPLES}
+    return {path.name: env.get_template(f"github/ISSUE_TEMPLATE/{path.name}").render(values)
+            for path in sorted(folder.glob("*.yml")) if path.name != "config.yml"}
 
 
 def example_records(commune: Commune, today: date) -> dict[str, str]:
