@@ -291,6 +291,15 @@ class SiteBuild:
             return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2), self.site.map_zoom
         return maps.view_of(extent)
 
+    def search_commune(self) -> str:
+        """The commune the search field's example names: the territory's largest, else the
+        largest that has records."""
+        d = self.directory
+        places = self.territory.communes(d.communes) if self.territory is not None else [d.commune(code) for code in d.commune_codes()]
+        if not places:
+            return ""
+        return min(places, key=lambda c: (-(c.population or 0), c.code)).name.lower()
+
     def territory_communes(self) -> list[tuple[Commune, int, int]]:
         """The territory's communes with their counts of actors and events, records or not."""
         if self.territory is None:
@@ -393,6 +402,7 @@ class SiteBuild:
             "event_count": len(d.events),
             "commune_count": len(d.commune_codes()),
             "territory_communes": self.territory_communes(),
+            "search_commune": self.search_commune(),
             "upcoming": self.next_events(list(d.events.values()))[:HOME_EVENTS],
             "latest": latest,
             "themes": [(choice, len(d.actors_with_theme(value))) for value, choice in d.labels["themes"].items()],
