@@ -10,7 +10,7 @@ OUTPUT ?= output
 PORT ?= 8000
 JOBS ?= auto
 
-.PHONY: help install serve validate html publish test test-lowest bench clean
+.PHONY: help install serve validate html publish test test-lowest bench clean wheel
 
 help:
 	@echo "make serve     installe tout, construit le site de démonstration et le sert sur localhost:$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make html      construit le site avec pelicanconf.py dans $(OUTPUT)/"
 	@echo "make publish   construit le site avec publishconf.py"
 	@echo "make bench     mesure la validation d'un annuaire synthétique"
+	@echo "make wheel     construit le paquet communs (dist/*.whl) que les instances installent"
 
 NODE_STAMP := node_modules/.package-lock.json
 # System packages come from Debian when missing (as root, or through sudo).
@@ -90,6 +91,10 @@ test-lowest: $(NODE_STAMP)
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python scripts/bench_validate.py
 	$(BIN)/python scripts/bench_build.py
+
+# The wheel instances install: code, schemas, data, theme and the npm libraries, built offline.
+wheel: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python scripts/build_wheel.py --out dist
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache .hypothesis

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 
+from communs.resources import theme_dir
+
 AUTHOR = "communs"
 SITENAME = "communs — La Réunion"
 SITEURL = ""
 
 PATH = "content"
-THEME = "theme"
+THEME = str(theme_dir())  # the theme ships inside the communs package
 TIMEZONE = "Indian/Reunion"
 DEFAULT_LANG = "fr"
 
@@ -19,7 +21,7 @@ ARTICLE_PATHS: list[str] = []
 PAGE_PATHS = ["pages"]
 STATIC_PATHS: list[str] = []
 DIRECT_TEMPLATES: list[str] = []
-THEME_STATIC_PATHS: list[str] = []  # the communs plugin copies theme/static itself
+THEME_STATIC_PATHS: list[str] = []  # the communs plugin copies the theme's static files itself
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 ARCHIVES_SAVE_AS = AUTHORS_SAVE_AS = CATEGORIES_SAVE_AS = TAGS_SAVE_AS = ""
@@ -36,6 +38,8 @@ PLUGINS = ["communs"]
 # What communs reads (checked at start-up: an unknown key is an error).
 COMMUNS = {
     "territory": "La Réunion",
+    # The communes the directory covers: a record elsewhere is refused (see README).
+    "perimeter": "departements:974",
     # Map tiles: the only third-party resource of the site.
     "tiles_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "tiles_attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',

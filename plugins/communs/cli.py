@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from communs import __version__
+from communs import __version__, resources
 from communs.i18n import _, ngettext
 from communs.records.reporting import FORMATS, format_github, format_json, format_text
 from communs.records.validation import UsageError, validate
@@ -22,6 +22,31 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 def _fail_usage(message: str) -> None:
     click.echo(_("Erreur : {message}").format(message=message), err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _checker(settings_file: Path | None):
+    """The validator, with the territory the settings name (the instance's perimeter)."""
+    from communs.records.territory import TerritoryError, territory_of
+    from communs.records.validation import Checker
+
+    if settings_file is None or not settings_file.is_file():
+        return Checker()
+    try:
+        return Checker(territory=territory_of(_site_settings(settings_file)))
+    except TerritoryError as error:
+        _fail_usage(_("{path} : {error}").format(path=settings_file, error=error))
+
+
+def _site_settings(settings_file: Path):
+    """What communs reads from a Pelican settings file (checked: an unknown key is an error)."""
+    from pelican.settings import read_settings
+
+    from communs.settings import SettingsError, SiteSettings
+
+    try:
+        return SiteSettings.from_pelican(read_settings(str(settings_file)))
+    except SettingsError as error:
+        _fail_usage(str(error))
 
 
 def _progress_bar(label: str):
@@ -50,7 +75,8 @@ def main() -> None:
 @click.option("--changed-since", "revision", metavar="REV", help=_("Ne vérifier que les fiches ajoutées ou modifiées depuis cette révision Git (par rapport à tout l'annuaire)."))
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Nombre de processus (par défaut : un par cœur)."))
 @click.option("--stats", is_flag=True, help=_("Afficher aussi un résumé de l'annuaire (fiches par commune et par thématique)."))
-def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: str, revision: str | None, jobs: int | None, stats: bool) -> None:
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=None, help=_("Réglages de l'annuaire, pour son territoire (par défaut : pelicanconf.py à côté du dossier des fiches, s'il existe)."))
+def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: str, revision: str | None, jobs: int | None, stats: bool, settings_file: Path | None) -> None:
     """Vérifier les fiches : syntaxe, schéma, communes, dates, liens, doublons.
 
     Sans FICHIER, vérifie tout le dossier des fiches. Avec des FICHIERS ou --changed-since, ne
@@ -58,13 +84,16 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     Code de sortie : 0 sans erreur (avertissements permis), 1 si une fiche est invalide, 2 en
     cas d'usage incorrect.
     """
+    if settings_file is not None and not settings_file.is_file():
+        _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
+    checker = _checker(settings_file or content_dir.resolve().parent / "pelicanconf.py")
     bar, progress = _progress_bar(_("Vérification")) if output_format == "text" else (None, None)
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats)
+                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker)
         else:
-            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats)
+            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker)
     except UsageError as error:
         _fail_usage(str(error))
         return
@@ -126,13 +155,14 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
 
     if not settings_file.is_file():
         _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
+    checker = _checker(settings_file)
     bar, progress = _progress_bar(_("Vérification"))
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True)
+                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker)
         else:
-            report = validate(content_dir, jobs=jobs, keep_records=True)
+            report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker)
     except UsageError as error:
         _fail_usage(str(error))
     if not report.ok:
@@ -249,7 +279,7 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))
     # Changes are watched from now on: an edit made while the first build runs is not missed.
-    watched = [p for p in (content_dir, settings_file, Path(__file__).resolve().parents[2] / "theme") if p.exists()]
+    watched = [p for p in (content_dir, settings_file, resources.theme_dir()) if p.exists()]
     changes: queue.Queue = queue.Queue()
     stop = threading.Event()
 
@@ -290,7 +320,8 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
 @click.option("--port", type=click.IntRange(min=1, max=65535), default=None, help=_("Port d'écoute (défaut : 8001)."))
 @click.option("--site-url", default=None, help=_("Adresse publique du site (liens et CORS)."))
 @click.option("--data-dir", default=None, help=_("Dossier des données du service (miroir Git, file d'attente)."))
-def contrib_command(config_file: Path | None, **options) -> None:
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=Path("pelicanconf.py"), show_default=True, help=_("Réglages de l'annuaire, pour son territoire (ignoré s'il n'existe pas)."))
+def contrib_command(config_file: Path | None, settings_file: Path, **options) -> None:
     """Lancer le service de contribution : le formulaire et l'API qui ouvrent les demandes de modification.
 
     Le jeton de la forge est lu dans la variable d'environnement COMMUNS_FORGE_TOKEN (ou celle que
@@ -302,7 +333,7 @@ def contrib_command(config_file: Path | None, **options) -> None:
 
     try:
         config = ServiceConfig.load(config_file, options)
-        app = create_app(config)
+        app = create_app(config, territory=_checker(settings_file).rules.territory)
     except (ConfigError, ValueError) as error:
         _fail_usage(str(error))
         return
@@ -377,6 +408,14 @@ main.add_command(review_command)
 from communs.maintain.maintainers import maintainers_command  # noqa: E402
 
 main.add_command(maintainers_command)
+
+from communs.maintain.instance import init_command  # noqa: E402
+
+main.add_command(init_command)
+
+from communs.maintain.upgrade import upgrade_command  # noqa: E402
+
+main.add_command(upgrade_command)
 from communs.site.exporting import export_command  # noqa: E402
 
 main.add_command(export_command)

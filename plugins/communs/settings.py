@@ -47,16 +47,23 @@ class SiteSettings:
     build_date: date = field(default_factory=date.today)
     map_zoom: int = 10
     search: bool = True  # index the built site with Pagefind
+    # The communes the directory covers (records elsewhere are refused): "epci:SIREN",
+    # "departements:63,03" or "communes:63113,63014"; empty: every commune, nothing checked.
+    perimeter: str = ""
+    neighbours: bool = False  # records of communes outside the perimeter are only warned about
+    # Folders whose templates replace the theme's of the same name (Pelican's
+    # THEME_TEMPLATES_OVERRIDES): an instance's own pages and layout, without a copy of the theme.
+    template_overrides: tuple[str, ...] = ()
 
     @classmethod
     def from_pelican(cls, settings: dict[str, Any]) -> "SiteSettings":
         options = dict(settings.get("COMMUNS") or {})
-        known = {f.name for f in fields(cls)} - {"site_url", "site_name", "timezone", "build_date"}
+        known = {f.name for f in fields(cls)} - {"site_url", "site_name", "timezone", "build_date", "template_overrides"}
         unknown = sorted(set(options) - known)
         if unknown:
             raise SettingsError(f"unknown COMMUNS setting(s) in pelicanconf.py: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         for name, value in options.items():
-            expected = {"map_zoom": int, "search": bool}.get(name, str)
+            expected = {"map_zoom": int, "search": bool, "neighbours": bool}.get(name, str)
             if not isinstance(value, expected):
                 raise SettingsError(f"COMMUNS[{name!r}] must be a {expected.__name__}")
         zone = settings.get("TIMEZONE") or cls.timezone
@@ -65,6 +72,7 @@ class SiteSettings:
             site_name=settings.get("SITENAME") or cls.site_name,
             timezone=zone,
             build_date=build_date(zone),
+            template_overrides=tuple(str(path) for path in settings.get("THEME_TEMPLATES_OVERRIDES") or ()),
             **options,
         )
 

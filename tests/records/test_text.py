@@ -17,6 +17,7 @@ from communs.records.text import (
     slugify,
     spelling_variants,
 )
+from communs.resources import data_dir
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def _demo_names() -> list[str]:
 def test_french_names_keep_their_slugs():
     """Transliteration only adds letters that were lost: the demo's names and every commune's
     (their URLs) keep the slug that folding gives them."""
-    with (ROOT / "data" / "communes.csv").open(encoding="utf-8") as rows:
+    with (data_dir() / "communes.csv").open(encoding="utf-8") as rows:
         communes = [row["name"] for row in csv.DictReader(rows)]
     names = _demo_names() + communes
     assert len(names) > 37000

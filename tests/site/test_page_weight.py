@@ -17,6 +17,7 @@ from synthetic import generate  # noqa: E402
 from communs.records.directory import load_directory  # noqa: E402
 from communs.settings import SiteSettings  # noqa: E402
 from communs.site.plugin import build_site  # noqa: E402
+from communs.resources import theme_dir  # noqa: E402
 
 LIMIT = 200 * 1024
 
@@ -31,12 +32,12 @@ def test_commune_page_with_1000_actors_is_light(tmp_path):
     folder = next((output / "communes").glob(f"{code}-*"))
     html = (folder / "index.html").read_bytes()
     data = (folder / "carte.geojson").read_bytes()
-    own_assets = [ROOT / "theme" / "static" / "css" / "communs.css"]
+    own_assets = [theme_dir() / "static" / "css" / "communs.css"]
     scripts = [src.decode() for src in re.findall(rb'<script[^>]+src="([^"]+)"', html)]
     # External scripts are shared vendor files, or our own small ones, counted in the weight.
     own = [src for src in scripts if "/theme/vendor/" not in src]
     assert all(src.startswith("/theme/js/") for src in own)
-    own_assets += [ROOT / "theme" / "static" / src.removeprefix("/theme/") for src in own]
+    own_assets += [theme_dir() / "static" / src.removeprefix("/theme/") for src in own]
     weight = sum(len(gzip.compress(part)) for part in [html, data, *(p.read_bytes() for p in own_assets)])
     print(f"commune page with 1000 actors: {weight / 1024:.1f} KiB gzipped")
     assert weight < LIMIT

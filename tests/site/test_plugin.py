@@ -283,4 +283,4 @@ def test_the_build_cache_knows_every_module_template_and_schema():
 
     files = {path.relative_to(ROOT).as_posix() for path in code_files()}
     assert {"plugins/communs/site/pages.py", "plugins/communs/records/rules.py", "plugins/communs/cli.py",
-            "theme/templates/actor.html", "schemas/actor.schema.json"} <= files
+            "plugins/communs/theme/templates/actor.html", "plugins/communs/schemas/actor.schema.json"} <= files

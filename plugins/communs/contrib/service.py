@@ -42,6 +42,8 @@ from communs.records.forms import (
     values_from_record,
     written_recurrence,
 )
+from communs.records.territory import Territory
+from communs.records.validation import Checker
 from communs.settings import SiteSettings
 
 log = logging.getLogger("communs.contrib")
@@ -157,7 +159,7 @@ def _http_header(config: ServiceConfig, token: str | None) -> str | None:
 class Service:
     """The application's state: desk, tokens, limits, templates."""
 
-    def __init__(self, config: ServiceConfig) -> None:
+    def __init__(self, config: ServiceConfig, territory: Territory | None = None) -> None:
         self.config = config
         data_dir = Path(config.data_dir).resolve()
         token = os.environ.get(config.token_variable) or None
@@ -167,7 +169,10 @@ class Service:
         project = config.project or (config.repository if forge_kind == "git" else "")
         self.forge = make_forge(forge_kind, api_url=config.api_url or None, project=project or None, token=token, records_dir=data_dir / "requests")
         self.state = SharedState(data_dir)
-        self.desk = Desk(self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url, state=self.state)
+        self.desk = Desk(
+            self.workspace, self.forge, Store(data_dir / "submissions"), noreply_email=config.noreply_email, site_url=config.site_url,
+            state=self.state, checker=Checker(territory=territory),
+        )
         self.tokens = FormTokens(_secret(config, data_dir), min_fill_seconds=config.min_fill_seconds, max_age_seconds=config.token_max_age)
         # Accepted submissions cost the maintainers a review: they are what the limit counts.
         # Refused ones cost nothing but CPU; a looser limit keeps a script from hammering us
@@ -266,8 +271,10 @@ _SECURITY_HEADERS = {
 }
 
 
-def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette:
-    service = Service(config)
+def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: Territory | None = None) -> Starlette:
+    """The service; ``territory`` (the directory's, from its settings) refuses records outside it
+    and puts its communes first among the suggestions."""
+    service = Service(config, territory)
 
     def _sender(request: Request, *, referer: bool = False) -> str:
         """Where a browser says a post comes from: "" (it does not say), "own" (this service's
@@ -526,15 +533,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True) -> Starlette
 
     async def static(request: Request) -> Response:
         from communs.site.render import theme_dir
-        from communs.site.vendor import VENDOR_FILES, default_node_modules
+        from communs.site.vendor import vendor_sources
 
         name = request.path_params["path"]
         if name.startswith("vendor/"):
-            wanted = name[len("vendor/"):]
-            for source, target in VENDOR_FILES:
-                if target == wanted:
-                    return FileResponse(default_node_modules() / source)
-            return Response(status_code=404)
+            source = vendor_sources().get(name[len("vendor/"):])
+            return FileResponse(source) if source is not None else Response(status_code=404)
         base = (theme_dir() / "static").resolve()
         candidate = (base / name).resolve()
         if not candidate.is_relative_to(base) or not candidate.is_file():

@@ -159,7 +159,7 @@ class Base:
     entries: list[Entry]
     paths: dict[str, str]  # record id -> path relative to the repository ("content/actors/...")
     lookup: Any = None
-    preferred: frozenset[str] = frozenset()  # départements of the directory's communes: the territory
+    preferred: frozenset[str] = frozenset()  # the territory's communes and départements (suggested first)
     actors: dict = field(default_factory=dict)  # folded actor names -> ids (repairs.actor_names)
 
 
@@ -206,7 +206,8 @@ class Desk:
                 for entry in [entry_of_file(f) for f in files] + [entry_of(r) for r in report.records]
             ]
             paths = {f.stem: repository_path[f.display] for f in files}
-            preferred = frozenset(departement_of_code(code) for code in directory.commune_codes())
+            territory = self.checker.rules.territory
+            preferred = frozenset(departement_of_code(code) for code in directory.commune_codes()) | (territory.preferred() if territory else frozenset())
             actors = actor_names({actor_id: str(record.data.get("name", "")) for actor_id, record in directory.actors.items()})
             self._base = Base(sha, content, directory, entries, paths, Lookup.build(directory), preferred, actors)
             return self._base

@@ -55,6 +55,7 @@ from communs.records.content import (
     display_path,
 )
 from communs.records.dates import Occurrence, describe_recurrence, format_day, format_when
+from communs.records.migrations import MIGRATIONS, migrate
 from communs.records.problems import Problem
 from communs.records.record import Record, parse_record
 from communs.records.rules import parse_moment
@@ -140,6 +141,7 @@ class RecordChange:
     key_fields: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # added/removed: (label, value)
     content: str = ""  # an added record's file
     problems: list[Problem] = dataclasses.field(default_factory=list)
+    migrations: list[str] = dataclasses.field(default_factory=list)  # communs migrations that make exactly this change
 
     @property
     def moved(self) -> bool:
@@ -224,6 +226,7 @@ class Review:
                     "key_fields": [{"label": label, "value": value} for label, value in record.key_fields],
                     "errors": [p.as_dict() for p in record.problems if p.is_error],
                     "warnings": [p.as_dict() for p in record.problems if not p.is_error],
+                    "migrations": record.migrations,
                 }
             )
         return {
@@ -659,6 +662,13 @@ def field_changes(kind: str, old: dict, new: dict, fields_: _Fields, *, skip: It
     return changes
 
 
+def _migrations_behind(kind: str, old: dict, new: dict, communes: Communes) -> list[str]:
+    """The migrations of communs that turn the old record into exactly the new one (a change
+    made by ``communs upgrade``), or none when the change is a person's."""
+    migrated, applied = migrate(kind, old, communes)
+    return [m.name for m in applied] if applied and _same(migrated, new) else []
+
+
 def _key_fields(record: Record | None, fields_: _Fields) -> list[tuple[str, str]]:
     if record is None:
         return []
@@ -991,6 +1001,7 @@ def review(
                     if item.renamed:
                         skip.append(("id",))
                     item.fields = field_changes(place.kind, dict(old.data), dict(new.data), fields_, skip=skip)
+                    item.migrations = _migrations_behind(place.kind, dict(old.data), dict(new.data), communes)
         item.url = _record_url(site_url, item.kind, item.id)
         records.append(item)
     order = {change: rank for rank, change in enumerate(CHANGES)}
@@ -1107,6 +1118,10 @@ def format_markdown(result: Review) -> str:
             head.append(_status(record))
         lines.append(" · ".join(head))
         bullets = []
+        for name in record.migrations:
+            migration = next(m for m in MIGRATIONS if m.name == name)
+            bullets.append(_("Réécrite par la migration {name} de communs {since} : {summary}").format(
+                name=code(name), since=migration.since, summary=md(migration.summary)))
         if record.renamed:
             bullets.append(_("Identifiant : {old} → {new}").format(old=code(record.old_id), new=code(record.id)))
         if record.moved:

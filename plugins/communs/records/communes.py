@@ -2,7 +2,7 @@
 
 Records name their commune by INSEE code; validation needs to know that the code exists, which
 postal codes belong to it and roughly where it lies, and error messages need "did you mean"
-suggestions. Everything comes from the CSV files in ``data/`` (built by
+suggestions. Everything comes from the CSV files in the package's ``data/`` (built by
 ``scripts/refresh_communes.py``), loaded once per process.
 """
 
@@ -79,6 +79,16 @@ class Departement:
 
 
 @dataclass(frozen=True, slots=True)
+class Epci:
+    """An intercommunality (EPCI à fiscalité propre), named by its SIREN, with its communes."""
+
+    code: str
+    name: str
+    type: str  # CC, CA, CU, METRO, MET69
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """A region (or, for the overseas collectivities, the collectivity itself, as in the COG)."""
 
@@ -125,8 +135,10 @@ class Communes:
         communes: Iterable[Commune],
         departements: Iterable[Departement],
         regions: Iterable[Region],
+        epcis: Iterable[Epci] = (),
     ) -> None:
         self._all: list[Commune] = list(communes)
+        self._epcis = {e.code: e for e in epcis}
         self._current: list[Commune] = sorted(
             (c for c in self._all if c.type == CURRENT), key=lambda c: c.code
         )
@@ -143,7 +155,7 @@ class Communes:
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Communes:
-        """Read communes.csv, departements.csv and regions.csv (UTF-8, as shipped in data/)."""
+        """Read communes.csv, departements.csv, regions.csv and epci.csv (UTF-8, as shipped in data/)."""
         directory = Path(data_dir) if data_dir is not None else _default_data_dir()
         # Tens of thousands of small objects: the cyclic collector would only slow this down.
         collecting = gc.isenabled()
@@ -189,7 +201,11 @@ class Communes:
                 ))
         with open(directory / "regions.csv", encoding="utf-8", newline="") as handle:
             regions = [Region(row["code"], row["name"]) for row in csv.DictReader(handle)]
-        return cls(communes, departements, regions)
+        epcis = []
+        if (directory / "epci.csv").is_file():
+            with open(directory / "epci.csv", encoding="utf-8", newline="") as handle:
+                epcis = [Epci(row["code"], row["name"], row["type"], tuple(row["members"].split())) for row in csv.DictReader(handle)]
+        return cls(communes, departements, regions, epcis)
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -273,8 +289,8 @@ class Communes:
     def find(self, query: str, *, preferred: Collection[str] = (), limit: int = 10) -> list[Commune]:
         """The current communes a person may mean by what they typed: an INSEE code, a postal
         code, or a name (with its département in brackets, as suggestions write it: "Saint-Pierre
-        (974)"); exact names before close ones, communes of the ``preferred`` départements (the
-        territory's) first."""
+        (974)"); exact names before close ones, and the territory first: ``preferred`` holds
+        commune codes (its communes come first) and département codes (theirs come next)."""
         text = " ".join(query.split())
         if not text:
             return []
@@ -289,14 +305,14 @@ class Communes:
             found = self.by_name(name) or self.search(name, limit=limit * 3)
             if departement:
                 found = [c for c in found if c.departement == departement]
-        first = [c for c in found if c.departement in preferred]
-        return (first + [c for c in found if c.departement not in preferred])[:limit]
+        return sorted(found, key=lambda c: _closeness(c, preferred))[:limit]
 
     def resolve(self, query: str, *, preferred: Collection[str] = ()) -> Commune | None:
         """The one commune meant by what a person typed, or None when it is not clear (then
         :meth:`find` lists what to choose from). A code is a code; a name shared by several
-        communes is clear when only one of them lies in the preferred départements ("Saint-Pierre"
-        in La Réunion), else when only one is spelt exactly so ("Port", not "Le Port")."""
+        communes is clear when only one of them lies in the territory (``preferred``: commune codes,
+        then départements: "Saint-Pierre" in La Réunion), else when only one is spelt exactly so
+        ("Port", not "Le Port")."""
         text = " ".join(query.split())
         coded = self.get(text.upper())
         if coded is not None and coded.is_current:
@@ -309,8 +325,9 @@ class Communes:
             name, departement = (named.group(1), named.group(2).upper()) if named else (text, None)
             candidates = [c for c in self.by_name(name) if departement is None or c.departement == departement]
             exact = [c for c in candidates if fold(c.name) == fold(name)]
+        inside = [c for c in candidates if c.code in preferred]
         local = [c for c in candidates if c.departement in preferred]
-        for group in (local, candidates, exact):
+        for group in (inside, local, candidates, exact):
             if len(group) == 1:
                 return group[0]
         return None
@@ -322,6 +339,26 @@ class Communes:
     def region(self, code: str) -> Region | None:
         """A region by code ('04'), for its name on pages and in exports."""
         return self._regions.get(code)
+
+    def epci(self, code: str) -> Epci | None:
+        """An intercommunality by SIREN ('246300701')."""
+        return self._epcis.get(code.strip())
+
+    def epcis_named(self, name: str) -> list[Epci]:
+        """Intercommunalities whose folded name equals, then contains, what was typed."""
+        wanted = fold(name)
+        if not wanted:
+            return []
+        exact = [e for e in self._epcis.values() if fold(e.name) == wanted]
+        return exact or sorted((e for e in self._epcis.values() if wanted in fold(e.name)), key=lambda e: e.code)
+
+    def epci_of(self, code: str) -> Epci | None:
+        """The intercommunality a commune belongs to (one at most for EPCI à fiscalité propre)."""
+        return self._epci_by_member.get(code)
+
+    @functools.cached_property
+    def _epci_by_member(self) -> dict[str, Epci]:
+        return {member: epci for epci in self._epcis.values() for member in epci.members}
 
     def departements(self) -> list[Departement]:
         """All départements and overseas collectivities, in code order."""
@@ -405,6 +442,11 @@ class Communes:
 
 # "Saint-Pierre (974)": a name and its département, as the form's suggestions write them.
 _NAMED = re.compile(r"(.+?)\s*\(([0-9]{2,3}|2[abAB])\)")
+
+
+def _closeness(commune: Commune, preferred: Collection[str]) -> int:
+    """0 for a commune of the territory, 1 for one of its départements, 2 elsewhere."""
+    return 0 if commune.code in preferred else 1 if commune.departement in preferred else 2
 
 
 def _digits(text: str) -> int | None:

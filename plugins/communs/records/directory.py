@@ -15,7 +15,7 @@ from communs.records.communes import Commune, Communes, default_communes
 from communs.records.content import ACTOR, EVENT
 from communs.records.record import Record
 from communs.records.schemas import Choice, SchemaSet, default_schemas
-from communs.records.validation import Report, validate
+from communs.records.validation import Checker, Report, validate
 
 VOCABULARIES = {
     "kind": "kind",
@@ -228,9 +228,9 @@ class Directory:
         return self.own_position(record) is None
 
 
-def load_directory(content_dir: Path, *, jobs: int | None = None, progress=None) -> tuple[Directory, Report]:
+def load_directory(content_dir: Path, *, jobs: int | None = None, progress=None, checker: Checker | None = None) -> tuple[Directory, Report]:
     """Validate the content and index it; refuses invalid data with the validation report."""
-    report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True)
+    report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker)
     if not report.ok:
         raise InvalidDirectory(report)
     return Directory.from_records(report.records), report

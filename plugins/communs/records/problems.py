@@ -53,6 +53,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "commune-mismatch": (ERROR, "Commune différente du dossier du fichier."),
     "unknown-commune": (ERROR, "Code INSEE qui n'existe pas."),
     "commune-not-current": (ERROR, "Code d'une commune déléguée, associée ou d'un arrondissement."),
+    "outside-territory": (ERROR, "Commune hors du territoire de l'annuaire (réglage perimeter)."),
+    "outside-territory-neighbour": (WARNING, "Commune voisine, hors du territoire, acceptée par l'annuaire (réglage neighbours)."),
     "postal-code-mismatch": (ERROR, "Code postal d'une autre commune."),
     "postal-code-unknown": (WARNING, "Code postal inconnu (CEDEX ?)."),
     "geo-outside-territory": (ERROR, "Coordonnées hors du département de la commune."),

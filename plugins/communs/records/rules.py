@@ -24,6 +24,7 @@ from communs.records.content import EVENT
 from communs.records.problems import Problem
 from communs.records.record import Record
 from communs.records.schemas import SchemaSet
+from communs.records.territory import Territory
 from communs.records.values import PHONE_REGIONS, is_email
 from communs.records.yamlreader import pointer_token
 
@@ -73,9 +74,10 @@ def _describe(commune: Commune) -> str:
 class RecordRules:
     """The checks of one record against the calendar and the reference of communes."""
 
-    def __init__(self, communes: Communes, schemas: SchemaSet) -> None:
+    def __init__(self, communes: Communes, schemas: SchemaSet, territory: Territory | None = None) -> None:
         self.communes = communes
         self.schemas = schemas
+        self.territory = territory
         self.format_checks: dict[str, Callable[[Record, str, Any], list[Problem]]] = {
             "uri": self.check_url,
             "email": self.check_email,
@@ -205,7 +207,7 @@ class RecordRules:
         found = []
         code = record.commune
         if code is not None:
-            issue = self.commune_problem(record, "/commune", code)
+            issue = self.commune_problem(record, "/commune", code) or self.territory_problem(record, code)
             if issue:
                 found.append(issue)
             if code != record.folder:
@@ -225,6 +227,30 @@ class RecordRules:
                 if issue:
                     found.append(issue)
         return found
+
+    def territory_problem(self, record: Record, code: str) -> Problem | None:
+        """A record of a commune outside the directory's territory belongs to another directory."""
+        if self.territory is None or code in self.territory:
+            return None
+        commune = self.communes.get(code)
+        name = commune.name if commune is not None else code
+        epci = self.communes.epci_of(code)
+        where = _(" (elle fait partie de {epci})").format(epci=epci.name) if epci is not None else ""
+        if self.territory.neighbours:
+            return record.problem(
+                "outside-territory-neighbour",
+                _("{name} ({code}) est hors du territoire de l'annuaire ({territory}){where} : la fiche est acceptée, vérifiez que c'est bien la bonne commune.").format(
+                    name=name, code=code, territory=self.territory.name, where=where
+                ),
+                "/commune",
+            )
+        return record.problem(
+            "outside-territory",
+            _("{name} ({code}) est hors du territoire de cet annuaire ({territory}){where} : une fiche doit porter sur une commune du territoire. Corrigez le code de la commune, ou proposez la fiche à l'annuaire de ce territoire.").format(
+                name=name, code=code, territory=self.territory.name, where=where
+            ),
+            "/commune",
+        )
 
     # Addresses and coordinates -------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from communs.records.problems import Problem, problem
 from communs.records.record import Record, parse_record, read_record
 from communs.records.rules import RecordRules
 from communs.records.schemas import SchemaSet, default_schemas
+from communs.records.territory import Territory
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 1500
@@ -67,9 +68,9 @@ class FileResult:
 class Checker:
     """The checks of single records, with their reference data loaded once."""
 
-    def __init__(self, communes: Communes | None = None, schemas: SchemaSet | None = None) -> None:
+    def __init__(self, communes: Communes | None = None, schemas: SchemaSet | None = None, territory: Territory | None = None) -> None:
         self.schemas = schemas or default_schemas()
-        self.rules = RecordRules(communes or default_communes(), self.schemas)
+        self.rules = RecordRules(communes or default_communes(), self.schemas, territory)
 
     def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None) -> FileResult:
         """The checks of one record, read from its file or given as ``raw`` bytes."""

@@ -281,6 +281,21 @@ def _check_center(center: tuple[float, float]) -> list[float]:
     return [lat, lon]
 
 
+# The width a map is drawn for when choosing its first zoom (a laptop's content column).
+VIEW_WIDTH_PX = 700
+
+
+def view_of(extent: tuple[float, float, float, float]) -> tuple[tuple[float, float], int]:
+    """The centre and the zoom that show a box (min_lat, min_lon, max_lat, max_lon) whole on a
+    map VIEW_WIDTH_PX wide: at zoom z a 256-pixel tile spans 360 / 2**z degrees of longitude."""
+    min_lat, min_lon, max_lat, max_lon = extent
+    centre = (round((min_lat + max_lat) / 2, 6), round((min_lon + max_lon) / 2, 6))
+    # A degree of latitude is drawn taller than one of longitude away from the equator (Mercator).
+    span = max(max_lon - min_lon, (max_lat - min_lat) / max(0.2, math.cos(math.radians(centre[0]))), 0.01)
+    zoom = math.floor(math.log2(360 * VIEW_WIDTH_PX / 256 / span))
+    return centre, max(3, min(13, zoom))
+
+
 def map_parts(*, element_id: str, site: SiteSettings, data_url: str | None = None, features: dict | None = None,
               center: tuple[float, float] | None = None, zoom: int | None = None, cluster: bool = True,
               height: str = "420px", label: str, fallback: str | None = None, focus: str | None = None) -> MapParts:

@@ -21,6 +21,7 @@ from communs.records.communes import Commune
 from communs.records.content import ACTOR, EVENT
 from communs.records.directory import Directory
 from communs.records.record import Record
+from communs.records.territory import Territory, territory_of
 from communs.records.text import fold, loose_spellings, spelling_variants
 from communs.settings import SiteSettings
 from communs.site import catalogue, jsonld, maps, network, schemafiles, searchindex, urls
@@ -303,13 +304,37 @@ class SiteBuild:
             fallback=_("L'adresse et la commune sont indiquées sur cette page."),
         )
 
-    def territory_centre(self) -> tuple[float, float] | None:
-        """The middle of the communes that have records, where the overview map starts."""
-        points = [(c.lat, c.lon) for c in map(self.directory.commune, self.directory.commune_codes()) if c.lat is not None]
-        if not points:
-            return None
-        lats, lons = zip(*points)
-        return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
+    @cached_property
+    def territory(self) -> Territory | None:
+        return territory_of(self.site, self.directory.communes)
+
+    def overview_view(self) -> tuple[tuple[float, float] | None, int]:
+        """Where the overview map opens: on the territory's extent when the settings name one
+        (even before any record), else on the communes that have records."""
+        extent = self.territory.extent(self.directory.communes) if self.territory is not None else None
+        if extent is None:
+            points = [(c.lat, c.lon) for c in map(self.directory.commune, self.directory.commune_codes()) if c.lat is not None]
+            if not points:
+                return None, self.site.map_zoom
+            lats, lons = zip(*points)
+            return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2), self.site.map_zoom
+        return maps.view_of(extent)
+
+    def search_commune(self) -> str:
+        """The commune the search field's example names: the territory's largest, else the
+        largest that has records."""
+        d = self.directory
+        places = self.territory.communes(d.communes) if self.territory is not None else [d.commune(code) for code in d.commune_codes()]
+        if not places:
+            return ""
+        return min(places, key=lambda c: (-(c.population or 0), c.code)).name.lower()
+
+    def territory_communes(self) -> list[tuple[Commune, int, int]]:
+        """The territory's communes with their counts of actors and events, records or not."""
+        if self.territory is None:
+            return []
+        d = self.directory
+        return [(c, len(d.actors_in(c.code)), len(d.events_in(c.code))) for c in self.territory.communes(d.communes)]
 
     @cached_property
     def commune_counts(self) -> list[tuple[str, int, int]]:
@@ -390,12 +415,13 @@ class SiteBuild:
         if self.history is not None:
             dated = [(r, self.record_history(r)) for r in d.actors.values()]
             latest = sorted(((r, h) for r, h in dated if h), key=lambda item: (item[1].created, item[0].id), reverse=True)[:HOME_LATEST]
+        center, zoom = self.overview_view()
         overview = maps.map_parts(
             element_id="carte-communes",
             site=self.site,
             data_url=f"{self.site.site_url}/{urls.COMMUNES}/carte.geojson",
-            center=self.territory_centre(),
-            zoom=self.site.map_zoom,
+            center=center,
+            zoom=zoom,
             cluster=True,  # neighbouring communes' markers overlap on a phone: a tap would open the wrong one
             label=_("Carte des communes de l'annuaire"),
             fallback=_("La liste des communes est sur la page « Communes »."),
@@ -404,6 +430,8 @@ class SiteBuild:
             "actor_count": len(d.actors),
             "event_count": len(d.events),
             "commune_count": len(d.commune_codes()),
+            "territory_communes": self.territory_communes(),
+            "search_commune": self.search_commune(),
             "upcoming": self.next_events(list(d.events.values()))[:HOME_EVENTS],
             "latest": latest,
             "themes": [(choice, len(d.actors_with_theme(value))) for value, choice in d.labels["themes"].items()],

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from communs.records.directory import Directory, InvalidDirectory, load_directory
+from communs.records.territory import Territory
 from communs.settings import SiteSettings
 from communs.site import urls
-from communs.site.buildcache import BuildCache, code_version, digest
+from communs.site.buildcache import BuildCache, code_version, digest, files_version
 from communs.site.history import read_history
 from communs.site.outputs import write_if_changed
 from communs.site.render import Renderer, environment, render_all
@@ -52,7 +53,10 @@ class DirectoryGenerator:
             self.directory = preloaded
         else:
             try:
-                self.directory, _report = load_directory(self.content_dir)
+                from communs.records.territory import territory_of
+                from communs.records.validation import Checker
+
+                self.directory, _report = load_directory(self.content_dir, checker=Checker(territory=territory_of(self.site)))
             except InvalidDirectory as error:
                 from communs.records.reporting import format_text
 
@@ -93,12 +97,12 @@ def build_site(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cache = BuildCache.for_output(cache_dir, output)
-    version = digest(code_version(), replace(site, build_date=date.min))
+    version = digest(code_version(), files_version(site.template_overrides), replace(site, build_date=date.min))
     build = SiteBuild(directory, site, history)
     if content_dir is not None:
         build.pictures = pictures.publish(directory, content_dir, output)
     timings["pictures"] = time.perf_counter() - started
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(site)), build.builders(), output)
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides), build.builders(), output)
     specs = build.specs()
     todo, keys, page_inputs = [], {}, {}
     for spec in specs:
@@ -135,7 +139,7 @@ def build_site(
     dated = digest(everything, sorted((path, known.changed.isoformat(), known.changes) for path, known in history.files.items()) if history else None)
     if not cache.fresh("@exports", dated, output / urls.DATA / "acteurs.json"):
         exports.write_exports(directory, output, site, history, build.pictures)
-        write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site))
+        write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site, build.territory))
         cache.remember("@exports", dated)
     timings["exports"] = time.perf_counter() - started
 
@@ -167,18 +171,21 @@ def copy_theme_static(output: Path) -> None:
             write_if_changed(output / "theme" / path.relative_to(static), path.read_bytes())
 
 
-def overview_geojson(directory: Directory, site: SiteSettings) -> bytes:
-    """The home page map: one point per commune with records, with its count."""
+def overview_geojson(directory: Directory, site: SiteSettings, territory: Territory | None = None) -> bytes:
+    """The home page map: one point per commune with records, with its count, and one per commune
+    of the territory that has none yet (leading to the contribution form)."""
     features = []
-    for code in directory.commune_codes():
+    codes = sorted(set(directory.commune_codes()) | (territory.codes if territory is not None else set()))
+    for code in codes:
         commune = directory.commune(code)
         if commune.lat is None or commune.lon is None:
             continue
         count = len(directory.actors_in(code)) + len(directory.events_in(code))
+        url = f"{site.site_url}{urls.commune(commune)}" if count else f"{site.site_url}/{urls.CONTRIBUTE}/"
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(commune.lon, 6), round(commune.lat, 6)]},
-            "properties": {"name": commune.name, "url": f"{site.site_url}{urls.commune(commune)}", "type": "commune", "count": count, "subtitle": ""},
+            "properties": {"name": commune.name, "url": url, "type": "commune", "count": count, "subtitle": ""},
         })
     collection = {"type": "FeatureCollection", "features": features}
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")

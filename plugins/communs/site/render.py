@@ -18,8 +18,8 @@ from typing import Any
 
 import jinja2
 
+from communs import resources
 from communs.i18n import _, ngettext
-from communs.resources import root
 from communs.site import urls
 from communs.site.outputs import write_if_changed
 
@@ -35,7 +35,7 @@ class PageSpec:
 
 
 def theme_dir() -> Path:
-    return root() / "theme"
+    return resources.theme_dir()
 
 
 def install_gettext(env: jinja2.Environment) -> None:
@@ -45,10 +45,18 @@ def install_gettext(env: jinja2.Environment) -> None:
     env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
 
 
-def environment(filters: dict[str, Callable], globals_: dict[str, Any]) -> jinja2.Environment:
-    """The theme's templates, autoescaped, with gettext and the site's helpers."""
+def environment(filters: dict[str, Callable], globals_: dict[str, Any], overrides: tuple[str, ...] = ()) -> jinja2.Environment:
+    """The theme's templates, autoescaped, with gettext and the site's helpers.
+
+    A template of an ``overrides`` folder replaces the theme's of the same name, and may extend
+    it as ``!theme/<name>`` (Pelican's convention for THEME_TEMPLATES_OVERRIDES).
+    """
+    theme = str(theme_dir() / "templates")
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(theme_dir() / "templates")),
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader([*overrides, theme]),
+            jinja2.PrefixLoader({"!theme": jinja2.FileSystemLoader(theme)}),
+        ]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,8 +1,12 @@
-"""Front-end libraries published with the site, copied from ``node_modules`` at build time.
+"""Front-end libraries published with the site.
 
 Leaflet and its plugins come from npm (pinned in ``package.json`` and ``package-lock.json``,
 installed with ``npm ci``); nothing of theirs is committed, and no page loads them from a
-third-party CDN. The build copies the files listed here under ``theme/vendor/`` in the output.
+third-party CDN. The build copies the files listed here under ``theme/vendor/`` in the output:
+from the package's ``vendor/`` folder in an installed wheel (``make wheel`` fills it from npm, so an
+instance needs no npm), from ``node_modules`` in a source checkout.
+
+``python -m communs.site.vendor DEST`` writes them into DEST, laid out as they are published.
 """
 
 from __future__ import annotations
@@ -40,31 +44,45 @@ class VendorError(FileNotFoundError):
 
 
 def default_node_modules() -> Path:
-    return resources.root() / "node_modules"
+    checkout = resources.checkout_dir()
+    return (checkout if checkout is not None else Path.cwd()) / "node_modules"
 
 
-def copy_vendor(output: Path, node_modules: Path | None = None) -> list[Path]:
-    """Copy the vendor files into ``output/theme/vendor/``; returns the files written.
-
-    A file whose bytes are already in place is left alone (its mtime too), so a rebuild
-    rewrites nothing and the second call returns an empty list.
-    """
-    node_modules = Path(node_modules) if node_modules is not None else default_node_modules()
+def vendor_sources(node_modules: Path | None = None) -> dict[str, Path]:
+    """Where each published file comes from (target -> file): ``node_modules`` when given, else
+    the package's own copy when complete (an installed wheel), else the checkout's node_modules."""
+    if node_modules is None:
+        packaged = {target: resources.vendor_dir() / target for target in sorted(PUBLISHED)}
+        if all(path.is_file() for path in packaged.values()):
+            return packaged
+        node_modules = default_node_modules()
+    node_modules = Path(node_modules)
     missing = [source for source, _target in VENDOR_FILES if not (node_modules / source).is_file()]
     if missing:
         raise VendorError(
             f"{node_modules}: npm packages missing ({', '.join(missing)}); run `npm ci` at the project root"
             " / " + _("paquets npm manquants ; lancez `npm ci` à la racine du projet")
         )
+    return {target: node_modules / source for source, target in VENDOR_FILES}
+
+
+def write_vendor(base: Path, node_modules: Path | None = None) -> list[Path]:
+    """Write the vendor files under ``base`` as they are published; returns the files written.
+
+    A file whose bytes are already in place is left alone (its mtime too), so a second call
+    rewrites nothing and returns an empty list.
+    """
     written: list[Path] = []
-    base = Path(output) / VENDOR_DIR
-    for source, target in VENDOR_FILES:
-        data = (node_modules / source).read_bytes()
-        path = base / target
-        if not write_if_changed(path, data):
-            continue
-        written.append(path)
+    for target, source in vendor_sources(node_modules).items():
+        path = Path(base) / target
+        if write_if_changed(path, source.read_bytes()):
+            written.append(path)
     return written
+
+
+def copy_vendor(output: Path, node_modules: Path | None = None) -> list[Path]:
+    """Copy the vendor files into ``output/theme/vendor/``; returns the files written."""
+    return write_vendor(Path(output) / VENDOR_DIR, node_modules)
 
 
 def vendor_url(site_url: str, name: str) -> str:
@@ -73,3 +91,11 @@ def vendor_url(site_url: str, name: str) -> str:
     if name not in PUBLISHED:
         raise ValueError(f"{name!r} is not a published vendor file; known: {', '.join(sorted(PUBLISHED))}")
     return f"{site_url.rstrip('/')}/{VENDOR_DIR}/{name}"
+
+
+if __name__ == "__main__":
+    import sys
+
+    # `make wheel`: the package's own copy, from the checkout's node_modules.
+    for written_path in write_vendor(Path(sys.argv[1]), default_node_modules()):
+        print(written_path)
