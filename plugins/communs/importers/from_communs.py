@@ -4,7 +4,8 @@
 Give either file: the other one, when it lies beside it under its usual name, is read too
 (actors first, so that events keep their organisers and venues). Each record keeps its id and
 every field of our schema as it was published (the export's added fields — ``url``,
-``commune_name``, ``date_maj``, ``position_precision`` — are left out); only its ``source``
+``commune_name``, ``date_maj``, ``position_precision`` — are left out, and so is a picture, whose
+file the export does not hold: noted for each record that had one); only its ``source``
 changes: it names the directory it comes from (``dataset``: the source's name; ``id``: the
 record's id; ``url``: its page there when the export gives the site's address), under that
 directory's licence, crediting it and, when the record itself came from elsewhere, that first
@@ -26,7 +27,7 @@ from communs.i18n import _
 from communs.importers.build import Context, Dataset
 from communs.importers.jsonfile import load_items
 from communs.importers.mapping import Mapping
-from communs.importers.model import ImportUsageError, Item, Reason, Skip
+from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
 from communs.records.content import ACTOR, EVENT, RECORD_ID
 from communs.records.text import slugify
 from communs.records.values import URL_PATTERN, one_line
@@ -89,9 +90,13 @@ class CommunsReader:
                 if not isinstance(record.get("commune"), str):
                     yield Skip(line, Reason("no-commune", _("commune absente.")), name=name)
                     continue
-                data = {key: record[key] for key in fields[record_kind] if key in record and key != "source"}
+                data = {key: record[key] for key in fields[record_kind] if key in record and key not in ("source", "image")}
                 data["source"] = self._source(ctx, record, record_id, site)
-                yield Item(line=line, kind=record_kind, data=data, source_id=record_id, id_hint=record_id)
+                notes = []
+                if isinstance(record.get("image"), dict):
+                    # The picture is a file of the other directory: the export names it, it does not hold it.
+                    notes.append(Note("value-dropped", _("image de l'autre annuaire non reprise (le fichier n'est pas dans l'export) : ajoutez-la avec sa licence si vous la voulez.")))
+                yield Item(line=line, kind=record_kind, data=data, source_id=record_id, notes=notes, id_hint=record_id)
 
     @staticmethod
     def _source(ctx: Context, record: dict[str, Any], record_id: str, site: str) -> dict[str, Any]:
