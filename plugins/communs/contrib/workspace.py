@@ -66,9 +66,22 @@ class Workspace:
         if (self.mirror_dir / "HEAD").exists():
             return git.Repo(self.mirror_dir)
         self.mirror_dir.parent.mkdir(parents=True, exist_ok=True)
-        repo = git.Repo.init(self.mirror_dir, bare=True)
-        repo.git.config("gc.auto", "0")
-        return repo
+        # Copies of the service started together on one data folder would create the mirror at
+        # once (and fail on its config file's lock): the first creates it, the others open it.
+        import fcntl
+
+        descriptor = os.open(self.data_dir / "mirror.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            if (self.mirror_dir / "HEAD").exists() and (self.mirror_dir / "config").exists():
+                repo = git.Repo(self.mirror_dir)
+                if repo.git.config("--get", "gc.auto", with_exceptions=False) == "0":
+                    return repo
+            repo = git.Repo.init(self.mirror_dir, bare=True)
+            repo.git.config("gc.auto", "0")
+            return repo
+        finally:
+            os.close(descriptor)
 
     def _git(self, *args: str, env: dict | None = None, remote: bool = False) -> str:
         options: dict = {}
