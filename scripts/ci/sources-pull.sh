@@ -5,7 +5,7 @@
 #
 # Each source that changed becomes a branch sources/<name> and one pull (merge) request described
 # by `communs review`; nothing is pushed to the default branch. The forge token comes from
-# COMMUNS_FORGE_TOKEN: it is handed to git as an HTTP header through the environment
+# COMMUNS_FORGE_TOKEN: communs hands it to git as an HTTP header through the environment
 # (GIT_CONFIG_*), never written to a file, a URL, a log or a commit.
 set -euo pipefail
 
@@ -28,23 +28,17 @@ if [ "$forge" = github ]; then
   project="${GITHUB_REPOSITORY:?GITHUB_REPOSITORY manque}"
   base="${COMMUNS_BASE_BRANCH:-main}"
   api="${GITHUB_API_URL:-https://api.github.com}"
-  user="x-access-token"
 else
   server="${CI_SERVER_URL:?CI_SERVER_URL manque}"
   project="${CI_PROJECT_PATH:?CI_PROJECT_PATH manque}"
   base="${CI_DEFAULT_BRANCH:-main}"
   api="${CI_API_V4_URL:-$server/api/v4}"
-  user="oauth2"
 fi
 
 # Who the commits of the pull are from (they carry their own robot author; this is for git).
 git config user.name >/dev/null || git config user.name "communs (sources)"
 git config user.email >/dev/null || git config user.email "sources@users.noreply.communs.invalid"
 
-basic="$(printf '%s:%s' "$user" "$COMMUNS_FORGE_TOKEN" | base64 | tr -d '\n')"
-export GIT_CONFIG_COUNT=1
-export GIT_CONFIG_KEY_0="http.$server/.extraheader"
-export GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $basic"
-
+# communs pushes over HTTPS with the token as a header given to git through its environment.
 git remote set-url origin "$server/$project.git"
 "$communs" sources pull --propose --remote origin --base "$base" --forge "$forge" --project "$project" --api-url "$api" "$@"

@@ -406,3 +406,10 @@ def test_the_ci_script_pushes_with_the_token_in_the_environment_only(tmp_path, s
     assert git(remote, "log", "main", "--format=%s").strip() == "Directory"
     missing = subprocess.run(["bash", str(ROOT / "scripts/ci/sources-pull.sh"), "github"], cwd=work, env={**environment, "COMMUNS_FORGE_TOKEN": ""}, capture_output=True, text=True)
     assert missing.returncode == 2 and "COMMUNS_FORGE_TOKEN est vide" in missing.stderr
+
+
+def test_git_pushes_with_the_forge_token_as_a_header_given_in_its_environment():
+    from communs.importers.propose import token_header
+
+    assert token_header("github", "abc") == "Authorization: Basic eC1hY2Nlc3MtdG9rZW46YWJj"  # x-access-token:abc
+    assert token_header("gitlab", "abc") == "Authorization: Basic b2F1dGgyOmFiYw=="  # oauth2:abc

@@ -52,7 +52,7 @@ def test_the_files_of_an_instance_and_its_first_commit(clermont):
     tracked = set(repo.git.ls_files().splitlines())
     assert {
         "pelicanconf.py", "publishconf.py", "requirements.txt", "README.md", "maintainers.yml", ".github/CODEOWNERS", ".gitignore",
-        ".github/workflows/validate.yml", ".github/workflows/deploy.yml", ".github/ISSUE_TEMPLATE/config.yml",
+        ".github/workflows/validate.yml", ".github/workflows/deploy.yml", ".github/workflows/sources.yml", "sources.yml", ".github/ISSUE_TEMPLATE/config.yml",
         ".github/ISSUE_TEMPLATE/3-proposer-un-acteur.yml", "content/pages/a-propos.md", "schemas/actor.schema.json",
         "content/actors/63113/exemple-association.yml", f"content/events/63113/{date.today().year + 1}-06-21-exemple-fete.yml",
     } <= tracked
@@ -93,7 +93,7 @@ def test_codeowners_follow_the_maintainers(clermont):
 
 def test_the_workflows_pass_our_own_lint(clermont):
     workflows = sorted((clermont / ".github" / "workflows").glob("*.yml"))
-    assert [p.name for p in workflows] == ["deploy.yml", "validate.yml"]
+    assert [p.name for p in workflows] == ["deploy.yml", "sources.yml", "validate.yml"]
     result = actionlint(*(p.relative_to(clermont) for p in workflows), cwd=clermont)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
     for schema in ("vendor.github-workflows", "custom.github-workflows-require-timeout"):
@@ -211,3 +211,11 @@ def test_the_reference_instance_has_the_same_issue_forms():
     assert len(forms) == 4
     for name, text in forms.items():
         assert text == (ours / name).read_text(encoding="utf-8"), name
+
+
+def test_an_instance_follows_no_source_yet_and_its_list_validates(clermont):
+    from communs.importers.sources import load_sources
+
+    listing = load_sources(clermont / "sources.yml")
+    assert listing.ok and listing.sources == []
+    assert "Agenda de la mairie de Clermont-Ferrand" in (clermont / "sources.yml").read_text(encoding="utf-8")

@@ -50,8 +50,11 @@ class Proposal:
 class Workspace:
     """The Git working copy a pull runs in: its base commit and its content folder."""
 
-    def __init__(self, root: Path, content_dir: Path, remote: str, base_branch: str) -> None:
+    def __init__(self, root: Path, content_dir: Path, remote: str, base_branch: str, *, http_header: str | None = None) -> None:
         self.root = root
+        # The forge token, as an HTTP header for the commands that talk to the remote: given to
+        # git through its environment (GIT_CONFIG_*), never on a command line, in a URL or a file.
+        self._remote_env = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": http_header} if http_header else {}
         self.content = content_dir.resolve().relative_to(root.resolve()).as_posix()
         self.remote = remote
         self.base_branch = base_branch
@@ -98,16 +101,24 @@ class Workspace:
 
     def push(self, commit: str, branch: str) -> bool:
         """Push ``commit`` to ``branch`` unless the remote branch holds the same tree on the same base."""
-        remote_line = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}").strip()
+        remote_line = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", env=self._remote_env).strip()
         if remote_line:
             remote_sha = remote_line.split()[0]
-            self.git("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{branch}")
+            self.git("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{branch}", env=self._remote_env)
             same_tree = self.git("rev-parse", f"{remote_sha}^{{tree}}").strip() == self.git("rev-parse", f"{commit}^{{tree}}").strip()
             same_base = self.git("rev-parse", f"{remote_sha}^").strip() == self.base
             if same_tree and same_base:
                 return False
-        self.git("push", "--quiet", "--force", self.remote, f"{commit}:refs/heads/{branch}")
+        self.git("push", "--quiet", "--force", self.remote, f"{commit}:refs/heads/{branch}", env=self._remote_env)
         return True
+
+
+def token_header(forge_kind: str, token: str) -> str:
+    """The HTTP header that lets git push with a forge token (the user name each forge expects)."""
+    import base64
+
+    user = {"github": "x-access-token", "gitlab": "oauth2"}.get(forge_kind, "communs")
+    return "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
 
 
 def title_of(result: PullResult) -> str:

@@ -137,14 +137,19 @@ def make_sources_group(describe: Describe) -> click.Group:
 
 
 def _prepare(content_dir: Path, remote: str, base_branch: str, forge_kind: str, project: str | None, api_url: str | None, token_variable: str):
-    from communs.importers.propose import ProposeError, Workspace
+    from communs.importers.propose import ProposeError, Workspace, token_header
 
     try:
         import git
 
-        root = Path(git.Repo(content_dir.resolve(), search_parent_directories=True).working_tree_dir or ".")
-        workspace = Workspace(root, content_dir, remote, base_branch)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ProposeError, ValueError) as error:
+        repo = git.Repo(content_dir.resolve(), search_parent_directories=True)
+        root = Path(repo.working_tree_dir or ".")
+        token = os.environ.get(token_variable) if forge_kind != "none" else None
+        # Over HTTPS, git pushes with the forge token (a header in its environment only).
+        address = repo.git.remote("get-url", remote) if remote in [r.name for r in repo.remotes] else remote
+        header = token_header(forge_kind, token) if token and address.startswith("https://") else None
+        workspace = Workspace(root, content_dir, remote, base_branch, http_header=header)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, ProposeError, ValueError) as error:
         _usage(_("--propose demande un dépôt Git qui contient {path} ({error}).").format(path=content_dir, error=error))
     dirty = workspace.dirty()
     if dirty:

@@ -183,8 +183,9 @@ def files_of(plan: Plan, communes: Communes | None = None) -> dict[str, str]:
     )}
     files = {name: text for name, text in rendered.items()}
     files[".gitignore"] = env.get_template("gitignore").render(values)
+    files["sources.yml"] = env.get_template("sources.yml").render(values)
     if forge.kind == "github":
-        for name in ("validate.yml", "deploy.yml"):
+        for name in ("validate.yml", "deploy.yml", "sources.yml"):
             files[f".github/workflows/{name}"] = env.get_template(f"github/workflows/{name}").render(values)
     elif forge.kind in ("gitea", "forgejo"):
         files[f"{workflows_dir}/validate.yml"] = env.get_template("github/workflows/validate.yml").render(values)
