@@ -37,6 +37,7 @@ PAGE_TYPES = [
     "/integrer/communes/97415-saint-paul/agenda/", "/integrer/communes/97415-saint-paul/carte/",
     "/communes/97415-saint-paul/programme/2026-12/",
     "/communes/97407-le-port/reseau/", "/themes/culture/reseau/", "/themes/culture/filiere/",
+    "/acteurs/bisiklet-solider/", "/evenements/2027-04-10-bourse-aux-velos/",  # with their pictures
 ]
 
 
