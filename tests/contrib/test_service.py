@@ -168,6 +168,16 @@ def test_a_correction_through_the_form_keeps_what_the_form_does_not_show(client,
     assert after["links"] == record["links"] and after["summary"] == sent["summary"]
 
 
+def test_a_series_made_a_single_event_through_the_form_loses_its_exceptions(client, remote):
+    """What the form does not show is kept, except a series' exceptions: they go with its rule."""
+    market = yaml.safe_load(git.Repo(remote).git.show("main:content/events/97415/2026-09-05-marche-forain-du-guillaume.yml"))
+    single = {k: v for k, v in market.items() if k not in ("recurrence", "exceptions")}
+    answer = submit(client, single, kind="event", action="update")
+    assert answer.status_code == 202, answer.text
+    after = yaml.safe_load(git.Repo(remote).git.show(f"{answer.json()['branch']}:content/events/97415/2026-09-05-marche-forain-du-guillaume.yml"))
+    assert "recurrence" not in after and "exceptions" not in after
+
+
 def test_correction_of_nothing_is_refused(client, remote):
     record = yaml.safe_load(git.Repo(remote).git.show("main:content/actors/97411/compagnie-ti-kaz.yml"))
     answer = submit(client, record, action="update")

@@ -245,6 +245,12 @@ def test_a_feed_that_changes_between_two_pulls(tmp_path, server: HTTPServer):
     feed.change(ical(("a@m", "Atelier conte créole", "20270106"), ("b@m", "Atelier slam du mercredi", "20270113")))
     fifth = pull(sources_file, content, "mediatheque", today=date(2026, 12, 10))
     assert fifth.status == "imported" and "missing_since" not in records(content)["2027-01-06-atelier-conte"][1]["source"]
+    assert fifth.back == 1 and "1 revenue" in fifth.line()
+    # A row the source still gives but that cannot be imported this time is not "gone".
+    feed.change(ical(("a@m", "Atelier conte créole", "20270106"), ("b@m", "Atelier slam du mercredi", "20270113")).replace(
+        b"LOCATION:M\xc3\xa9diath\xc3\xa8que Beno\xc3\xaete Boulard\\, 2 rue de la Croix\\, 97420 Le Port", b"LOCATION:Quelque part", 1))
+    sixth = pull(sources_file, content, "mediatheque", today=date(2026, 12, 10))
+    assert sixth.skipped == 1 and sixth.gone == [], sixth.line()
     assert load_directory(content, jobs=1)[1].ok
 
 
@@ -413,3 +419,78 @@ def test_git_pushes_with_the_forge_token_as_a_header_given_in_its_environment():
 
     assert token_header("github", "abc") == "Authorization: Basic eC1hY2Nlc3MtdG9rZW46YWJj"  # x-access-token:abc
     assert token_header("gitlab", "abc") == "Authorization: Basic b2F1dGgyOmFiYw=="  # oauth2:abc
+
+
+def test_a_directory_whose_events_changed_but_not_its_actors_keeps_its_actors(tmp_path, server: HTTPServer, demo):
+    """The two exports of a directory make one import: when one answers 304, it is read anyway,
+    or every record it holds would look gone from the source."""
+    actors = Feed(server, "/donnees/acteurs.json", exports.actors_json(demo, SITE), "application/json")
+    events = Feed(server, "/donnees/evenements.json", exports.events_json(demo, SITE), "application/json")
+    sources_file = write_sources(tmp_path, f"sources:\n  - name: voisins\n    url: {actors.url}\n    format: communs\n")
+    content = tmp_path / "content"
+    assert pull(sources_file, content, "voisins").status == "imported"
+    events.change(events.body.replace("Kabar de la Fèt Kaf".encode(), "Kabar de la Fèt Kaf 2026".encode()))
+    second = pull(sources_file, content, "voisins")
+    assert second.status == "imported" and second.gone == [] and second.updated == 1, second.line()
+    assert not [data for _path, data in records(content).values() if "missing_since" in data["source"]]
+
+
+@pytest.mark.parametrize(("conditions", "price"), [
+    ("Gratuit sur inscription", {"free": True}),
+    ("Entrée libre", {"free": True}),
+    ("Tarif plein 10 €, gratuit pour les moins de 12 ans", {"min": 10}),
+    ("Non gratuit : 5 €", {"min": 5}),
+    ("De 5 à 10 €", {"min": 5, "max": 10}),
+    ("Entrée : 10 € ; 5 € pour les moins de 18 ans", {"min": 5, "max": 10}),
+])
+def test_openagenda_conditions_become_a_price(conditions, price):
+    from communs.importers.from_openagenda import price_of
+
+    assert price_of(conditions) == {**price, "details": conditions}
+
+
+def test_propose_never_erases_a_persons_commit_on_the_branch(tmp_path, server: HTTPServer):
+    forge = FakeGitHub(server, prefix="/api", token=TOKEN, branches={"main", "sources/mediatheque"})
+    feed = Feed(server, "/agenda.ics", ical(("a@m", "Atelier conte", "20270106")))
+    remote, work = tmp_path / "remote.git", tmp_path / "work"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(work))
+    (work / "content").mkdir()
+    (work / "content" / ".gitkeep").write_text("")
+    write_sources(work, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "Directory")
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "push", "--quiet", "origin", "main")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "COMMUNS_FORGE_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "communs.cli", "sources", "pull", "--propose", "--forge", "github", "--project", "owner/name", "--api-url", forge.api_url]
+    assert subprocess.run(command, cwd=work, env=environment, capture_output=True, text=True).returncode == 0
+    # A maintainer fixes a title on the branch, in the forge's editor.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", "--branch", "sources/mediatheque", str(remote), str(clone))
+    record = clone / "content/events/97407/2027-01-06-atelier-conte.yml"
+    record.write_text(record.read_text(encoding="utf-8").replace("title: Atelier conte", "title: Atelier conte (complet)"), encoding="utf-8")
+    git(clone, "commit", "--quiet", "-am", "Complet")
+    git(clone, "push", "--quiet", "origin", "sources/mediatheque")
+    tip = git(remote, "rev-parse", "sources/mediatheque").strip()
+    feed.change(ical(("a@m", "Atelier conte créole", "20270106")))
+    again = subprocess.run(command, cwd=work, env=environment, capture_output=True, text=True)
+    assert again.returncode == 1 and "la branche sources/mediatheque a des commits d'une personne" in again.stdout
+    assert git(remote, "rev-parse", "sources/mediatheque").strip() == tip
+    assert git(work, "status", "--porcelain") == ""
+
+
+def test_a_weekly_openagenda_series_across_summer_time_stays_one_series():
+    from communs.importers.from_openagenda import series_of, timings_of
+
+    event = {"timezone": "Europe/Paris", "timings": [
+        {"begin": "2027-03-18T20:00:00+01:00", "end": "2027-03-18T22:00:00+01:00"},
+        {"begin": "2027-03-25T20:00:00+01:00", "end": "2027-03-25T22:00:00+01:00"},
+        {"begin": "2027-04-01T20:00:00+02:00", "end": "2027-04-01T22:00:00+02:00"},  # summer time since 28 March
+    ]}
+    assert series_of(timings_of(event)) == ("FREQ=WEEKLY;UNTIL=20270401", [])
+    # Without a zone, each timing's own offset gives its wall clock: the same rhythm.
+    assert series_of(timings_of({k: v for k, v in event.items() if k != "timezone"})) == ("FREQ=WEEKLY;UNTIL=20270401", [])
+    # A timing an hour off is not the same rhythm.
+    event["timings"][1] = {"begin": "2027-03-25T21:00:00+01:00", "end": "2027-03-25T23:00:00+01:00"}
+    assert series_of(timings_of(event)) is None

@@ -114,3 +114,29 @@ def test_review_says_a_new_link_in_words(tmp_path):
     text = format_markdown(review("HEAD~1", "HEAD", content_dir=repo / "content", jobs=1))
     assert "Liens avec d'autres acteurs : + membre de federation-des-arts-vivants depuis le 1er septembre 2015" in text
     assert Path(repo / "content").is_dir()
+
+
+def _repo(tree):
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *args], cwd=tree.root, check=True, capture_output=True, text=True).stdout
+
+    git("init", "--quiet", "--initial-branch=main")
+    git("add", "-A")
+    git("commit", "--quiet", "-m", "base")
+    return git
+
+
+def test_checking_only_what_changed_still_sees_links_from_other_communes(tree):
+    """--changed-since (what CI runs on a pull request) refuses what the whole check refuses: a
+    link from an actor of another commune to a deleted actor, and a pair written both ways."""
+    tree.actor(FEDERATION, name="federation-des-arts-vivants.yml")
+    tree.actor(with_links(ACTOR.replace('commune: "97411"', 'commune: "97415"').replace("street: 12 rue de Paris\n  postal_code: \"97400\"", "street: 1 rue du Port\n  postal_code: \"97460\"").replace("geo: {lat: -20.8789, lon: 55.4481}\n", ""), "  - type: member-of\n    actor: federation-des-arts-vivants\n"), commune="97415")
+    assert tree.validate().ok
+    git = _repo(tree)
+    (tree.content / "actors" / "97411" / "federation-des-arts-vivants.yml").unlink()
+    partial = tree.validate(changed_since="HEAD")
+    assert "unknown-reference" in codes(partial)
+    git("checkout", "--", ".")
+    path = tree.content / "actors" / "97411" / "federation-des-arts-vivants.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "links:\n  - type: member-of\n    actor: compagnie-ti-kaz\n", encoding="utf-8")
+    assert "contradictory-link" in codes(tree.validate(changed_since="HEAD"))

@@ -137,3 +137,15 @@ def test_the_demo_shows_its_pictures(demo_site):
     assert '<meta property="og:title" content="Bisiklèt Solidèr' in html and "og:image" not in html  # no public address in the demo: no preview image
     for url in re.findall(r'(/media/[^" ,]+)', figure):
         assert (demo_site / url.lstrip("/")).is_file()
+
+
+def test_a_truncated_or_16_bit_picture_is_refused_before_it_can_break_the_build(tree):
+    path = save(tree.content / "media" / "compagnie-ti-kaz.jpg")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # verify() alone lets a cut JPEG through
+    with_image(tree)
+    assert "n'est pas une image lisible" in only(tree.validate(), "picture-invalid").message
+    png = tree.content / "media" / "compagnie-ti-kaz.png"
+    Image.new("I;16", (800, 600), 30000).save(png, "PNG")
+    tree.actor(ACTOR + IMAGE.replace(".jpg", ".png"))
+    assert "mode I;16" in only(tree.validate(), "picture-invalid").message

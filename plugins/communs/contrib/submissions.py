@@ -509,6 +509,7 @@ def _with_hidden_fields(kind: str, record: dict, original) -> dict:
     from communs.records.schemas import default_schemas
 
     properties = default_schemas().roots[kind].get("properties", {})
-    hidden = [name for name, schema in properties.items() if schema.get("x-form") is False and name != "id"]
+    # A series' exceptions are the recurrence picker's (handled with the rule, above): not kept here.
+    hidden = [name for name, schema in properties.items() if schema.get("x-form") is False and name not in ("id", "exceptions")]
     kept = {name: original.data[name] for name in hidden if name in original.data and name not in record}
     return {**record, **kept} if kept else record

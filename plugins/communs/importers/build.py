@@ -329,6 +329,13 @@ def build_actor(ctx: Context, raw: Raw, line: int) -> Item | Skip:
     return Item(line=line, kind="actor", data=data, source_id=data["source"]["id"], notes=notes, id_hint=raw.get("id_hint"))
 
 
+def with_source(built: Item | Skip, source_id: str) -> Item | Skip:
+    """A row skipped this time still names its source id: its record is not gone from the source."""
+    if isinstance(built, Skip):
+        built.source_id = source_id
+    return built
+
+
 def _moment_text(value: date | datetime) -> str:
     if isinstance(value, datetime):
         return value.replace(microsecond=0).isoformat()

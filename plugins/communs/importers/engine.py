@@ -347,9 +347,12 @@ class Importer:
         existing = Existing(self.content_dir, self.dataset.name)
         items: list[Item] = []
         seen_sources: dict[str, int] = {}
+        skipped_sources: set[str] = set()  # rows still in the source, though not imported this time
         for entry in entries:
             result.rows += 1
             if isinstance(entry, Skip):
+                if entry.source_id:
+                    skipped_sources.add(entry.source_id)
                 if self.filters.keeps_hint(entry.departement_hint):
                     result.skipped.append(Skipped(entry.line, entry.reason.code, entry.reason.message, entry.name))
                 else:
@@ -383,7 +386,7 @@ class Importer:
             self._tick()
         writes.extend(self._create_all(new, state, existing))
 
-        self._note_absent(state, seen_sources)
+        self._note_absent(state, {**dict.fromkeys(skipped_sources, 0), **seen_sources})
         if not self.dry_run and result.imported:
             self._write(writes, state, existing)
         result.outcomes.sort(key=lambda outcome: outcome.line)

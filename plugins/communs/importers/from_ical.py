@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from communs.i18n import _
-from communs.importers.build import Context, Dataset, build_event
+from communs.importers.build import Context, Dataset, build_event, with_source
 from communs.importers.cleaning import decode, excerpt
 from communs.importers.mapping import Mapping
 from communs.importers.model import ImportUsageError, Item, Note, Reason, Skip
@@ -242,4 +242,4 @@ class IcalReader:
                 "id_hint": uid.split("@", 1)[0] if "@" in uid else None,
                 "source_url": _text(event.get("URL")),
             }
-            yield build_event(ctx, raw, line)
+            yield with_source(build_event(ctx, raw, line), raw["source_id"])

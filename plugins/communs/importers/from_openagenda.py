@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from communs.i18n import _
-from communs.importers.build import Context, Dataset, build_event
+from communs.importers.build import Context, Dataset, build_event, with_source
 from communs.importers.jsonfile import load_items
 from communs.importers.mapping import Mapping
 from communs.importers.model import Item, Reason, Skip
@@ -50,6 +50,8 @@ PUBLISHED = 2
 MAX_SPLIT = 100  # timings of one irregular event written as separate events
 _AMOUNT = re.compile(r"(\d+(?:[.,]\d{1,2})?)\s*(?:€|euros?\b|EUR\b)", re.IGNORECASE)
 _FREE = re.compile(r"\b(?:gratuit|gratuite|entr[ée]e libre|acc[èe]s libre)\b", re.IGNORECASE)
+_NOT_FREE = re.compile(r"\b(?:non|pas)\s+gratuit|\bpayant", re.IGNORECASE)
+_RANGE = re.compile(r"(\d+(?:[.,]\d{1,2})?)\s*(?:€\s*)?(?:à|-|–)\s*(\d+(?:[.,]\d{1,2})?)\s*(?:€|euros?\b|EUR\b)", re.IGNORECASE)
 _TAIL = re.compile(r",?\s*\d{5}\s+[^,]*$")
 
 
@@ -82,13 +84,31 @@ def _moment(value: Any) -> datetime | None:
     return moment.replace(microsecond=0) if moment.tzinfo is not None else None
 
 
+def _zone(event: dict[str, Any]):
+    """The event's time zone (OpenAgenda gives one for the event or its place), or None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    location = event.get("location") if isinstance(event.get("location"), dict) else {}
+    for name in (event.get("timezone"), location.get("timezone")):
+        if isinstance(name, str) and name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return None
+
+
 def timings_of(event: dict[str, Any]) -> list[tuple[datetime, datetime]]:
+    """The timings, on the event's own clock when its time zone is known (a weekly 20:00 stays at
+    20:00 across a change to summer time, where its UTC offset moves)."""
+    zone = _zone(event)
     found = set()
     for timing in event.get("timings") or []:
         if isinstance(timing, dict):
             begin, end = _moment(timing.get("begin")), _moment(timing.get("end"))
             if begin is not None:
-                found.add((begin, end if end is not None and end >= begin else begin))
+                end = end if end is not None and end >= begin else begin
+                found.add((begin.astimezone(zone), end.astimezone(zone)) if zone is not None else (begin, end))
     return sorted(found)
 
 
@@ -99,7 +119,7 @@ def series_of(timings: list[tuple[datetime, datetime]]) -> tuple[str, list[date]
         return None
     first_begin, first_end = timings[0]
     length = first_end - first_begin
-    if any(end - begin != length or begin.timetz() != first_begin.timetz() for begin, end in timings):
+    if any(end - begin != length or begin.time() != first_begin.time() for begin, end in timings):
         return None
     days = [begin.date() for begin, _end in timings]
     gaps = [(later - earlier).days for earlier, later in zip(days, days[1:])]
@@ -120,18 +140,24 @@ def series_of(timings: list[tuple[datetime, datetime]]) -> tuple[str, list[date]
 
 
 def price_of(conditions: str) -> dict[str, Any] | None:
+    """A price from OpenAgenda's free text: amounts in euros (« 10 € », « de 5 à 10 € ») give min and
+    max; free only when the text says so and names no amount (« gratuit pour les moins de 12 ans »
+    beside a price is a reduction, not a free event); the text itself is kept as details."""
     text = one_line(conditions)
     if not text:
         return None
+    found = [match.replace(",", ".") for match in _AMOUNT.findall(text)]
+    for low, high in _RANGE.findall(text):
+        found += [low.replace(",", "."), high.replace(",", ".")]
+    amounts = sorted({float(value) for value in found if 0 <= float(value) <= 10000})
+    amounts = [int(amount) if amount.is_integer() else amount for amount in amounts]
     price: dict[str, Any] = {}
-    if _FREE.search(text):
-        price["free"] = True
-    amounts = sorted(float(match.replace(",", ".")) for match in _AMOUNT.findall(text))
-    amounts = [int(amount) if amount.is_integer() else amount for amount in amounts if 0 <= amount <= 10000]
-    if amounts and not price.get("free"):
+    if amounts and any(amount > 0 for amount in amounts):
         price["min"] = amounts[0]
         if amounts[-1] != amounts[0]:
             price["max"] = amounts[-1]
+    elif _FREE.search(text) and not _NOT_FREE.search(text):
+        price["free"] = True
     price["details"] = text[:300]
     return price
 
@@ -204,10 +230,11 @@ class OpenagendaReader:
         if len(timings) == 1 or series is not None:
             begin, end = timings[0]
             rule, missing = series if series is not None else (None, [])
-            yield build_event(ctx, {**raw, "start": begin, "end": end, "recurrence": rule, "exceptions": [{"day": day} for day in missing], "source_id": uid}, line)
+            yield with_source(build_event(ctx, {**raw, "start": begin, "end": end, "recurrence": rule, "exceptions": [{"day": day} for day in missing], "source_id": uid}, line), uid)
             return
         for begin, end in timings[:MAX_SPLIT]:
-            yield build_event(ctx, {**raw, "start": begin, "end": end, "source_id": f"{uid}/{begin.date().isoformat()}"}, line)
+            split_id = f"{uid}/{begin.date().isoformat()}"
+            yield with_source(build_event(ctx, {**raw, "start": begin, "end": end, "source_id": split_id}, line), split_id)
         if len(timings) > MAX_SPLIT:
             yield Skip(line, Reason("too-many-timings", _("{count} horaires irréguliers : seuls les {limit} premiers sont importés.").format(count=len(timings), limit=MAX_SPLIT)), name=title)
 

@@ -52,6 +52,7 @@ class Skip:
     reason: Reason
     departement_hint: tuple[str, ...] = ()  # lets filters count a bad row as "elsewhere"
     name: str = ""
+    source_id: str = ""  # when known: the row is still in the source (its record is not "gone")
 
 
 class ImportUsageError(Exception):

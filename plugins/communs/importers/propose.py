@@ -102,6 +102,7 @@ class Workspace:
     def push(self, commit: str, branch: str) -> bool:
         """Push ``commit`` to ``branch`` unless the remote branch holds the same tree on the same base."""
         remote_line = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", env=self._remote_env).strip()
+        remote_sha = ""
         if remote_line:
             remote_sha = remote_line.split()[0]
             self.git("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{branch}", env=self._remote_env)
@@ -109,7 +110,12 @@ class Workspace:
             same_base = self.git("rev-parse", f"{remote_sha}^").strip() == self.base
             if same_tree and same_base:
                 return False
-        self.git("push", "--quiet", "--force", self.remote, f"{commit}:refs/heads/{branch}", env=self._remote_env)
+            # A person added commits to the branch (a fix in the forge's editor): never erased.
+            authors = set(self.git("log", "--format=%ae", f"{self.base}..{remote_sha}").split())
+            if authors - {ROBOT_EMAIL}:
+                raise ProposeError(_("la branche {branch} a des commits d'une personne : fusionnez ou fermez sa demande de fusion, puis relancez le relevé.").format(branch=branch))
+        # Replaced only if it is still what was just read (another run may have pushed meanwhile).
+        self.git("push", "--quiet", f"--force-with-lease=refs/heads/{branch}:{remote_sha}", self.remote, f"{commit}:refs/heads/{branch}", env=self._remote_env)
         return True
 
 
@@ -143,7 +149,7 @@ def body_of(result: PullResult, review_text: str) -> str:
         head += ["", _("Les fiches que la source ne donne plus sont marquées « absente de la source » (source.missing_since), pas supprimées : à vous de voir si elles doivent partir.")]
     if result.conflicts:
         head += ["", _("Des champs modifiés à la main et changés dans la source ont été gardés tels que modifiés à la main (conflits) : voir le détail ci-dessous.")]
-    head += ["", _("Rien n'est fusionné sans votre relecture. Fermer cette demande sans la fusionner la fait revenir au prochain relevé si la source n'a pas changé.")]
+    head += ["", _("Rien n'est fusionné sans votre relecture. Une demande fermée sans fusion revient au relevé suivant tant que la source donne ces changements.")]
     return "\n".join(head) + "\n\n" + review_text
 
 

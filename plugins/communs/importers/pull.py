@@ -43,7 +43,6 @@ from communs.importers.state import STATE_FOLDER, State, fingerprint, file_hash
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 10.0
 TOTAL_TIMEOUT = 120.0
-CHUNK = 64 * 1024
 USER_AGENT = f"communs/{__version__} (+https://communs.example.org; sources pull)"
 FILE_NAMES = {"ical": "flux.ics", "openagenda": "openagenda.json", "gogocarto": "gogocarto.json", "csv": "tableau.csv", "geojson": "lieux.geojson", "osm": "overpass.json"}
 COMMUNS_FILES = ("acteurs.json", "evenements.json")
@@ -131,7 +130,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
                     raise FetchError(_("le flux annonce {size} Mo, au-delà de la limite de {limit} Mo (max_size).").format(size=_mb(int(declared)), limit=_mb(max_bytes)))
                 chunks: list[bytes] = []
                 size = 0
-                for chunk in response.iter_bytes(CHUNK):
+                for chunk in response.iter_bytes():  # as the network gives it: the deadline is checked at each read
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(_("le flux dépasse la limite de {limit} Mo (max_size) : téléchargement arrêté.").format(limit=_mb(max_bytes)))
@@ -215,10 +214,22 @@ def pull_source(source: Source, content_dir: Path, *, today: date | None = None,
                 target = folder / (source.path.name if source.format != "communs" else source.path.name)
                 target.write_bytes(body)
                 files.append(target)
+                if source.format == "communs":
+                    # A directory's two exports are imported together (or its other half would
+                    # look gone): the sibling file beside the given one comes along.
+                    for sibling in COMMUNS_FILES:
+                        other = source.path.with_name(sibling)
+                        if other != source.path and other.is_file() and source.path.name in COMMUNS_FILES:
+                            (folder / sibling).write_bytes(other.read_bytes())
             else:
-                for url, file_name in _urls(source):
+                targets = _urls(source)
+                for url, file_name in targets:
                     known = remembered.get(url, {})
                     got = fetch(url, etag=known.get("etag"), last_modified=known.get("last_modified"), max_bytes=max_bytes, timeout=timeout)
+                    if got.status == 304 and len(targets) > 1:
+                        # Several files make one import: one that did not change is still read
+                        # (without validators), or what it holds would look gone.
+                        got = fetch(url, max_bytes=max_bytes, timeout=timeout)
                     if got.status == 304:
                         fresh[url] = known
                         continue
@@ -260,6 +271,7 @@ def pull_source(source: Source, content_dir: Path, *, today: date | None = None,
 def _import(source: Source, file: Path, content_dir: Path, today: date, jobs: int | None) -> PullResult:
     from communs.importers.run import run_import
 
+    marked_before = _marked(content_dir, source.name)
     report = run_import(
         source.importer_format, file, content_dir,
         communes=source.communes, departements=source.departements, mapping=source.mapping, dataset=source.name,
@@ -278,8 +290,10 @@ def _import(source: Source, file: Path, content_dir: Path, today: date, jobs: in
         return result
     result.written = list(report.written)
     if not report.dry_run:
-        gone, back, marked = _mark_missing(content_dir, source.name, report.absent, today)
-        result.gone, result.back = gone, back
+        gone, _unmarked, marked = _mark_missing(content_dir, source.name, report.absent, today)
+        # Back in the source: marked before this pull, not absent from it (the import itself took
+        # the mark away, as a field it had written).
+        result.gone, result.back = gone, len(marked_before - set(report.absent))
         result.written += [path for path in marked if path not in result.written]
     return result
 
@@ -335,6 +349,12 @@ def _mark_missing(content_dir: Path, dataset: str, absent: list[str], today: dat
         state.save(content_dir)
         written.append(State.path_for(content_dir, dataset).relative_to(content_dir).as_posix())
     return gone, back, written
+
+
+def _marked(content_dir: Path, dataset: str) -> set[str]:
+    """The records of a dataset marked as missing from their source (paths in the content folder)."""
+    state = State.load(content_dir, dataset, "")
+    return {entry.path for entry in state.records.values() if "source.missing_since" in entry.fields and (content_dir / entry.path).is_file()}
 
 
 def _over(record: dict[str, Any], today: date) -> bool:

@@ -21,6 +21,7 @@ MAX_BYTES = 5_000_000
 MAX_PIXELS = 40_000_000
 MIN_WIDTH, MIN_HEIGHT = 320, 200
 FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "YCbCr"})  # 8 bits a channel
 
 
 def content_root(record_path: Path) -> Path:
@@ -57,8 +58,13 @@ def check_picture(path: Path, expected: str) -> str | None:
             if width * height > MAX_PIXELS:
                 return _("L'image fait {width} × {height} pixels : trop grande pour être lue sans risque (au plus {limit} millions de pixels).").format(width=width, height=height, limit=MAX_PIXELS // 1_000_000)
             picture.verify()
+            mode = picture.mode
+        with Image.open(path) as picture:
+            picture.load()  # verify() does not decode JPEG data: a truncated file fails only here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return _("Ce fichier n'est pas une image lisible ({error}) : enregistrez-la en JPEG, PNG ou WebP.").format(error=type(error).__name__)
+    if mode not in MODES:
+        return _("L'image est en mode {mode} (16 bits ou autre) : enregistrez-la en couleurs 8 bits (RVB), en JPEG, PNG ou WebP.").format(mode=mode)
     if found != expected:
         return _("Le fichier est une image {found}, pas {expected} comme son nom le dit : renommez-le ou convertissez-le.").format(found=found, expected=expected)
     if width < MIN_WIDTH or height < MIN_HEIGHT:

@@ -245,9 +245,16 @@ def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> l
     places = {(entry.kind, entry.commune) for entry in checked}
     everywhere = any(entry.foreign for entry in checked)
     known = {entry.file for entry in checked}
+    # Actors that may link to a checked actor (a pair written both ways is refused): those whose
+    # file holds its id, found by a byte search as for the events of a deleted actor.
+    linked = [entry.id.encode() for entry in checked if entry.kind == ACTOR]
     entries = []
     for source in all_files:
-        if (everywhere or (source.kind, source.folder) in places) and source.display not in known:
+        near = everywhere or (source.kind, source.folder) in places
+        if not near and linked and source.kind == ACTOR and source.display not in known:
+            raw = source.path.read_bytes()
+            near = any(needle in raw for needle in linked)
+        if near and source.display not in known:
             record, _problems = read_record(source)
             if record is not None:
                 entries.append(entry_of(record))
@@ -255,14 +262,15 @@ def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> l
 
 
 def _events_naming_deleted_actors(deleted: list[Path], all_files: Iterable[RecordFile], known: set[str]) -> list[Entry]:
-    """Events that still name a deleted actor: they must be checked too."""
+    """Records that still name a deleted actor (events as organiser or venue, actors in their
+    links): they must be checked too."""
     removed_ids = {path.name[: -len(".yml")] for path in deleted if path.suffix == ".yml" and f"/{FOLDERS[ACTOR]}/" in path.as_posix()}
     if not removed_ids:
         return []
     needles = [identifier.encode() for identifier in removed_ids]
     found = []
     for source in all_files:
-        if source.kind != EVENT or source.display in known:
+        if source.display in known:  # events naming it as organiser or venue, actors linking to it
             continue
         raw = source.path.read_bytes()
         if any(needle in raw for needle in needles):

@@ -93,9 +93,10 @@ class SiteBuild:
     def network_specs(self) -> list[PageSpec]:
         """A network page per commune and per theme that has links, and the culture sector view."""
         d = self.directory
+        specs: list[PageSpec] = [PageSpec(urls.sector(), "sector.html", "sector")] if d.actors_with_theme(urls.SECTOR_THEME) else []
         if not d.links:
-            return []
-        specs = [
+            return specs
+        specs += [
             PageSpec(urls.commune_network(d.commune(code)), "network.html", "network", ("commune", code))
             for code in d.commune_codes() if not network.network_of(d, self.commune_members(code)).empty
         ]
@@ -103,8 +104,6 @@ class SiteBuild:
             PageSpec(urls.theme_network(value), "network.html", "network", ("theme", value))
             for value in d.labels["themes"] if not network.network_of(d, {r.id for r in d.actors_with_theme(value)}).empty
         ]
-        if d.actors_with_theme(urls.SECTOR_THEME):
-            specs.append(PageSpec(urls.sector(), "sector.html", "sector"))
         return specs
 
     def commune_members(self, code: str) -> set[str]:
@@ -135,7 +134,7 @@ class SiteBuild:
             record = d.actors[spec.args[0]]
             events = d.events_of(record.id)
             upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
-            linked = [a.digest for a in d.linked(record.id)]
+            linked = [a.digest for a in d.linked(record.id)] + [link.ended(self.today) for link in (*d.links_from(record.id), *d.links_to(record.id))]
             return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, self._picture_key(record), self.record_history(record))
         if spec.builder == "event":
             record = d.events[spec.args[0]]

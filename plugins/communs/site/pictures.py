@@ -108,9 +108,21 @@ def publish(directory: Directory, content_dir: Path, output: Path) -> dict[str, 
 
 
 def _flattened(picture):
-    """RGB, transparency on white (JPEG has no alpha); a new image, so no metadata follows."""
+    """RGB in sRGB (a photo in Display P3 or Adobe RGB converted with its ICC profile, not just
+    stripped of it), transparency on white (JPEG has no alpha); a new image: no metadata follows."""
     from PIL import Image
 
+    profile = picture.info.get("icc_profile")
+    if profile:
+        import io
+
+        from PIL import ImageCms
+
+        try:
+            mode = "RGBA" if "A" in picture.mode else "RGB"
+            picture = ImageCms.profileToProfile(picture.convert(mode), ImageCms.ImageCmsProfile(io.BytesIO(profile)), ImageCms.createProfile("sRGB"), outputMode=mode)
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: the pixels as they are
     if picture.mode in ("RGBA", "LA") or (picture.mode == "P" and "transparency" in picture.info):
         rgba = picture.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
