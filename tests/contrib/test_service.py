@@ -178,6 +178,16 @@ def test_a_series_made_a_single_event_through_the_form_loses_its_exceptions(clie
     assert "recurrence" not in after and "exceptions" not in after
 
 
+def test_a_contributor_cannot_say_where_a_record_comes_from(client, remote):
+    """« source » is the importers' to write: sent with a contribution, it is not kept."""
+    record = {**ACTOR, "name": "Atelier de réparation du Chaudron", "source": {"dataset": "festivals-global-festivals-pl", "id": "FEST_974"}}
+    answer = submit(client, record)
+    assert answer.status_code == 202, answer.text
+    branch = answer.json()["branch"]
+    path = next(p for p in changed_files(remote, branch) if p.endswith(".yml"))
+    assert "source" not in yaml.safe_load(git.Repo(remote).git.show(f"{branch}:{path}"))
+
+
 def test_correction_of_nothing_is_refused(client, remote):
     record = yaml.safe_load(git.Repo(remote).git.show("main:content/actors/97411/compagnie-ti-kaz.yml"))
     answer = submit(client, record, action="update")

@@ -216,6 +216,7 @@ def test_a_feed_that_changes_between_two_pulls(tmp_path, server: HTTPServer):
     first = pull(sources_file, content, "mediatheque")
     assert first.status == "imported" and first.created == 3 and first.line() == "mediatheque : 3 nouvelles fiches, 0 modifiée, 0 disparue de la source"
     assert feed.asked[0]["user-agent"].startswith("communs/") and "if-none-match" not in feed.asked[0]
+    assert feed.asked[0]["accept-encoding"] == "identity"  # the size limit is the transfer's
     conte = records(content)["2027-01-06-atelier-conte"][1]
     assert conte["source"] == {"dataset": "mediatheque", "id": "a@m", "url": feed.url, "licence": "Licence Ouverte 2.0", "credit": "Ville du Port"}
 

@@ -67,6 +67,7 @@ def test_the_edges_file_and_the_json_ld_say_the_links(demo_site):
     member = jsonld(page(demo_site, "/acteurs/troupe-rangoli-danse/"))
     assert member["memberOf"] == [{"@type": "Organization", "@id": "/acteurs/federation-des-arts-vivants-974/", "name": "Fédération des arts vivants de La Réunion"}]
     assert jsonld(page(demo_site, "/acteurs/amis-du-vacoa/"))["funder"][0]["name"] == "Fonds de dotation Zarlor"
+    assert "funder" not in jsonld(page(demo_site, "/acteurs/laves-et-memoire/"))  # ended in 2024: said on the page only
     federation = jsonld(page(demo_site, "/acteurs/federation-des-arts-vivants-974/"))
     assert sorted(m["name"] for m in federation["member"]) == ["Compagnie Lamer Mové", "Lamoukatè", "Troupe Rangoli Danse"]
     network = jsonld(page(demo_site, "/acteurs/reseau-zero-dechet-974/"))

@@ -289,6 +289,9 @@ class Desk:
                 if original_record is not None and original_record.data.get("exceptions"):
                     record = {**record, "exceptions": original_record.data["exceptions"]}
             record = written_recurrence(record) if kind == EVENT else record
+            # Where a record comes from is the importers' to say: a contributor's « source » is
+            # ignored (it could make a later import take the record for its own), the original kept.
+            record = {key: value for key, value in record.items() if key != "source"}
             if action == "update":
                 record = _with_hidden_fields(kind, record, base.directory.actors.get(record_id) if kind == ACTOR else base.directory.events.get(record_id))
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)

@@ -111,7 +111,9 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
     """GET ``url`` (conditional when validators are given), within the size and time limits."""
     import httpx
 
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+    # No compression: the size limit then holds for what arrives (a small gzip can expand to
+    # gigabytes before a decoded chunk is measured).
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -39,7 +39,7 @@ def picture_problems(record: Record, record_path: Path) -> list[Problem]:
     if name != record.id or extension not in FORMATS:
         return [record.problem("picture-name", _("L'image se nomme d'après la fiche : media/{id}.jpg (ou .png, .webp), pas {file}.").format(id=record.id, file=file), pointer)]
     path = content_root(record_path) / file
-    if not path.is_file() or path.is_symlink():
+    if not path.is_file() or path.is_symlink() or path.parent.is_symlink():  # a link could lead anywhere
         return [record.problem("picture-missing", _("Le fichier {file} n'existe pas dans le dossier des fiches : versez l'image avec la fiche.").format(file=file), pointer)]
     message = check_picture(path, FORMATS[extension])
     return [record.problem("picture-invalid", message, pointer)] if message else []

@@ -208,12 +208,14 @@ def _links(directory: Directory, site: SiteSettings, record: Record, found: dict
         return {"@type": actor_type(other), "@id": _page(site, other), "name": other.name}
 
     for link in directory.links_from(record.id):
+        if link.ended(site.build_date):
+            continue  # schema.org says what is: a membership that ended is on the page, not here
         if link.type in LINKS_OUT:
             found.setdefault(LINKS_OUT[link.type], []).append(node(link.target))
         elif link.type == "hosted-by" and "location" not in found and actor_type(record) != "LocalBusiness":
             found["location"] = {"@type": "Place", "name": link.target.name, "url": _page(site, link.target)}
     for link in directory.links_to(record.id):
-        if link.type in LINKS_IN:
+        if link.type in LINKS_IN and not link.ended(site.build_date):
             found.setdefault(LINKS_IN[link.type], []).append(node(link.source))
 
 

@@ -89,8 +89,14 @@ def publish(directory: Directory, content_dir: Path, output: Path) -> dict[str, 
                 flat = _flattened(upright)
                 for w in widths:
                     copy = flat if w == width else flat.resize((w, max(1, round(height * w / width))), Image.Resampling.LANCZOS)
-                    copy.save(folder / names[(w, "jpg")], "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-                    copy.save(folder / names[(w, "webp")], "WEBP", quality=WEBP_QUALITY, method=4)
+                    # Written beside, then renamed: a build stopped halfway leaves no half file
+                    # that the next one would take for done.
+                    for extension, options in (("jpg", {"format": "JPEG", "quality": JPEG_QUALITY, "optimize": True, "progressive": True}),
+                                               ("webp", {"format": "WEBP", "quality": WEBP_QUALITY, "method": 4})):
+                        target = folder / names[(w, extension)]
+                        partial = target.with_name(target.name + ".part")
+                        copy.save(partial, **options)
+                        partial.replace(target)
         largest = widths[-1]
         words, address = named.get(image["licence"], (image["licence"], None))
         found[record.id] = Picture(
