@@ -297,23 +297,29 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, env=environment, check=True, capture_output=True, text=True).stdout
 
 
+def directory_with_remote(work: Path, remote: Path, sources_text: str) -> str:
+    """A directory repository at ``work`` (an empty content folder, ``sources_text`` as its
+    sources.yml), committed and pushed to the bare ``remote``; its base commit."""
+    git(remote.parent, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    git(work.parent, "init", "--quiet", "--initial-branch=main", str(work))
+    (work / "content").mkdir()
+    (work / "content" / ".gitkeep").write_text("")
+    write_sources(work, sources_text)
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "Directory")
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "push", "--quiet", "origin", "main")
+    return git(work, "rev-parse", "HEAD").strip()
+
+
 def test_propose_opens_one_pull_request_per_source_and_nothing_when_nothing_changed(tmp_path, server: HTTPServer):
     forge = FakeGitHub(server, prefix="/api", token=TOKEN, branches={"main", "sources/mediatheque", "sources/openagenda"})
     feed = Feed(server, "/agenda.ics", ical(("a@m", "Atelier conte", "20270106")))
     Feed(server, "/oa.json", OPENAGENDA.read_bytes(), "application/json")
     remote = tmp_path / "remote.git"
     work = tmp_path / "work"
-    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
-    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(work))
-    (work / "content" / "actors").mkdir(parents=True)
-    (work / "content" / "actors" / ".gitkeep").write_text("")
-    write_sources(work, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n"
-                        f"  - name: openagenda\n    url: {server.url_for('/oa.json')}\n    format: openagenda\n    every: monthly\n")
-    git(work, "add", "-A")
-    git(work, "commit", "--quiet", "-m", "Directory")
-    git(work, "remote", "add", "origin", str(remote))
-    git(work, "push", "--quiet", "origin", "main")
-    base = git(work, "rev-parse", "HEAD").strip()
+    base = directory_with_remote(work, remote, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n"
+                                               f"  - name: openagenda\n    url: {server.url_for('/oa.json')}\n    format: openagenda\n    every: monthly\n")
 
     def run_pull(*extra: str):
         environment = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "COMMUNS_FORGE_TOKEN": TOKEN}
@@ -393,15 +399,7 @@ def test_the_ci_script_pushes_with_the_token_in_the_environment_only(tmp_path, s
     (hosting / "owner").mkdir(parents=True)
     remote = hosting / "owner" / "name.git"
     work = tmp_path / "work"
-    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
-    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(work))
-    (work / "content").mkdir()
-    (work / "content" / ".gitkeep").write_text("")
-    write_sources(work, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n")
-    git(work, "add", "-A")
-    git(work, "commit", "--quiet", "-m", "Directory")
-    git(work, "remote", "add", "origin", str(remote))
-    git(work, "push", "--quiet", "origin", "main")
+    directory_with_remote(work, remote, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n")
     environment = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "COMMUNS": str(Path(sys.executable).with_name("communs")),
                    "COMMUNS_FORGE_TOKEN": TOKEN, "GITHUB_SERVER_URL": f"file://{hosting}", "GITHUB_REPOSITORY": "owner/name",
                    "GITHUB_API_URL": forge.api_url, "COMMUNS_BASE_BRANCH": "main"}
@@ -430,6 +428,8 @@ def test_a_directory_whose_events_changed_but_not_its_actors_keeps_its_actors(tm
     sources_file = write_sources(tmp_path, f"sources:\n  - name: voisins\n    url: {actors.url}\n    format: communs\n")
     content = tmp_path / "content"
     assert pull(sources_file, content, "voisins").status == "imported"
+    assert pull(sources_file, content, "voisins").status == "unchanged"
+    assert [len(actors.asked), len(events.asked)] == [2, 2] and actors.asked[1]["if-none-match"] == '"v1"'  # asked once each, conditionally
     events.change(events.body.replace("Kabar de la Fèt Kaf".encode(), "Kabar de la Fèt Kaf 2026".encode()))
     second = pull(sources_file, content, "voisins")
     assert second.status == "imported" and second.gone == [] and second.updated == 1, second.line()
@@ -454,15 +454,7 @@ def test_propose_never_erases_a_persons_commit_on_the_branch(tmp_path, server: H
     forge = FakeGitHub(server, prefix="/api", token=TOKEN, branches={"main", "sources/mediatheque"})
     feed = Feed(server, "/agenda.ics", ical(("a@m", "Atelier conte", "20270106")))
     remote, work = tmp_path / "remote.git", tmp_path / "work"
-    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
-    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(work))
-    (work / "content").mkdir()
-    (work / "content" / ".gitkeep").write_text("")
-    write_sources(work, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n")
-    git(work, "add", "-A")
-    git(work, "commit", "--quiet", "-m", "Directory")
-    git(work, "remote", "add", "origin", str(remote))
-    git(work, "push", "--quiet", "origin", "main")
+    directory_with_remote(work, remote, f"sources:\n  - name: mediatheque\n    url: {feed.url}\n    format: ical\n    every: daily\n")
     environment = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "COMMUNS_FORGE_TOKEN": TOKEN}
     command = [sys.executable, "-m", "communs.cli", "sources", "pull", "--propose", "--forge", "github", "--project", "owner/name", "--api-url", forge.api_url]
     assert subprocess.run(command, cwd=work, env=environment, capture_output=True, text=True).returncode == 0

@@ -49,14 +49,11 @@ class CommunsReader:
     def __init__(self, path: Path, mapping: Mapping) -> None:
         self.path = path
         self.mapping = mapping
-        kind_of = {name: kind for kind, name in FILES.items()}
-        given = kind_of.get(path.name)
-        self.files: list[tuple[str, Path]] = []
-        for kind in (ACTOR, EVENT):
-            candidate = path if kind == given else path.with_name(FILES[kind])
-            if candidate == path or (given is not None and candidate.is_file()):
-                self.files.append((kind, candidate))
-        if given is None:
+        if path.name in FILES.values():
+            # The usual names: the other export, beside it, comes along (actors first).
+            siblings = [(kind, path.with_name(name)) for kind, name in FILES.items()]
+            self.files = [(kind, file) for kind, file in siblings if file == path or file.is_file()]
+        else:
             # Another name: the kind is told by the records themselves (a name or a title).
             self.files = [("", path)]
         self.documents: list[tuple[str, Path, Any, list[tuple[int, Any]]]] = []

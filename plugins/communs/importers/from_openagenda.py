@@ -249,7 +249,6 @@ class OpenagendaReader:
         agenda = event.get("originAgenda") if isinstance(event.get("originAgenda"), dict) else {}
         if isinstance(agenda.get("slug"), str) and isinstance(event.get("slug"), str):
             page = f"https://openagenda.com/{agenda['slug']}/events/{event['slug']}"
-        online = text_of(event.get("onlineAccessLink")) if not isinstance(event.get("onlineAccessLink"), str) else event["onlineAccessLink"]
         return {
             "title": title,
             "summary": text_of(event.get("description")),
@@ -265,7 +264,7 @@ class OpenagendaReader:
             "expect_point": True,
             "status": STATUS.get(status),
             "attendance": ATTENDANCE.get(attendance),
-            "online_url": online,
+            "online_url": text_of(event.get("onlineAccessLink")),
             "registration": registration.get("registration"),
             "email": registration.get("email"),
             "phone": registration.get("phone"),

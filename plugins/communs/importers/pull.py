@@ -213,7 +213,7 @@ def pull_source(source: Source, content_dir: Path, *, today: date | None = None,
                 digest = hashlib.sha256(body).hexdigest()
                 fresh[key] = {"sha256": digest}
                 unchanged = remembered.get(key, {}).get("sha256") == digest
-                target = folder / (source.path.name if source.format != "communs" else source.path.name)
+                target = folder / source.path.name
                 target.write_bytes(body)
                 files.append(target)
                 if source.format == "communs":
@@ -224,14 +224,15 @@ def pull_source(source: Source, content_dir: Path, *, today: date | None = None,
                         if other != source.path and other.is_file() and source.path.name in COMMUNS_FILES:
                             (folder / sibling).write_bytes(other.read_bytes())
             else:
-                targets = _urls(source)
-                for url, file_name in targets:
+                answers = []
+                for url, file_name in _urls(source):
                     known = remembered.get(url, {})
-                    got = fetch(url, etag=known.get("etag"), last_modified=known.get("last_modified"), max_bytes=max_bytes, timeout=timeout)
-                    if got.status == 304 and len(targets) > 1:
-                        # Several files make one import: one that did not change is still read
-                        # (without validators), or what it holds would look gone.
-                        got = fetch(url, max_bytes=max_bytes, timeout=timeout)
+                    answers.append((url, file_name, known, fetch(url, etag=known.get("etag"), last_modified=known.get("last_modified"), max_bytes=max_bytes, timeout=timeout)))
+                if any(got.status == 200 for *_rest, got in answers):
+                    # Several files make one import: when one changed, those that did not are read
+                    # again (without validators), or what they hold would look gone.
+                    answers = [(url, name, known, fetch(url, max_bytes=max_bytes, timeout=timeout) if got.status == 304 else got) for url, name, known, got in answers]
+                for url, file_name, known, got in answers:
                     if got.status == 304:
                         fresh[url] = known
                         continue
@@ -292,7 +293,7 @@ def _import(source: Source, file: Path, content_dir: Path, today: date, jobs: in
         return result
     result.written = list(report.written)
     if not report.dry_run:
-        gone, _unmarked, marked = _mark_missing(content_dir, source.name, report.absent, today)
+        gone, marked = _mark_missing(content_dir, source.name, report.absent, today)
         # Back in the source: marked before this pull, not absent from it (the import itself took
         # the mark away, as a field it had written).
         result.gone, result.back = gone, len(marked_before - set(report.absent))
@@ -300,57 +301,37 @@ def _import(source: Source, file: Path, content_dir: Path, today: date, jobs: in
     return result
 
 
-def _mark_missing(content_dir: Path, dataset: str, absent: list[str], today: date) -> tuple[list[str], int, list[str]]:
-    """Mark the records absent from this pull (``source.missing_since``), unmark those present;
-    the state learns the mark as the import's own writing, so the import removes it when the
-    record comes back. Returns (newly marked, unmarked, written files)."""
+def _mark_missing(content_dir: Path, dataset: str, absent: list[str], today: date) -> tuple[list[str], list[str]]:
+    """Mark the records absent from this pull (``source.missing_since``); only those are read. The
+    state learns the mark as the import's own writing, so the next import removes it when the
+    record comes back. Returns (newly marked, written files)."""
     from communs.records.canonical import update_record
     from communs.records.yamlreader import read_yaml
 
-    state = State.load(content_dir, dataset, "")
-    if not state.records:
-        return [], 0, []
     absent_paths = set(absent)
+    state = State.load(content_dir, dataset, "")
     gone: list[str] = []
-    back = 0
-    written: list[str] = []
-    for source_id, entry in sorted(state.records.items()):
+    for entry in sorted(state.records.values(), key=lambda e: e.path):
         path = content_dir / entry.path
-        if not path.is_file():
+        if entry.path not in absent_paths or "source.missing_since" in entry.fields or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
         parsed = read_yaml(text)
-        if not parsed.ok or not isinstance(parsed.value, dict):
-            continue
-        record = parsed.value
-        block = record.get("source") if isinstance(record.get("source"), dict) else None
-        if block is None or block.get("dataset") != dataset:
-            continue
+        record = parsed.value if parsed.ok and isinstance(parsed.value, dict) else None
+        block = record.get("source") if record is not None and isinstance(record.get("source"), dict) else None
         kind = "event" if entry.path.startswith("events/") else "actor"
-        marked = "missing_since" in block
-        if entry.path in absent_paths and not marked:
-            if kind == "event" and _over(record, today):
-                continue
-            new = {**record, "source": {**block, "missing_since": today.isoformat()}}
-            gone.append(entry.path)
-        elif entry.path not in absent_paths and marked:
-            new = {**record, "source": {key: value for key, value in block.items() if key != "missing_since"}}
-            back += 1
-        else:
+        if block is None or block.get("dataset") != dataset or (kind == "event" and _over(record, today)):
             continue
+        new = {**record, "source": {**block, "missing_since": today.isoformat()}}
         updated = update_record(text, new, kind)
         path.write_text(updated, encoding="utf-8", newline="\n")
-        fields = dict(entry.fields)
-        fields.update({key: value for key, value in fingerprint(new).items() if key == "source.missing_since"})
-        if "missing_since" not in new["source"]:
-            fields.pop("source.missing_since", None)
-        entry.fields = fields
+        entry.fields = {**entry.fields, "source.missing_since": fingerprint(new)["source.missing_since"]}
         entry.file = file_hash(updated.encode("utf-8"))
-        written.append(entry.path)
-    if written:
-        state.save(content_dir)
-        written.append(State.path_for(content_dir, dataset).relative_to(content_dir).as_posix())
-    return gone, back, written
+        gone.append(entry.path)
+    if not gone:
+        return [], []
+    state.save(content_dir)
+    return gone, [*gone, State.path_for(content_dir, dataset).relative_to(content_dir).as_posix()]
 
 
 def _marked(content_dir: Path, dataset: str) -> set[str]:

@@ -367,30 +367,34 @@ def _lookup(data: Any, path: list[str]) -> Any:
 def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: Iterable[Record], history: History | None) -> bytes:
     columns = csv_columns(directory, kind)
     paths = [column.split(".") for column in columns]
+    return _csv_bytes(columns, (_record_row(directory, site, record, columns, paths, history) for record in records))
+
+
+def _csv_bytes(columns: Iterable[str], rows: Iterable[list]) -> bytes:
+    """UTF-8 with BOM, ``;``-separated; text quoted, numbers not: a spreadsheet told to take quoted
+    fields as text keeps the leading zeros of codes, and a program can tell the two apart."""
     buffer = io.StringIO()
-    # Text quoted, numbers not: a spreadsheet told to take quoted fields as text keeps the
-    # leading zeros of codes, and a program can tell the two apart.
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(columns)
-    for record in records:
-        row = []
-        for column, path in zip(columns, paths):
-            if column == "url":
-                value: Any = _url(site, urls.record(record.kind, record.id))
-            elif column == "commune_name":
-                value = _commune_name(directory, record.folder)
-            elif column == MODIFIED:
-                value = _modified(site, history, record)
-            else:
-                value = _lookup(record.data, path)
-                if isinstance(value, Mapping):  # an object where the column takes a plain value
-                    value = None
-            if path[-1] == "phone" and isinstance(value, str):
-                row.append(_phone(value, record.folder))
-            else:
-                row.append(_cell(value))
-        writer.writerow(row)
+    writer.writerows(rows)
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def _record_row(directory: Directory, site: SiteSettings, record: Record, columns: list[str], paths: list[list[str]], history: History | None) -> list:
+    row = []
+    for column, path in zip(columns, paths):
+        if column == "url":
+            value: Any = _url(site, urls.record(record.kind, record.id))
+        elif column == "commune_name":
+            value = _commune_name(directory, record.folder)
+        elif column == MODIFIED:
+            value = _modified(site, history, record)
+        else:
+            value = _lookup(record.data, path)
+            if isinstance(value, Mapping):  # an object where the column takes a plain value
+                value = None
+        row.append(_phone(value, record.folder) if path[-1] == "phone" and isinstance(value, str) else _cell(value))
+    return row
 
 
 def actors_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
@@ -402,14 +406,11 @@ def links_csv(directory: Directory) -> bytes:
     """The links between actors, one row each, as the actor who writes it says it (its
     ``source`` is ``type`` of its ``target``): the edges of the directory's network, beside the
     actors' CSV (the nodes). Same encoding and quoting as the other CSV files."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow(LINK_COLUMNS)
     words = directory.link_words
-    for link in directory.links:
-        values = (link.source.id, link.source.name, link.type, words[link.type][0], link.target.id, link.target.name, link.since, link.until, link.note)
-        writer.writerow([_cell(value) for value in values])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return _csv_bytes(LINK_COLUMNS, (
+        [_cell(value) for value in (link.source.id, link.source.name, link.type, words[link.type][0], link.target.id, link.target.name, link.since, link.until, link.note)]
+        for link in directory.links
+    ))
 
 
 def events_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:

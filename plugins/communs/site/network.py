@@ -43,9 +43,8 @@ class Network:
         return not self.links
 
 
-def network_of(directory: Directory, members: set[str]) -> Network:
-    """The links with an end among ``members`` (actor ids)."""
-    links = [link for link in directory.links if link.source.id in members or link.target.id in members]
+def network_of(directory: Directory, links: list[Link]) -> Network:
+    """A network from its links (``scopes`` gives each commune's and theme's)."""
     ids = {link.source.id for link in links} | {link.target.id for link in links}
     actors = sorted((directory.actors[i] for i in ids), key=lambda r: (r.name.casefold(), r.id))
     groups = []
@@ -54,6 +53,22 @@ def network_of(directory: Directory, members: set[str]) -> Network:
         if chosen:
             groups.append((words, chosen))
     return Network(actors, links, groups)
+
+
+def scopes(directory: Directory) -> dict[tuple[str, str], list[Link]]:
+    """The links of each commune and each theme that has some, in one pass over the links: a link
+    belongs to the communes of its two actors (where they are and where they act, ``area``) and
+    to their themes."""
+    found: dict[tuple[str, str], list[Link]] = {}
+    for link in directory.links:
+        keys = set()
+        for actor in (link.source, link.target):
+            keys.add(("commune", actor.folder))
+            keys.update(("commune", code) for code in actor.data.get("area") or ())
+            keys.update(("theme", theme) for theme in actor.data.get("themes") or ())
+        for key in keys:
+            found.setdefault(key, []).append(link)
+    return found
 
 
 def drawing(directory: Directory, network: Network, title: str, site_url: str = "") -> Markup | None:

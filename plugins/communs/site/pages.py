@@ -97,19 +97,24 @@ class SiteBuild:
         if not d.links:
             return specs
         specs += [
-            PageSpec(urls.commune_network(d.commune(code)), "network.html", "network", ("commune", code))
-            for code in d.commune_codes() if not network.network_of(d, self.commune_members(code)).empty
+            PageSpec(urls.commune_network(d.commune(key)), "network.html", "network", (scope, key))
+            for scope, key in sorted(self.network_links) if scope == "commune" and d.communes.get(key)
         ]
         specs += [
-            PageSpec(urls.theme_network(value), "network.html", "network", ("theme", value))
-            for value in d.labels["themes"] if not network.network_of(d, {r.id for r in d.actors_with_theme(value)}).empty
+            PageSpec(urls.theme_network(key), "network.html", "network", (scope, key))
+            for scope, key in sorted(self.network_links) if scope == "theme" and key in d.labels["themes"]
         ]
         return specs
 
-    def commune_members(self, code: str) -> set[str]:
-        """The actors of a commune: those whose folder it is, and those active there too (area)."""
-        d = self.directory
-        return {r.id for r in d.actors_in(code)} | {r.id for r in d.actors.values() if code in (r.data.get("area") or ())}
+    @cached_property
+    def network_links(self) -> dict[tuple[str, str], list]:
+        """("commune" | "theme", code) -> its links; only communes and themes that have some."""
+        return network.scopes(self.directory)
+
+    def network_url(self, scope: str, key: str) -> str:
+        if (scope, key) not in self.network_links:
+            return ""
+        return urls.commune_network(self.directory.commune(key)) if scope == "commune" else urls.theme_network(key)
 
     def embed_specs(self) -> list[PageSpec]:
         """The widgets other sites frame: per commune an agenda and a map, per theme an agenda,
@@ -469,7 +474,7 @@ class SiteBuild:
             "changes_feed": urls.commune_changes_feed(commune),
             "embeds": self.embeds("commune", code),
             "programmes": self.programme_links(code),
-            "network_url": urls.commune_network(commune) if d.links and not network.network_of(d, self.commune_members(code)).empty else "",
+            "network_url": self.network_url("commune", code),
         }
 
     # Widgets ---------------------------------------------------------------------------------
@@ -540,7 +545,7 @@ class SiteBuild:
             "more_events": max(0, len(upcoming) - THEME_EVENTS),
             "agenda_url": f"{self.site.site_url}/{urls.AGENDA}/",
             "ics_url": urls.theme_ics(value),
-            "network_url": urls.theme_network(value) if d.links and not network.network_of(d, {r.id for r in actors}).empty else "",
+            "network_url": self.network_url("theme", value),
             "sector_url": urls.sector() if value == urls.SECTOR_THEME and actors else "",
         }
 
@@ -602,7 +607,7 @@ class SiteBuild:
             "embeds": self.embeds("actor", record_id),
             "picture": self.pictures.get(record_id),
             "network": self.actor_network(record_id),
-            "network_url": urls.commune_network(d.commune(record.folder)) if d.linked(record_id) else "",
+            "network_url": self.network_url("commune", record.folder),
         }
 
     def actor_network(self, record_id: str) -> list[tuple[str, list[dict]]]:
@@ -634,15 +639,19 @@ class SiteBuild:
         d = self.directory
         if scope == "commune":
             place = d.commune(value)
-            members = self.commune_members(value)
             title = _("Le réseau des acteurs de {commune}").format(commune=place.name)
             back = (place.name, urls.commune(place))
+
+            def belongs(actor: Record) -> bool:
+                return actor.folder == value or value in (actor.data.get("area") or ())
         else:
             place = None
-            members = {r.id for r in d.actors_with_theme(value)}
             title = _("Le réseau : {theme}").format(theme=d.label("themes", value))
             back = (d.label("themes", value), urls.theme(value))
-        found = network.network_of(d, members)
+
+            def belongs(actor: Record) -> bool:
+                return value in (actor.data.get("themes") or ())
+        found = network.network_of(d, self.network_links[(scope, value)])
         return {
             "title": title,
             "scope": scope,
@@ -652,7 +661,7 @@ class SiteBuild:
             "items": [(words, [self._pair(link) for link in links]) for words, links in found.groups],
             "drawing": network.drawing(d, found, title, self.site.site_url),
             "legend": network.legend(d, found),
-            "outside": {r.id for r in found.actors} - members,
+            "outside": {r.id for r in found.actors if not belongs(r)},
         }
 
     def _pair(self, link) -> dict:
@@ -675,8 +684,8 @@ class SiteBuild:
                     by_kind.append((kind, [(r, self.actor_network(r.id)) for r in of_kind]))
             disciplines.append((value, len(chosen), by_kind))
         without = sorted((r for r in actors if not r.data.get("disciplines")), key=lambda r: r.name.casefold())
-        found = network.network_of(d, {r.id for r in actors})
-        return {"disciplines": disciplines, "without": without, "count": len(actors), "links": len(found.links), "network_url": urls.theme_network(urls.SECTOR_THEME) if not found.empty else ""}
+        links = self.network_links.get(("theme", urls.SECTOR_THEME), [])
+        return {"disciplines": disciplines, "without": without, "count": len(actors), "links": len(links), "network_url": self.network_url("theme", urls.SECTOR_THEME)}
 
     def event(self, record_id: str) -> dict:
         d = self.directory

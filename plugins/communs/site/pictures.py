@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from communs.records.directory import Directory
-from communs.records.record import Record
-from communs.site import urls
 
 WIDTHS = (320, 640, 1280)
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80
 FOLDER = "media"
+ORIENTATION = 0x0112  # the EXIF tag
 ENCODING = f"w{'-'.join(map(str, WIDTHS))}-j{JPEG_QUALITY}-w{WEBP_QUALITY}"
 
 
@@ -79,14 +78,17 @@ def publish(directory: Directory, content_dir: Path, output: Path) -> dict[str, 
         data = source.read_bytes()
         digest = hashlib.blake2b(data + ENCODING.encode(), digest_size=5).hexdigest()
         with Image.open(source) as opened:
-            upright = ImageOps.exif_transpose(opened)
-            width, height = upright.size
+            # The size, upright, from the header (orientations 5 to 8 turn it a quarter): an
+            # unchanged picture is not decoded at all.
+            width, height = opened.size
+            if opened.getexif().get(ORIENTATION) in (5, 6, 7, 8):
+                width, height = height, width
             widths = _widths(width)
             names = {(w, ext): f"{record.id}-{digest}-{w}.{ext}" for w in widths for ext in ("jpg", "webp")}
             wanted.update(names.values())
             if not all((folder / name).is_file() for name in names.values()):
                 folder.mkdir(parents=True, exist_ok=True)
-                flat = _flattened(upright)
+                flat = _flattened(ImageOps.exif_transpose(opened))
                 for w in widths:
                     copy = flat if w == width else flat.resize((w, max(1, round(height * w / width))), Image.Resampling.LANCZOS)
                     # Written beside, then renamed: a build stopped halfway leaves no half file
@@ -135,14 +137,3 @@ def _flattened(picture):
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
     return Image.frombytes("RGB", picture.size, picture.convert("RGB").tobytes())
-
-
-def og_image(site_url: str, picture: Picture | None) -> str:
-    """The absolute address of a page's preview image (link previews need one), or ''."""
-    if picture is None or not site_url:
-        return ""
-    return urls.absolute(site_url, picture.jpeg[min(1, len(picture.jpeg) - 1)][0])
-
-
-def picture_of(pictures: dict[str, Picture], record: Record) -> Picture | None:
-    return pictures.get(record.id)
