@@ -66,7 +66,7 @@ class Tree:
         (self.content / "events").mkdir(parents=True)
 
     def write(self, kind: str, commune: str, name: str, text: str | bytes, *, hint: bool = True) -> Path:
-        folder = self.content / ("actors" if kind == "actor" else "events") / commune
+        folder = self.content / {"actor": "actors", "event": "events", "call": "calls"}[kind] / commune
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
         if isinstance(text, bytes):
@@ -81,6 +81,9 @@ class Tree:
 
     def event(self, text: str = EVENT, commune: str = "97411", name: str = "2026-12-20-kabar-fet-kaf.yml") -> Path:
         return self.write("event", commune, name, text)
+
+    def call(self, text: str, commune: str = "97411", name: str = "benevoles-pour-le-kabar.yml") -> Path:
+        return self.write("call", commune, name, text)
 
     def validate(self, *files: Path, **options) -> Report:
         return validate(self.content, list(files) if files else None, jobs=1, **options)

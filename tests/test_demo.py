@@ -64,7 +64,7 @@ def test_demo_events_cover_the_special_cases(demo):
 
 def test_every_demo_file_carries_the_editor_schema_hint():
     for path in sorted(CONTENT.glob("*/*/*.yml")):
-        kind = "actor" if path.parts[-3] == "actors" else "event"
+        kind = {"actors": "actor", "events": "event", "calls": "call"}[path.parts[-3]]
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first == f"# yaml-language-server: $schema=../../../schemas/{kind}.schema.json", path
         assert (path.parent / "../../../schemas" / f"{kind}.schema.json").resolve().is_file()

@@ -92,9 +92,10 @@ def site():
 def demo_copy(root: Path, site: Site, communes=("97411",)) -> Path:
     """The demo records of some communes, their addresses pointed at the local server."""
     content = root / "content"
-    for kind in ("actors", "events"):
+    for kind in ("actors", "events", "calls"):
         for code in communes:
-            shutil.copytree(ROOT / "content" / kind / code, content / kind / code)
+            if (ROOT / "content" / kind / code).is_dir():
+                shutil.copytree(ROOT / "content" / kind / code, content / kind / code)
     for path in content.rglob("*.yml"):
         if "\nsource:\n" in path.read_text(encoding="utf-8"):
             path.unlink()  # imported public records carry real addresses: not for an offline test
@@ -335,3 +336,18 @@ def test_addresses_in_running_text(tmp_path):
         "https://a.example.org/programme": [(4, "/description")],
         "https://a.example.org/": [(6, "/contact/website")],
     }
+
+
+def test_calls_past_their_end_date_are_flagged(tmp_path, site):
+    demo_copy(tmp_path, site, communes=("97404", "97408", "97416"))
+    report = run_audit_cli(tmp_path, "--no-links", "--today", "2026-12-25").output
+    assert "| Appels dont la date de fin est passée | 2 |" in report
+    expired = section(report, "Appels dont la date de fin est passée (2)")
+    lines = [line for line in expired.splitlines() if line.startswith("- [ ]")]
+    assert lines == [
+        "- [ ] `content/calls/97408/chantier-de-debroussaillage-du-sentier.yml` — Chantier de débroussaillage du sentier — fini le 15 novembre 2026",
+        "- [ ] `content/calls/97416/benevoles-collecte-de-noel.yml` — Bénévoles pour la collecte de Noël — fini le 24 décembre 2026",
+    ]
+    # A call closed early (« pourvu ») is not flagged: it says so itself.
+    assert "reparateurs-d-electromenager" not in report
+    assert "appels à participation lus dans" in report

@@ -61,13 +61,17 @@ def test_rules_per_departement_then_per_commune():
         "* @org/core",
         "/content/actors/2A*/ @org/corse-sud",
         "/content/events/2A*/ @org/corse-sud",
+        "/content/calls/2A*/ @org/corse-sud",
         "/content/actors/974*/ @org/reunion",
         "/content/events/974*/ @org/reunion",
+        "/content/calls/974*/ @org/reunion",
         # A commune line repeats its département's maintainers: the last matching line wins.
         "/content/actors/97411/ @alice @bob-b @org/reunion",
         "/content/events/97411/ @alice @bob-b @org/reunion",
+        "/content/calls/97411/ @alice @bob-b @org/reunion",
         "/content/actors/97415/ @alice @org/reunion",
         "/content/events/97415/ @alice @org/reunion",
+        "/content/calls/97415/ @alice @org/reunion",
     ]
     assert "# 97411 Saint-Denis" in text and "# 974 La Réunion" in text
     assert render_codeowners(parse_maintainers(CONFIG)) == text  # same bytes every time

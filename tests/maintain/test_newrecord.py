@@ -29,3 +29,16 @@ def test_new_event_needs_a_start_and_gets_a_dated_id(tree):
     made = CliRunner().invoke(main, ["new", "evenement", "--commune", "97411", "--name", "Kabar du quartier", "--start", "2027-01-09", "--content", str(tree.content)])
     assert made.exit_code == 0, made.output
     assert (tree.content / "events" / "97411" / "2027-01-09-kabar-du-quartier.yml").is_file()
+
+
+def test_new_call_needs_an_end_date_and_goes_in_the_calls_folder(tree):
+    refused = CliRunner().invoke(main, ["new", "appel", "--commune", "97411", "--name", "Bénévoles pour le kabar", "--content", str(tree.content)])
+    assert refused.exit_code == 2 and "Erreur : un appel à participation a besoin de sa date de fin (--until)." in refused.output
+    assert not (tree.content / "calls").exists()  # nothing written
+    made = CliRunner().invoke(main, ["new", "appel", "--commune", "97411", "--name", "Bénévoles pour le kabar", "--until", "2027-02-01", "--content", str(tree.content)])
+    assert made.exit_code == 0, made.output
+    assert (tree.content / "calls" / "97411" / "benevoles-pour-le-kabar.yml").read_text(encoding="utf-8") == (
+        "# yaml-language-server: $schema=../../../schemas/call.schema.json\n"
+        'id: benevoles-pour-le-kabar\ntitle: Bénévoles pour le kabar\ncommune: "97411"\nuntil: "2027-02-01"\n'
+    )
+    assert "Le champ obligatoire « actor » (Acteur) manque." in made.output

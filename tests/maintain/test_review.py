@@ -227,7 +227,7 @@ def test_a_renaming_shows_old_and_new_ids(history):
     lines = format_markdown(result).split("\n")
     assert lines[0] == "## Annuaire : 1 fiche renommée"
     assert "- Identifiant : `mediatheque-des-hauts-du-brule` → `mediatheque-du-brule`" in lines
-    assert "Aucune : plus aucun événement ne nomme les acteurs retirés." in lines
+    assert "Aucune : plus aucun événement ni appel ne nomme les acteurs retirés." in lines
 
 
 def test_every_kind_of_change_at_once(history):
@@ -466,3 +466,21 @@ def test_a_series_rule_and_its_exceptions_are_told_in_words():
     assert told["exceptions"] == ("+ pas de séance le samedi 6 février 2027 (Alerte cyclonique), + séance du samedi 13 mars 2027 annulée, "
                                   "− pas de séance le samedi 16 janvier 2027")
     assert set(told) == {"recurrence", "exceptions"}  # no line per sub-field
+
+
+def test_a_call_is_told_in_words_and_its_actors_removal_breaks_it(history):
+    call = "calls/97411/salle-de-repetition-le-mardi-soir.yml"
+    history.write(call, (DEMO / call).read_text(encoding="utf-8"))
+    history.commit("Call")
+    result = run_cli("HEAD~1")
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("\n")
+    assert lines[0] == "## Annuaire : 1 fiche ajoutée"
+    assert "### Une salle de répétition le mardi soir — Saint-Denis (appel)" in lines
+    assert "- Type d'appel : Salle recherchée" in lines
+    assert "- Acteur : compagnie-ti-kaz" in lines and "- Jusqu'au : 2027-01-31" in lines
+    history.delete(TI_KAZ)
+    history.commit("Remove the company")
+    removed = run_cli("HEAD~1")
+    assert removed.exit_code == 1
+    assert any("(`content/calls/97411/salle-de-repetition-le-mardi-soir.yml`) nomme encore l'acteur retiré `compagnie-ti-kaz` : Acteur" in line for line in removed.output.split("\n")), removed.output

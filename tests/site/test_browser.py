@@ -285,7 +285,7 @@ def test_filter_values_are_in_french_alphabetical_order(visit):
     page = visit.open("/recherche/?q=la")
     page.wait_for_function("document.querySelectorAll('summary.pagefind-ui__filter-name').length >= 4")
     groups = [name.strip() for name in page.locator("summary.pagefind-ui__filter-name").all_inner_texts()]
-    assert groups == ["Commune", "Thème", "Type d’acteur", "Type d’événement"], groups
+    assert groups == ["Commune", "Thème", "Type d’acteur", "Type d’appel", "Type d’événement"], groups
     page.locator("summary.pagefind-ui__filter-name", has_text="Thème").click()
     themes = page.locator("input[name='Thème']").evaluate_all("inputs => inputs.map(i => i.value)")
     accented = [theme for theme in themes if theme[0] in "ÉÈÂÎ"]

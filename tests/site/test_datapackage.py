@@ -14,7 +14,7 @@ import pytest
 from frictionless import Package
 from frictionless_helpers import package_problems, published_package
 
-from communs.records.content import ACTOR, EVENT
+from communs.records.content import ACTOR, CALL, EVENT
 from communs.records.directory import load_directory
 from communs.records.schemas import SchemaSet, default_schemas
 from communs.resources import schemas_dir
@@ -44,8 +44,9 @@ def test_one_field_per_column_of_each_csv_in_the_writers_order(described):
     schemas = default_schemas()
     assert list(fields(described, "acteurs")) == exports.csv_columns_of(schemas, ACTOR)
     assert list(fields(described, "evenements")) == exports.csv_columns_of(schemas, EVENT)
+    assert list(fields(described, "appels")) == exports.csv_columns_of(schemas, CALL)
     resources = {r["name"]: r["path"] for r in described["resources"]}
-    assert resources == {"acteurs": "acteurs.csv", "evenements": "evenements.csv", "liens": "liens.csv", lamednum.RESOURCE: lamednum.FILE}
+    assert resources == {"acteurs": "acteurs.csv", "evenements": "evenements.csv", "appels": "appels.csv", "liens": "liens.csv", lamednum.RESOURCE: lamednum.FILE}
 
 
 def test_column_types_are_the_ones_programs_need(described):
@@ -149,12 +150,13 @@ def test_the_package_bytes_are_deterministic():
 
 def test_every_built_csv_is_valid_against_the_published_package(demo_site):
     folder = demo_site / "donnees"
-    assert package_problems(folder) == {"acteurs": [], "evenements": [], "liens": [], lamednum.RESOURCE: []}
+    assert package_problems(folder) == {"acteurs": [], "evenements": [], "appels": [], "liens": [], lamednum.RESOURCE: []}
     directory, _report = load_directory(ROOT / "content")
     report = Package(published_package(folder), basepath=str(folder)).validate()
     rows = {task.name: task.stats["rows"] for task in report.tasks}
     assert rows["acteurs"] == len(directory.actors) and rows["evenements"] == len(directory.events)
     assert rows["liens"] == len(directory.links) >= 10
+    assert rows["appels"] == len(directory.calls) >= 10
 
 
 def test_the_data_page_and_the_readme_link_the_package(demo_site):

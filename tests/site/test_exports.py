@@ -502,7 +502,7 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     written = exports.write_exports(demo, tmp_path, SITE)
     relative = {p.relative_to(tmp_path).as_posix() for p in written}
     for name in ("acteurs.json", "acteurs.csv", "acteurs.geojson", "evenements.json", "evenements.csv", "evenements.geojson", "evenements.ics", "gogocarto.json",
-                 "lieux-mediation-numerique.csv", "datapackage.json", "LISEZMOI.txt", "catalogue.jsonld"):
+                 "appels.json", "appels.csv", "lieux-mediation-numerique.csv", "datapackage.json", "LISEZMOI.txt", "catalogue.jsonld"):
         assert f"donnees/{name}" in relative
     schemas = sorted(demo.schemas.by_file)
     assert {f"schemas/{name}" for name in schemas} <= relative
@@ -517,7 +517,7 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     pairs = {(e.folder, t) for e in demo.events.values() for t in e.data["themes"]}
     for code, value in pairs:
         assert f"donnees/communes/{code}/{value}.ics" in relative
-    assert len(relative) == len(written) == 13 + len(schemas) + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
+    assert len(relative) == len(written) == 15 + len(schemas) + 3 * len(demo.commune_codes()) + len(demo.labels["themes"]) + len(pairs) + len(demo.events)
     assert not list(tmp_path.rglob("*.tmp"))
 
     readme = (tmp_path / "donnees" / "LISEZMOI.txt").read_text(encoding="utf-8")

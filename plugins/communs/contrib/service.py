@@ -32,7 +32,7 @@ from communs.contrib.shared import SharedState
 from communs.contrib.submissions import Desk, Rejected, Store, Submission
 from communs.contrib.workspace import Workspace, WorkspaceError
 from communs.i18n import _
-from communs.records.content import ACTOR, EVENT, RECORD_ID
+from communs.records.content import ACTOR, CALL, EVENT, RECORD_ID
 from communs.records.forms import (
     HONEYPOT,
     Mistake,
@@ -47,7 +47,7 @@ from communs.records.validation import Checker
 from communs.settings import SiteSettings
 
 log = logging.getLogger("communs.contrib")
-KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT}
+KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT, "appel": CALL, "call": CALL}
 
 
 class ConfigError(ValueError):
@@ -249,7 +249,7 @@ class Service:
             page_url="/contribuer/", form=form, kind=kind, action=action, values=values or {},
             errors={m.field: [m.message] for m in found if m.field}, mistakes=found, repairs=repairs,
             token=token, honeypot=HONEYPOT, record_id=record_id, service_url="", notice=notice,
-            forge_new_url="", switch_url="?type=" + ("evenement" if kind == ACTOR else "acteur"),
+            forge_new_url="", kinds=_form_kinds(kind),
         )
         return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
 
@@ -475,12 +475,16 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
         if kind is None or not RECORD_ID.fullmatch(record_id):
             return HTMLResponse(_("Fiche introuvable."), status_code=404)
         base = await run_in_threadpool(service.desk.base)
-        records = base.directory.actors if kind == ACTOR else base.directory.events
-        record = records.get(record_id)
+        record = base.directory.records_of(kind).get(record_id)
         if record is None:
             return HTMLResponse(_("Fiche introuvable."), status_code=404)
         values = values_from_record(form_for(kind), dict(record.data))
-        return service.form_page(kind, action="update", values=values, record_id=record_id)
+        notice = ""
+        if kind == CALL and request.query_params.get("clore") == "1":
+            # « Clore cet appel » on its page: the form opens with the call marked as fulfilled.
+            values["status"] = ["fulfilled"]
+            notice = _("Pour clore l'appel avant sa date de fin, gardez « Pourvu » (vous avez trouvé) ou choisissez « Retiré » dans « Statut », puis envoyez : l'appel quittera les listes du site une fois la demande relue.")
+        return service.form_page(kind, action="update", values=values, record_id=record_id, notice=notice)
 
     async def form_post(request: Request) -> Response:
         sender = _sender(request, referer=True)
@@ -581,6 +585,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
 
 # A submission is {record: {venue: {address: {...}}}} at most: a few levels, never dozens.
 MAX_DEPTH = 12
+
+
+def _form_kinds(kind: str) -> list[tuple[str, str, bool]]:
+    from communs.site.pages import form_kinds
+
+    return form_kinds(kind, lambda slug: f"?type={slug}")
 
 
 def _no_constant(name: str) -> Any:

@@ -27,7 +27,7 @@ from communs.contrib.workspace import Author, Workspace, WorkspaceError
 from communs.i18n import _
 from communs.records.canonical import dump_record, update_record
 from communs.records.communes import departement_of_code
-from communs.records.content import ACTOR, COMMUNE_CODE, EVENT, FOLDERS, RECORD_ID, RecordFile, scan
+from communs.records.content import ACTOR, CALL, COMMUNE_CODE, EVENT, FOLDERS, NAME_FIELDS, RECORD_ID, RecordFile, kind_word, scan
 from communs.records.crosscheck import Entry, entry_of, entry_of_file
 from communs.records.directory import Directory
 from communs.records.forms import written_recurrence
@@ -37,7 +37,7 @@ from communs.records.text import slugify
 from communs.records.validation import Checker, check_against, validate
 from communs.site import urls
 
-KINDS = {"actor": ACTOR, "event": EVENT}
+KINDS = {"actor": ACTOR, "event": EVENT, "call": CALL}
 ACTIONS = ("create", "update", "delete")
 MAX_MESSAGE = 2000
 MAX_NAME = 100
@@ -229,7 +229,7 @@ class Desk:
         kind = payload.get("kind")
         action = payload.get("action", "create")
         if not isinstance(kind, str) or kind not in KINDS:
-            raise Rejected(400, _("« kind » vaut « actor » (acteur) ou « event » (événement)."))
+            raise Rejected(400, _("« kind » vaut « actor » (acteur), « event » (événement) ou « call » (appel à participation)."))
         if not isinstance(action, str) or action not in ACTIONS:
             raise Rejected(400, _("« action » vaut « create », « update » ou « delete »."))
         record = payload.get("record")
@@ -255,7 +255,7 @@ class Desk:
         return KINDS[kind], action, record, message, Contributor(name.strip(), email.strip(), credit)
 
     def _new_id(self, kind: str, record: dict, base: Base) -> str:
-        name = record.get("name" if kind == ACTOR else "title")
+        name = record.get(NAME_FIELDS[kind])
         stem = slugify(name if isinstance(name, str) else "", 60) or "fiche"
         start = record.get("start")
         if kind == EVENT and isinstance(start, str) and re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", start):
@@ -278,7 +278,7 @@ class Desk:
                 raise Rejected(404, _("Aucune fiche n'a cet identifiant : la correction ou la suppression porte sur une fiche existante."))
             original_path = base.paths[record_id]
             if not original_path.startswith(f"content/{folder}/"):
-                raise Rejected(404, _("Cet identifiant n'est pas celui d'un {what}.").format(what=_("acteur") if kind == ACTOR else _("événement")))
+                raise Rejected(404, _("Cet identifiant n'est pas celui d'un {what}.").format(what=kind_word(kind)))
             original_text = (self.workspace.file_at(base.sha, original_path) or b"").decode("utf-8", "replace")
         repaired = None
         form_problems: list[dict] = []
@@ -293,7 +293,7 @@ class Desk:
             # ignored (it could make a later import take the record for its own), the original kept.
             record = {key: value for key, value in record.items() if key != "source"}
             if action == "update":
-                record = _with_hidden_fields(kind, record, base.directory.actors.get(record_id) if kind == ACTOR else base.directory.events.get(record_id))
+                record = _with_hidden_fields(kind, record, base.directory.records_of(kind).get(record_id))
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)
             record = repaired.record
             typed = record.get("commune")
@@ -383,7 +383,7 @@ class Desk:
         lines = [
             _("Proposition reçue par le formulaire de contribution."),
             "",
-            f"- {_('Fiche')} : `{record_id}` ({_('acteur') if kind == ACTOR else _('événement')})",
+            f"- {_('Fiche')} : `{record_id}` ({kind_word(kind)})",
             f"- {_('Action')} : {verb}",
         ]
         if self.site_url and action != "create":

@@ -1,4 +1,5 @@
-"""The weekly look over the whole directory: dead links, events that are over, forgotten records.
+"""The weekly look over the whole directory: dead links, events that are over, calls past their
+end date, forgotten records.
 
 ``communs audit`` writes one French Markdown report that can be pasted as an issue. It only
 reports: a site that refuses robots (403), asks us to slow down (429), does not answer in time
@@ -35,7 +36,7 @@ import click
 
 from communs import __version__
 from communs.i18n import _, ngettext
-from communs.records.content import ACTOR, EVENT, FOLDERS
+from communs.records.content import ACTOR, CALL, EVENT, FOLDERS
 from communs.records.record import Record
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -332,6 +333,13 @@ def ended_events(records: Iterable[Record], today: date) -> list[EndedEvent]:
     return sorted(found, key=lambda item: (item.last_day, item.record.file))
 
 
+def expired_calls(records: Iterable[Record], today: date) -> list[Record]:
+    """Calls still marked open whose end date is past, soonest end first: the site has already
+    taken them off its lists; their files can be deleted or marked « pourvu » / « retiré »."""
+    found = [r for r in records if r.kind == CALL and r.data.get("status", "open") == "open" and isinstance(r.data.get("until"), str) and r.data["until"] < today.isoformat()]
+    return sorted(found, key=lambda r: (r.data["until"], r.file))
+
+
 @dataclass(frozen=True, slots=True)
 class StaleRecord:
     record: Record
@@ -346,10 +354,12 @@ def _years_before(day: date, years: int) -> date:
 
 
 def stale_records(records: Iterable[Record], history, today: date, years: int = STALE_YEARS) -> list[StaleRecord]:
-    """Records whose file no commit has touched for ``years`` years, oldest first."""
+    """Actors and events whose file no commit has touched for ``years`` years, oldest first."""
     limit = _years_before(today, years)
     found = []
     for record in records:
+        if record.kind == CALL:
+            continue  # a call ends within a year: « expired_calls » tells those left behind
         entry = history.get(f"{FOLDERS[record.kind]}/{record.folder}/{record.stem}.yml")
         if entry is None:
             continue  # not committed yet: new
@@ -417,6 +427,7 @@ class Audit:
     ended: list[EndedEvent]
     stale: list[StaleRecord] | None  # None: no Git history
     shallow: bool = False
+    expired: list[Record] = field(default_factory=list)  # calls past their end date
 
     def links_with(self, verdict: str) -> list[tuple[Link, LinkResult]]:
         if self.links is None:
@@ -445,9 +456,10 @@ def render_report(audit: Audit) -> str:
     manual = audit.links_with(MANUAL) + audit.links_with(SKIPPED)
     redirected = [(link, result) for link, result in audit.links_with(OK) if result.final_url]
     head = _("# Vérification de l'annuaire du {day}").format(day=_day(audit.today))
-    read = _("{actors} et {events} lus dans {content}.").format(
+    read = _("{actors}, {events} et {calls} lus dans {content}.").format(
         actors=ngettext("{n} acteur", "{n} acteurs", audit.counts[ACTOR]).format(n=audit.counts[ACTOR]),
         events=ngettext("{n} événement", "{n} événements", audit.counts[EVENT]).format(n=audit.counts[EVENT]),
+        calls=ngettext("{n} appel à participation", "{n} appels à participation", audit.counts[CALL]).format(n=audit.counts[CALL]),
         content=_code(audit.content),
     )
     out = [head, "", _("Rapport produit par « communs audit » : il signale, il ne corrige rien. Cochez les cases au fur et à mesure des corrections."), "", read]
@@ -468,6 +480,7 @@ def render_report(audit: Audit) -> str:
         "| " + _("Liens à vérifier à la main") + f" | {links_count(len(manual))} |",
         "| " + _("Liens redirigés") + f" | {links_count(len(redirected))} |",
         "| " + _("Événements terminés") + f" | {len(audit.ended)} |",
+        "| " + _("Appels dont la date de fin est passée") + f" | {len(audit.expired)} |",
         "| " + _("Fiches sans modification depuis deux ans") + f" | {stale_count} |",
     ]
 
@@ -504,6 +517,15 @@ def render_report(audit: Audit) -> str:
         ])
     else:
         out.append(_("Aucun événement terminé."))
+
+    out += ["", _("## Appels dont la date de fin est passée ({n})").format(n=len(audit.expired)), ""]
+    if audit.expired:
+        out += [_("Le site ne les montre plus dans ses listes (leur page reste, marquée close). Supprimez le fichier, ou écrivez « status: fulfilled » (pourvu) ou « status: withdrawn » (retiré) ; un appel qui court encore reçoit une nouvelle date de fin."), ""]
+        out += _capped(audit.expired, lambda record: [
+            "- [ ] " + _("{file} — {title} — fini le {day}").format(file=_code(record.file), title=_plain(record.name or record.id), day=_day(date.fromisoformat(record.data["until"])))
+        ])
+    else:
+        out.append(_("Aucun appel ouvert n'a dépassé sa date de fin."))
 
     out += ["", _("## Fiches sans modification depuis deux ans ({n})").format(n=stale_count), ""]
     if audit.stale is None:
@@ -555,6 +577,7 @@ def run_audit(
         links=found_links,
         results=results,
         ended=ended_events(records, today),
+        expired=expired_calls(records, today),
         stale=None if history is None else stale_records(records, history, today),
         shallow=history is not None and _shallow(content_dir),
     )

@@ -44,6 +44,7 @@ from communs.i18n import _, ngettext
 from communs.records.communes import Communes, default_communes, distance_km
 from communs.records.content import (
     ACTOR,
+    CALL,
     COMMUNE_CODE,
     EVENT,
     FOLDERS,
@@ -53,6 +54,7 @@ from communs.records.content import (
     RecordFile,
     classify,
     display_path,
+    kind_word,
 )
 from communs.records.dates import Occurrence, describe_recurrence, format_day, format_when
 from communs.records.migrations import MIGRATIONS, migrate
@@ -78,6 +80,7 @@ MAX_DUPLICATES = 5
 KEY_FIELDS = {
     ACTOR: (("kind",), ("summary",), ("themes",), ("contact", "website")),
     EVENT: (("type",), ("start",), ("end",), ("summary",), ("organizers",), ("venue",), ("venue", "name")),
+    CALL: (("type",), ("actor",), ("until",), ("status",), ("summary",), ("contact", "email"), ("contact", "phone")),
 }
 MISSING = object()
 
@@ -752,7 +755,7 @@ def _validate_head(git_: _Git, head: Revision, paths: list[str], jobs: int | Non
         except ValueError:
             current = None
         if current == head.sha:
-            status = git_.run("status", "--porcelain", "-z", "--untracked-files=all", "--", git_.path(FOLDERS[ACTOR]), git_.path(FOLDERS[EVENT]))
+            status = git_.run("status", "--porcelain", "-z", "--untracked-files=all", "--", *(git_.path(folder) for folder in FOLDERS.values()))
             in_place = not status.strip(b"\0")
     with tempfile.TemporaryDirectory(prefix="communs-review-") as scratch:
         if in_place:
@@ -816,13 +819,14 @@ def _relocate(found: Problem, shown: str, prefix: str) -> Problem:
 
 
 def _broken_references(git_: _Git, head: Revision, removed_ids: set[str], site_url: str, fields_: _Fields) -> list[BrokenReference]:
-    """Events of HEAD whose organisers or venue name an actor the change removed."""
+    """Events of HEAD whose organisers or venue name an actor the change removed, and calls
+    that it posted."""
     if not removed_ids:
         return []
     patterns: list[str] = []
     for identifier in sorted(removed_ids):
         patterns += ["-e", identifier]
-    output = git_.run("grep", "-l", "-z", "-F", *patterns, head.sha, "--", git_.path(FOLDERS[EVENT]), ok=(0, 1))
+    output = git_.run("grep", "-l", "-z", "-F", *patterns, head.sha, "--", git_.path(FOLDERS[EVENT]), git_.path(FOLDERS[CALL]), ok=(0, 1))
     names = [os.fsdecode(item) for item in output.split(b"\0") if item]
     paths = [name.split(":", 1)[1] for name in names]
     blobs = git_.read_blobs(f"{head.sha}:{path}" for path in paths)
@@ -830,9 +834,11 @@ def _broken_references(git_: _Git, head: Revision, removed_ids: set[str], site_u
     for path in sorted(paths):
         place = _place(git_, path)
         record = _parse(blobs.get(f"{head.sha}:{path}"), path, place) if place is not None else None
-        if record is None or place.kind != EVENT:
+        if record is None or place.kind not in (EVENT, CALL):
             continue
         named: dict[str, list[str]] = defaultdict(list)  # actor id -> fields naming it
+        if place.kind == CALL and record.data.get("actor") in removed_ids:
+            named[record.data["actor"]].append("actor")
         organizers = record.data.get("organizers")
         if isinstance(organizers, list):
             for value in organizers:
@@ -845,8 +851,8 @@ def _broken_references(git_: _Git, head: Revision, removed_ids: set[str], site_u
             found.append(
                 BrokenReference(
                     event_id=record.id, event_name=_name(record, record.id), path=path, commune=place.folder, actor_id=actor_id,
-                    fields=tuple(field_names), labels=tuple(fields_.label(EVENT, (name,)) for name in field_names),
-                    url=_record_url(site_url, EVENT, record.id),
+                    fields=tuple(field_names), labels=tuple(fields_.label(place.kind, (name,)) for name in field_names),
+                    url=_record_url(site_url, place.kind, record.id),
                 )
             )
     return found
@@ -1101,7 +1107,7 @@ def _status(record: RecordChange) -> str:
 
 
 def format_markdown(result: Review) -> str:
-    kinds = {ACTOR: _("acteur"), EVENT: _("événement")}
+    kinds = {kind: kind_word(kind) for kind in FOLDERS}
     changes = {ADDED: _("Ajoutée"), MODIFIED: _("Modifiée"), MOVED: _("Déplacée"), RENAMED: _("Renommée"), REMOVED: _("Supprimée")}
     lines = [
         "## " + _("Annuaire : {summary}").format(summary=summary_line(result.counts)),
@@ -1184,7 +1190,7 @@ def format_markdown(result: Review) -> str:
     if result.broken or any(r.kind == ACTOR and (r.change == REMOVED or r.renamed) for r in result.records):
         lines += ["", "## " + _("Références cassées"), ""]
         if not result.broken:
-            lines.append(_("Aucune : plus aucun événement ne nomme les acteurs retirés."))
+            lines.append(_("Aucune : plus aucun événement ni appel ne nomme les acteurs retirés."))
         for broken in result.broken:
             lines.append(
                 "- "

@@ -1,6 +1,6 @@
 """The layout of a content tree: where each kind of record lives and what else may not.
 
-content/actors/<insee>/<id>.yml and content/events/<insee>/<id>.yml; Pelican's own folders
+content/actors/<insee>/<id>.yml, content/events/<insee>/<id>.yml and content/calls/<insee>/<id>.yml; Pelican's own folders
 (pages, images...) sit beside them and are not ours to police.
 """
 
@@ -17,8 +17,15 @@ from communs.records.problems import Problem, problem
 
 ACTOR = "actor"
 EVENT = "event"
-FOLDERS = {ACTOR: "actors", EVENT: "events"}
+CALL = "call"  # a call to take part: a need or an offer of an actor, always with an end date
+FOLDERS = {ACTOR: "actors", EVENT: "events", CALL: "calls"}
 KINDS = {folder: kind for kind, folder in FOLDERS.items()}
+NAME_FIELDS = {ACTOR: "name", EVENT: "title", CALL: "title"}  # the field that names a record
+
+
+def kind_word(kind: str) -> str:
+    """A record kind as a French message says it: « acteur », « événement », « appel »."""
+    return {ACTOR: _("acteur"), EVENT: _("événement"), CALL: _("appel")}[kind]
 SUFFIX = ".yml"
 MAX_FILE_SIZE = 64 * 1024
 IGNORED_NAMES = {".gitkeep"}

@@ -16,10 +16,11 @@ from typing import Iterable
 from rapidfuzz import fuzz, process
 
 from communs.i18n import _
-from communs.records.content import ACTOR, EVENT, RecordFile
+from communs.records.content import ACTOR, CALL, EVENT, NAME_FIELDS, RecordFile, kind_word
 from communs.records.problems import Problem, problem
 from communs.records.record import Record
 from communs.records.text import fold, is_latin, is_mixed_script, skeleton
+from communs.records.values import contact_keys
 
 NEAR_DUPLICATE_SCORE = 90
 Mark = tuple[int, int]
@@ -38,6 +39,11 @@ class Entry:
     day: str | None = None  # an event's start date
     references: tuple[tuple[str, str, Mark], ...] = ()  # (pointer, actor id, where): an event's organisers and venue, an actor's links
     links: tuple[tuple[str, str, str, Mark], ...] = ()  # (pointer, type, actor id, where) of an actor's links
+    # An actor's public contacts as keys ("email:…", "domain:…", "phone:…"); a call's own ways to
+    # answer as (pointer, the keys any of which makes it the actor's, where).
+    contacts: tuple[str, ...] = ()
+    answers: tuple[tuple[str, tuple[str, ...], Mark], ...] = ()
+    has_website: bool = False  # a call that gives a web page to answer through
     id_mark: Mark = (1, 1)
     name_mark: Mark = (1, 1)
 
@@ -58,6 +64,8 @@ def entry_of(record: Record) -> Entry:
         venue = record.data.get("venue")
         if isinstance(venue, str):
             references.append(("/venue", venue, record.position("/venue")))
+    if record.kind == CALL and isinstance(record.data.get("actor"), str):
+        references.append(("/actor", record.data["actor"], record.position("/actor")))
     links: list[tuple[str, str, str, Mark]] = []
     if record.kind == ACTOR and isinstance(record.data.get("links"), list):
         for index, link in enumerate(record.data["links"]):
@@ -67,6 +75,14 @@ def entry_of(record: Record) -> Entry:
                 references.append((pointer + "/actor", link["actor"], mark))
                 links.append((pointer, link["type"], link["actor"], mark))
     name = record.name
+    contact = record.data.get("contact")
+    keys = contact_keys(contact, record.folder) if isinstance(contact, dict) else {}
+    contacts: tuple[str, ...] = ()
+    answers: tuple[tuple[str, tuple[str, ...], Mark], ...] = ()
+    if record.kind == ACTOR:
+        contacts = tuple(sorted({key for found in keys.values() for key in found}))
+    elif record.kind == CALL:
+        answers = tuple((f"/contact/{field}", found, record.position(f"/contact/{field}")) for field, found in sorted(keys.items()) if field != "website")
     return Entry(
         id=record.id,
         kind=record.kind,
@@ -79,8 +95,11 @@ def entry_of(record: Record) -> Entry:
         day=start[:10] if record.kind == EVENT and isinstance(start, str) else None,
         references=tuple(references),
         links=tuple(links),
+        contacts=contacts,
+        answers=answers,
+        has_website=record.kind == CALL and "website" in keys,
         id_mark=record.position("/id"),
-        name_mark=record.position("/name" if record.kind == ACTOR else "/title"),
+        name_mark=record.position("/" + NAME_FIELDS[record.kind]),
     )
 
 
@@ -141,6 +160,7 @@ def cross_problems(entries: list[Entry], index: Index) -> list[Problem]:
         found += _duplicate_id(entry, index)
         found += reference_problems([entry], index)
         found += _contradictory_links(entry, index)
+        found += call_contact(entry, index)
         # An imitation is refused as such, not as a duplicate of the record it imitates.
         found += _imitation(entry, index) or _duplicates(entry, index, checked_files)
     return found
@@ -187,6 +207,45 @@ def _contradictory_links(entry: Entry, index: Index) -> list[Problem]:
     return found
 
 
+def call_contact(entry: Entry, index: Index) -> list[Problem]:
+    """A call is answered through its actor: its own e-mail and phone must be the actor's (the
+    actor's address, one of its own domain, its phone), never a private person's; without any, the
+    actor must have a public contact."""
+    if entry.kind != CALL:
+        return []
+    actor_id = next((target for pointer, target, _mark in entry.references if pointer == "/actor"), None)
+    actor = next((e for e in index.by_id.get(actor_id or "", []) if e.kind == ACTOR and e.name is not None), None)
+    if actor is None:  # unknown (reported as such) or not read (a partial check)
+        return []
+    found = []
+    for pointer, keys, mark in entry.answers:
+        if any(key in actor.contacts for key in keys):
+            continue
+        what = _("Ce courriel") if pointer.endswith("/email") else _("Ce numéro")
+        found.append(
+            entry.problem(
+                "call-contact",
+                _("{what} n'est pas un contact public de l'acteur « {actor} » ({file}) : on répond à un appel par un contact de l'acteur (son courriel, une adresse de son propre domaine, son téléphone), jamais par celui d'un particulier. Écrivez un contact de l'acteur, ou ajoutez d'abord celui-ci à sa fiche.").format(
+                    what=what, actor=actor.written or actor.id, file=actor.file
+                ),
+                pointer,
+                mark,
+            )
+        )
+    if not entry.answers and not entry.has_website and not actor.contacts:
+        found.append(
+            entry.problem(
+                "call-no-contact",
+                _("Personne ne saura comment répondre : ni cet appel ni la fiche de « {actor} » ({file}) n'ont de contact public. Ajoutez un courriel, un téléphone ou un site à l'appel (« contact ») ou à la fiche de l'acteur.").format(
+                    actor=actor.written or actor.id, file=actor.file
+                ),
+                "/actor",
+                next((mark for pointer, _target, mark in entry.references if pointer == "/actor"), entry.id_mark),
+            )
+        )
+    return found
+
+
 def reference_problems(entries: list[Entry], index: Index) -> list[Problem]:
     """Events whose organisers or venue name no actor of the index."""
     found = []
@@ -223,9 +282,9 @@ def _imitation(entry: Entry, index: Index) -> list[Problem]:
                 other=imitated[0].written,
                 id=imitated[0].id,
                 letters=", ".join(f"« {letter} »" for letter in entry.foreign),
-                what=_("acteur") if entry.kind == ACTOR else _("événement"),
+                what=kind_word(entry.kind),
             ),
-            "/name" if entry.kind == ACTOR else "/title",
+            "/" + NAME_FIELDS[entry.kind],
             entry.name_mark,
         )
     ]
@@ -244,7 +303,7 @@ def _duplicates(entry: Entry, index: Index, checked_files: set[str]) -> list[Pro
     ]
     if not candidates:
         return []
-    pointer = "/name" if entry.kind == ACTOR else "/title"
+    pointer = "/" + NAME_FIELDS[entry.kind]
     exact = [other for other in candidates if other.name == entry.name]
     if exact:
         return [
@@ -263,7 +322,7 @@ def _duplicates(entry: Entry, index: Index, checked_files: set[str]) -> list[Pro
         entry.problem(
             "near-duplicate",
             _("Le nom ressemble beaucoup à celui de {other} dans la même commune : s'il s'agit du même {what}, complétez plutôt la fiche existante.").format(
-                other=other.file, what=_("acteur") if entry.kind == ACTOR else _("événement")
+                other=other.file, what=kind_word(entry.kind)
             ),
             pointer,
             entry.name_mark,

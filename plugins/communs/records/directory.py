@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from communs.records.communes import Commune, Communes, default_communes
-from communs.records.content import ACTOR, EVENT
+from communs.records.content import ACTOR, CALL, EVENT
 from communs.records.record import Record
 from communs.records.schemas import Choice, SchemaSet, default_schemas
 from communs.records.validation import Checker, Report, validate
@@ -26,6 +26,8 @@ VOCABULARIES = {
     "event_status": "eventStatus",
     "attendance": "attendance",
     "links": "linkType",
+    "call_type": "callType",
+    "call_status": "callStatus",
 }
 
 
@@ -56,6 +58,7 @@ class InvalidDirectory(Exception):
 class Directory:
     actors: dict[str, Record]
     events: dict[str, Record]
+    calls: dict[str, Record] = field(default_factory=dict)
     communes: Communes = field(default_factory=default_communes)
     schemas: SchemaSet = field(default_factory=default_schemas)
 
@@ -65,6 +68,7 @@ class Directory:
         return cls(
             actors={r.id: r for r in ordered if r.kind == ACTOR},
             events={r.id: r for r in ordered if r.kind == EVENT},
+            calls={r.id: r for r in ordered if r.kind == CALL},
             communes=communes or default_communes(),
             schemas=schemas or default_schemas(),
         )
@@ -101,7 +105,11 @@ class Directory:
 
     def commune_codes(self) -> list[str]:
         """Communes that hold at least one record: only they get a page."""
-        return sorted(self._by_commune)
+        return self._commune_codes
+
+    @cached_property
+    def _commune_codes(self) -> list[str]:
+        return sorted(set(self._by_commune).union(record.folder for record in self.calls.values()))
 
     def actors_in(self, code: str) -> list[Record]:
         return self._by_commune.get(code, ([], []))[0]
@@ -134,6 +142,42 @@ class Directory:
 
     def organizers_of(self, event: Record) -> list[Record]:
         return [self.actors[i] for i in event.data.get("organizers", []) if i in self.actors]
+
+    def records_of(self, kind: str) -> dict[str, Record]:
+        """The records of one kind by id."""
+        return {ACTOR: self.actors, EVENT: self.events, CALL: self.calls}[kind]
+
+    # Calls to take part (needs and offers of actors, each with an end date) -----------------
+
+    @cached_property
+    def _calls_by(self) -> dict[tuple[str, str], list[Record]]:
+        """("commune" | "actor" | "theme", key) -> its calls, soonest end first."""
+        found: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for record in sorted(self.calls.values(), key=call_order):
+            found[("commune", record.folder)].append(record)
+            found[("actor", record.data["actor"])].append(record)
+            for theme in record.data["themes"]:
+                found[("theme", theme)].append(record)
+        return dict(found)
+
+    def calls_in(self, code: str) -> list[Record]:
+        return self._calls_by.get(("commune", code), [])
+
+    def calls_of(self, actor_id: str) -> list[Record]:
+        """The calls an actor has posted, open or not."""
+        return self._calls_by.get(("actor", actor_id), [])
+
+    def calls_with_theme(self, theme: str) -> list[Record]:
+        return self._calls_by.get(("theme", theme), [])
+
+    def call_direction(self, record: Record) -> str:
+        """« need » or « offer », as the call's type says."""
+        return self._call_directions.get(record.data["type"], "need")
+
+    @cached_property
+    def _call_directions(self) -> dict[str, str]:
+        branches = self.schemas.by_file["vocabularies.schema.json"]["$defs"]["callType"]["oneOf"]
+        return {branch["const"]: branch.get("x-direction", "need") for branch in branches}
 
     # Links between actors (written once, on one side; both sides read them) -----------------
 
@@ -226,6 +270,21 @@ class Directory:
     def position_is_approximate(self, record: Record) -> bool:
         """True when ``position`` is only the centre of the record's commune."""
         return self.own_position(record) is None
+
+
+def call_order(record: Record) -> tuple[str, str]:
+    """Calls by their end date (the soonest first), then id."""
+    return (record.data["until"], record.id)
+
+
+def call_is_open(record: Record, today) -> bool:
+    """Whether people can still answer a call on ``today``: not closed early, not past its end.
+    A call that begins later is open already (people can plan)."""
+    return record.data.get("status", "open") == "open" and record.data["until"] >= today.isoformat()
+
+
+def open_calls(records, today) -> list[Record]:
+    return [record for record in records if call_is_open(record, today)]
 
 
 def load_directory(content_dir: Path, *, jobs: int | None = None, progress=None, checker: Checker | None = None) -> tuple[Directory, Report]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from communs.i18n import _
-from communs.records.content import ACTOR, MAX_FILE_SIZE, RecordFile, special_file_problem
+from communs.records.content import MAX_FILE_SIZE, NAME_FIELDS, RecordFile, special_file_problem
 from communs.records.problems import Problem, problem
 from communs.records.yamlreader import read_yaml
 
@@ -45,7 +45,7 @@ class Record:
 
     @property
     def name(self) -> str:
-        value = self.data.get("name" if self.kind == ACTOR else "title")
+        value = self.data.get(NAME_FIELDS[self.kind])
         return value if isinstance(value, str) else ""
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 
 from communs.i18n import _
 from communs.records.communes import Communes
+from communs.records.content import CALL
 from communs.records.forms import EMAIL, LIST, TEL, URL, Field, form_for
 from communs.records.text import fold
 from communs.records.values import (
@@ -120,6 +121,9 @@ def repair(kind: str, record: dict[str, Any], communes: Communes, *, preferred: 
         if isinstance(organizers, list):
             fixed["organizers"] = list(dict.fromkeys(_actor_id(o, actors) or o if isinstance(o, str) else o for o in organizers))
             unknown = [o for o in fixed["organizers"] if isinstance(o, str) and o not in actors.get("", ())]
+        poster = fixed.get("actor")  # the actor that posts a call, named in the form
+        if kind == CALL and isinstance(poster, str) and poster.strip():
+            fixed["actor"] = _actor_id(poster, actors) or poster.strip()
         venue = fixed.get("venue")
         if isinstance(venue, str) and venue.strip():
             found = _actor_id(venue, actors)

@@ -20,7 +20,7 @@ import phonenumbers
 from communs.i18n import _
 from communs.records import recurrence
 from communs.records.communes import Commune, Communes, distance_km
-from communs.records.content import EVENT
+from communs.records.content import ACTOR, CALL, EVENT
 from communs.records.problems import Problem
 from communs.records.record import Record
 from communs.records.schemas import SchemaSet
@@ -29,6 +29,7 @@ from communs.records.values import PHONE_REGIONS, is_email
 from communs.records.yamlreader import pointer_token
 
 MAX_DURATION = timedelta(days=31)
+CALL_LONGEST_DAYS = 366  # a call to take part lasts a year at most
 _DANGEROUS_LINK = re.compile(
     r"(?:\]\(\s*<?\s*|^\s*\[[^\]]+\]:\s*<?\s*|<)(javascript|vbscript|data|file):", re.IGNORECASE | re.MULTILINE
 )
@@ -106,10 +107,34 @@ class RecordRules:
         if record.kind == EVENT:
             found += self.check_schedule(record)
             found += self.check_exceptions(record)
-        else:
+        elif record.kind == ACTOR:
             found += self.check_links(record)
+        elif record.kind == CALL:
+            found += self.check_call_period(record)
         found += self.check_ranges(record)
         return found
+
+    def check_call_period(self, record: Record) -> list[Problem]:
+        """A call ends after it begins, and lasts a year at most: an open-ended call would stay on
+        the site long after anyone remembers it."""
+        since, until = record.data.get("since"), record.data.get("until")
+        if not (isinstance(since, str) and isinstance(until, str)):
+            return []
+        try:
+            first, last = date.fromisoformat(since), date.fromisoformat(until)
+        except ValueError:
+            return []  # the format checks report it
+        if last < first:
+            return [record.problem("call-dates", _("L'appel finit ({until}) avant de commencer ({since}) : corrigez l'une des deux dates.").format(until=until, since=since), "/until")]
+        if (last - first).days > CALL_LONGEST_DAYS:
+            return [
+                record.problem(
+                    "call-too-long",
+                    _("Un appel dure un an au plus (ici du {since} au {until}) : choisissez une date de fin plus proche ; s'il court encore, prolongez-le le moment venu.").format(since=since, until=until),
+                    "/until",
+                )
+            ]
+        return []
 
     def check_links(self, record: Record) -> list[Problem]:
         """An actor's links: not to itself, each once, ended after they began (targets that exist

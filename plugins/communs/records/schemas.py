@@ -21,7 +21,7 @@ from urllib.parse import urldefrag, urljoin
 import jsonschema_rs
 
 from communs.i18n import _
-from communs.records.content import ACTOR, EVENT
+from communs.records.content import ACTOR, CALL, EVENT
 from communs.records.problems import Problem
 from communs.records.record import Record
 from communs.records.yamlreader import pointer_token
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 _DANGEROUS_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.IGNORECASE)
-SCHEMA_FILES = {ACTOR: "actor.schema.json", EVENT: "event.schema.json", "sources": "sources.schema.json"}  # sources: the list of feeds (importers.sources)
+SCHEMA_FILES = {ACTOR: "actor.schema.json", EVENT: "event.schema.json", CALL: "call.schema.json", "sources": "sources.schema.json"}  # sources: the list of feeds (importers.sources)
 
 _TYPE_NAMES = {
     "string": "un texte",

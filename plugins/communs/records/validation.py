@@ -15,10 +15,11 @@ from typing import Callable, Iterable, Sequence
 
 from communs.i18n import _
 from communs.records.communes import Communes, default_communes
-from communs.records.content import ACTOR, EVENT, FOLDERS, RecordFile, classify, display_path, scan
+from communs.records.content import ACTOR, CALL, EVENT, FOLDERS, RecordFile, classify, display_path, scan
 from communs.records.crosscheck import (
     Entry,
     Index,
+    call_contact,
     cross_problems,
     entry_of,
     entry_of_file,
@@ -228,10 +229,14 @@ def validate(
         problems += result.problems
 
     entries: list[Entry] = [entry_of_file(source) for source in all_files] + checked
-    if partial:
-        entries += _context_entries(checked, all_files)
-    record_index = Index(entries)
+    context = _context_entries(checked, all_files) if partial else []
+    record_index = Index(entries + context)
     problems += cross_problems(checked, record_index)
+    # A checked actor's contacts may no longer be those its unchanged calls give.
+    changed_actors = {entry.id for entry in checked if entry.kind == ACTOR}
+    for entry in context:
+        if entry.kind == CALL and any(target in changed_actors for _pointer, target, _mark in entry.references):
+            problems += call_contact(entry, record_index)
     if deleted:
         problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {e.file for e in checked}), record_index)
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.code))
@@ -247,11 +252,14 @@ def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> l
     known = {entry.file for entry in checked}
     # Actors that may link to a checked actor (a pair written both ways is refused): those whose
     # file holds its id, found by a byte search as for the events of a deleted actor.
+    # Calls name their actor, whose contacts theirs must match: a checked call reads its actor, a
+    # checked actor the calls that name it.
     linked = [entry.id.encode() for entry in checked if entry.kind == ACTOR]
+    callers = {target for entry in checked if entry.kind == CALL for _pointer, target, _mark in entry.references}
     entries = []
     for source in all_files:
-        near = everywhere or (source.kind, source.folder) in places
-        if not near and linked and source.kind == ACTOR and source.display not in known:
+        near = everywhere or (source.kind, source.folder) in places or (source.kind == ACTOR and source.stem in callers)
+        if not near and linked and source.kind in (ACTOR, CALL) and source.display not in known:
             raw = source.path.read_bytes()
             near = any(needle in raw for needle in linked)
         if near and source.display not in known:

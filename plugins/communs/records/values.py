@@ -162,3 +162,38 @@ def clean_phone(value: object, commune: str | None = None) -> str | None:
         if re.fullmatch(r"\+?[0-9][0-9 .()-]{5,28}", formatted):
             return formatted
     return None
+
+
+# Mailbox providers open to anyone: an address there is a person's or an organisation's own
+# mailbox, never a domain that vouches for an organisation.
+PUBLIC_MAIL_PROVIDERS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.fr", "yahoo.com", "hotmail.fr", "hotmail.com", "outlook.fr", "outlook.com",
+    "live.fr", "live.com", "msn.com", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "neuf.fr", "laposte.net",
+    "icloud.com", "me.com", "protonmail.com", "proton.me", "gmx.fr", "gmx.com", "aol.com", "bbox.fr", "numericable.fr",
+})
+
+
+def _host(url: str) -> str:
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def contact_keys(contact: dict, commune: str | None) -> dict[str, tuple[str, ...]]:
+    """What each public contact of a record says about whose it is, as comparable keys:
+    an e-mail is its address and, outside public mailbox providers, its domain; a phone its
+    international form; a website its domain. A call's contact must share one with its actor's."""
+    found: dict[str, tuple[str, ...]] = {}
+    email = contact.get("email")
+    if isinstance(email, str) and "@" in email:
+        address = email.strip().lower()
+        domain = address.rsplit("@", 1)[1]
+        found["email"] = (f"email:{address}",) + (() if domain in PUBLIC_MAIL_PROVIDERS else (f"domain:{domain}",))
+    phone = contact.get("phone")
+    if isinstance(phone, str):
+        number = clean_phone(phone, commune)
+        if number:
+            found["phone"] = ("phone:" + re.sub(r"[^0-9+]", "", number),)
+    website = contact.get("website")
+    if isinstance(website, str) and "://" in website:
+        found["website"] = (f"domain:{_host(website)}",)
+    return found

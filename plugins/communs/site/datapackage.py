@@ -47,7 +47,7 @@ import re
 from typing import Any
 
 from communs.i18n import _
-from communs.records.content import ACTOR, EVENT
+from communs.records.content import ACTOR, CALL, EVENT
 from communs.records.schemas import SchemaSet
 from communs.records.text import slugify
 from communs.settings import SiteSettings
@@ -57,7 +57,7 @@ from communs.site.jsontext import html_safe
 FILE = exports.DATAPACKAGE_JSON
 PROFILE = "tabular-data-package"
 RESOURCE_PROFILE = "tabular-data-resource"
-RESOURCES = {ACTOR: ("acteurs", exports.ACTORS_CSV), EVENT: ("evenements", exports.EVENTS_CSV)}
+RESOURCES = {ACTOR: ("acteurs", exports.ACTORS_CSV), EVENT: ("evenements", exports.EVENTS_CSV), CALL: ("appels", exports.CALLS_CSV)}
 COG_URL = "https://www.insee.fr/fr/information/2560452"
 
 
@@ -207,6 +207,8 @@ def table_schema(schemas: SchemaSet, kind: str, site: SiteSettings) -> dict[str,
     described: dict[str, Any] = {"fields": fields, "missingValues": [""], "primaryKey": ["id"]}
     if kind == EVENT and any(f["name"] == "venue" for f in fields):
         described["foreignKeys"] = [{"fields": ["venue"], "reference": {"resource": RESOURCES[ACTOR][0], "fields": ["id"]}}]
+    if kind == CALL:
+        described["foreignKeys"] = [{"fields": ["actor"], "reference": {"resource": RESOURCES[ACTOR][0], "fields": ["id"]}}]
     return described
 
 
@@ -266,6 +268,7 @@ def package(schemas: SchemaSet, site: SiteSettings) -> dict[str, Any]:
     titles = {
         ACTOR: (_("Acteurs"), _("Les acteurs de l'annuaire, une ligne par fiche.")),
         EVENT: (_("Événements"), _("Les événements de l'annuaire, une ligne par fiche ; un événement qui se répète a une ligne et sa règle (recurrence).")),
+        CALL: (_("Appels à participation"), _("Ce que les acteurs cherchent ou proposent (bénévoles, matériel, salles, compétences, partenaires), une ligne par appel, ouvert ou clos : until (date de fin) et status le disent.")),
     }
     resources: list[dict[str, Any]] = []
     for kind, (name, path) in RESOURCES.items():

@@ -100,7 +100,7 @@ import icalendar
 
 from communs.i18n import _
 from communs.records import hours
-from communs.records.content import ACTOR, EVENT
+from communs.records.content import ACTOR, CALL, EVENT
 from communs.records.dates import MAX_MOVE_DAYS, exceptions_of, next_occurrence, occurrences
 from communs.records.directory import Directory
 from communs.records.record import Record
@@ -139,6 +139,8 @@ EVENTS_GEOJSON = "evenements.geojson"
 EVENTS_JSON = "evenements.json"
 EVENTS_CSV = "evenements.csv"
 EVENTS_ICS = "evenements.ics"
+CALLS_JSON = "appels.json"
+CALLS_CSV = "appels.csv"
 GOGOCARTO_JSON = "gogocarto.json"
 DATAPACKAGE_JSON = "datapackage.json"
 LINKS_CSV = "liens.csv"
@@ -273,6 +275,12 @@ def events_json(directory: Directory, site: SiteSettings, history: History | Non
     """Every event as written in its file, with its page's URL, its commune's name and, given
     the Git history, the day of its last change (``date_maj``)."""
     return _records_json(directory, site, directory.events.values(), history)
+
+
+def calls_json(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
+    """Every call to take part, open or closed (``until`` and ``status`` say which), as written
+    in its file, with its page's URL, its commune's name and the day of its last change."""
+    return _records_json(directory, site, directory.calls.values(), history)
 
 
 # CSV -----------------------------------------------------------------------------------------
@@ -416,6 +424,11 @@ def links_csv(directory: Directory) -> bytes:
 def events_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per event; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
     return _records_csv(directory, site, EVENT, directory.events.values(), history)
+
+
+def calls_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
+    """One row per call, open or closed; same encoding and quoting as the other CSV files."""
+    return _records_csv(directory, site, CALL, directory.calls.values(), history)
 
 
 # GeoJSON -------------------------------------------------------------------------------------
@@ -885,6 +898,9 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "acteurs.json, evenements.json : toutes les fiches, champ par champ (JSON, UTF-8).\n"
         "acteurs.csv, evenements.csv : une ligne par fiche, pour les tableurs.\n"
         "liens.csv : les liens entre acteurs (source est « type » de target : membre de, fait partie de, partenaire de, accueilli par, soutenu par).\n"
+        "appels.json, appels.csv : les appels à participation (bénévoles, matériel, salles, compétences,\n"
+        "partenaires), ouverts ou clos : until est la date de fin, status dit s'il a été pourvu ou\n"
+        "retiré avant ; actor est l'identifiant de l'acteur qui le lance (colonne id d'acteurs.csv).\n"
         "acteurs.geojson, evenements.geojson : les acteurs et les événements sur une carte\n"
         "(GeoJSON, RFC 7946, WGS 84 ; les événements uniquement en ligne n'y sont pas).\n"
         "evenements.ics : l'agenda au format iCalendar, à ajouter à votre agenda.\n"
@@ -935,7 +951,7 @@ def readme(directory: Directory, site: SiteSettings) -> bytes:
         "    venue.geo.lon, price.min, price.max ; nombre entier : age.min, age.max ;\n"
         "  booléen (true ou false) : price.free ;\n"
         "  date ou date et heure ISO 8601 (2026-12-20 ou 2026-12-20T18:00:00+04:00) : start, end,\n"
-        "    previous_start, date_maj ;\n"
+        "    previous_start, date_maj, since, until ;\n"
         "  téléphone (contact.phone) : au format international E.164, sans espace\n"
         "    (+262262001234) ;\n"
         "  liste de blocs en JSON ([{{\"date\":\"2027-01-02\",...}}]) : exceptions.\n"
@@ -1063,6 +1079,8 @@ def _files(directory: Directory, site: SiteSettings, history: History | None = N
     yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)
     yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
     yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
+    yield urls.data_file(CALLS_JSON), calls_json(directory, site, history)
+    yield urls.data_file(CALLS_CSV), calls_csv(directory, site, history)
     yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site, pictures)
     yield from _described_files(directory, site, history)
     yield urls.data_file(README), readme(directory, site)

@@ -1,15 +1,15 @@
-"""Atom feeds (new actors, upcoming events), the sitemap and robots.txt."""
+"""Atom feeds (new actors, upcoming events, open calls), the sitemap and robots.txt."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from feedgenerator import Atom1Feed
 
 from communs.records import dates
-from communs.records.directory import Directory
+from communs.records.directory import Directory, open_calls
 from communs.settings import SiteSettings
 from communs.site import urls
 from communs.site.history import ADDED, CHANGED, MOVED, REMOVED, Change, History
@@ -81,6 +81,38 @@ def events_feed(directory: Directory, site: SiteSettings) -> bytes:
     return feed.writeString("utf-8").encode("utf-8")
 
 
+def calls_feed(directory: Directory, site: SiteSettings, history: History | None) -> bytes:
+    """The open calls, newest first (by the day they were posted when Git history is known, else
+    by their start); a call leaves the feed when it closes or ends."""
+    feed = Atom1Feed(
+        title=f"{site.site_name} — appels à participation",
+        link=_absolute(site, urls.calls()),
+        description=f"Ce que les acteurs cherchent ou proposent ({site.territory}) : bénévoles, matériel, salles, compétences, partenaires.",
+        language="fr",
+        feed_url=_absolute(site, f"/{FEEDS}/appels.atom"),
+    )
+    calls = open_calls(directory.calls.values(), site.build_date)
+    posted = {}
+    for record in calls:
+        known = history.of_record(record.kind, record.folder, record.stem) if history else None
+        since = record.data.get("since")
+        posted[record.id] = known.created if known else _moment(date.fromisoformat(since) if since else site.build_date)
+    calls.sort(key=lambda r: (posted[r.id], r.id), reverse=True)
+    for record in calls[:FEED_SIZE]:
+        actor = directory.actors.get(record.data["actor"])
+        until = dates.format_day(date.fromisoformat(record.data["until"]), weekday=False)
+        feed.add_item(
+            title=f"{record.data['title']} — {directory.label('call_type', record.data['type'])}",
+            link=_absolute(site, urls.call(record.id)),
+            description=f"{record.data['summary']} ({actor.name if actor else record.data['actor']}, jusqu'au {until})",
+            unique_id=_absolute(site, urls.call(record.id)),
+            updateddate=posted[record.id],
+            pubdate=posted[record.id],
+            categories=[directory.label("themes", t) for t in record.data["themes"]],
+        )
+    return feed.writeString("utf-8").encode("utf-8")
+
+
 ACTIONS = {ADDED: "Ajout", CHANGED: "Modification", MOVED: "Déplacement", REMOVED: "Suppression"}
 
 
@@ -88,8 +120,7 @@ def changes_feed(directory: Directory, site: SiteSettings, changes: list[Change]
     """The latest changes to the directory (or to one commune), newest first."""
     feed = Atom1Feed(title=title, link=_absolute(site, f"/{urls.CHANGES}/"), description=title, language="fr", feed_url=_absolute(site, feed_path))
     for change in changes[:FEED_SIZE]:
-        records = directory.actors if change.kind == "actor" else directory.events
-        link = urls.record(change.kind, change.record_id) if change.record_id in records else f"/{urls.CHANGES}/"
+        link = urls.record(change.kind, change.record_id) if change.record_id in directory.records_of(change.kind) else f"/{urls.CHANGES}/"
         commune = directory.communes.get(change.commune)
         feed.add_item(
             title=f"{ACTIONS[change.action]} : {change.name}" + (f" ({commune.name})" if commune else ""),
@@ -107,7 +138,7 @@ def record_changes(directory: Directory, history: History | None) -> dict[str, d
     if history is None:
         return {}
     found = {}
-    for record in (*directory.actors.values(), *directory.events.values()):
+    for record in (*directory.actors.values(), *directory.events.values(), *directory.calls.values()):
         known = history.of_record(record.kind, record.folder, record.stem)
         if known is not None:
             found[urls.record(record.kind, record.id)] = known.changed
@@ -151,6 +182,7 @@ def robots(site: SiteSettings) -> bytes:
 def write_feeds(directory: Directory, site: SiteSettings, output: Path, history, page_urls: list[str]) -> None:
     write_if_changed(output / FEEDS / "acteurs.atom", actors_feed(directory, site, history))
     write_if_changed(output / FEEDS / "evenements.atom", events_feed(directory, site))
+    write_if_changed(output / FEEDS / "appels.atom", calls_feed(directory, site, history))
     if history is not None:
         write_if_changed(
             output / FEEDS / "modifications.atom",

@@ -203,7 +203,7 @@ def _read_names(repo: git.Repo, specs: list[str]) -> dict[str, str]:
                 continue
             body = process.stdout.read(int(header[2]))
             process.stdout.read(1)
-            kind = "actor" if f"/{FOLDERS['actor']}/" in f"/{spec.split(':', 1)[1]}" else "event"
+            kind = next((k for folder, k in KINDS.items() if f"/{folder}/" in f"/{spec.split(':', 1)[1]}"), "event")
             names[spec] = _name(body, kind, spec.rsplit("/", 1)[-1][:-4])
     finally:
         writer.join()

@@ -472,6 +472,8 @@ def downloads() -> list[tuple[str, str, str]]:
         ("evenements.csv", "text/csv", _("Les événements, une ligne par fiche (CSV pour tableur)")),
         ("evenements.geojson", "application/geo+json", _("Les événements sur une carte (GeoJSON)")),
         ("evenements.ics", "text/calendar", _("L'agenda (iCalendar)")),
+        ("appels.json", "application/json", _("Les appels à participation (bénévoles, matériel, salles, compétences, partenaires), ouverts ou clos, champ par champ (JSON)")),
+        ("appels.csv", "text/csv", _("Les appels à participation, une ligne par appel (CSV pour tableur)")),
         ("lieux-mediation-numerique.csv", "text/csv", _("Les lieux de médiation numérique, au format du schéma national (CSV)")),
         ("datapackage.json", "application/json", _("La description des fichiers CSV, colonne par colonne (Frictionless Data Package)")),
         ("LISEZMOI.txt", "text/plain", _("Description des fichiers et de leurs colonnes")),
@@ -527,7 +529,8 @@ def graph(directory: Directory, site: SiteSettings, records: list[Record], histo
     may hold more than ``records``.
     """
     nodes: list[dict] = [dataset(site, history)]
-    for record in sorted(records, key=lambda r: (r.kind != "actor", r.id)):
+    # Calls to take part have no schema.org type that readers use: they are in appels.json.
+    for record in sorted((r for r in records if r.kind in ("actor", "event")), key=lambda r: (r.kind != "actor", r.id)):
         own = history.of_record(record.kind, record.folder, record.stem) if history is not None else None
         node = actor(directory, site, record, own) if record.kind == "actor" else event(directory, site, record, own)
         node.pop("@context", None)

@@ -18,8 +18,8 @@ from markupsafe import Markup
 from communs.i18n import _
 from communs.records import dates
 from communs.records.communes import Commune
-from communs.records.content import ACTOR, EVENT
-from communs.records.directory import Directory
+from communs.records.content import ACTOR, CALL, EVENT, FOLDERS
+from communs.records.directory import Directory, call_is_open, open_calls
 from communs.records.record import Record
 from communs.records.territory import Territory, territory_of
 from communs.records.text import fold, loose_spellings, spelling_variants
@@ -41,6 +41,7 @@ THEME_CARDS = 300
 THEME_EVENTS = 40  # the next events on a theme page; the month pages and the feed hold the rest
 PROGRAMME_MONTHS = 3  # printable programmes: this month and the next two, for communes with events then
 EMBED_EVENTS = 30  # the next events a widget lists (each series once); its link leads to the rest
+HOME_CALLS = 6  # the open calls the home page shows, soonest end first
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,8 @@ class SiteBuild:
             PageSpec(f"/{urls.DATA}/", "data.html", "data"),
             PageSpec(f"/{urls.CONTRIBUTE}/", "contribute.html", "contribute", ("actor",)),
             PageSpec(f"/{urls.CONTRIBUTE}/evenement/", "contribute.html", "contribute", ("event",)),
+            PageSpec(f"/{urls.CONTRIBUTE}/appel/", "contribute.html", "contribute", ("call",)),
+            PageSpec(urls.calls(), "calls.html", "calls_index"),
             PageSpec("/404.html", "404.html", "plain"),
         ]
         specs += [PageSpec(urls.agenda_month(*month), "agenda.html", "agenda_month", month) for month in self.agenda_months[1:]]
@@ -82,6 +85,7 @@ class SiteBuild:
         specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
         specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
         specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
+        specs += [PageSpec(urls.call(record_id), "call.html", "call", (record_id,)) for record_id in d.calls]
         specs += [
             PageSpec(urls.commune_programme(d.commune(code), year, month), "programme.html", "programme", (code, year, month))
             for code, year, month in sorted(self.programmes)
@@ -140,7 +144,8 @@ class SiteBuild:
             events = d.events_of(record.id)
             upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
             linked = [a.digest for a in d.linked(record.id)] + [link.ended(self.today) for link in (*d.links_from(record.id), *d.links_to(record.id))]
-            return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, self._picture_key(record), self.record_history(record))
+            calls = [(c.digest, call_is_open(c, self.today)) for c in d.calls_of(record.id)]
+            return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, calls, self._picture_key(record), self.record_history(record))
         if spec.builder == "event":
             record = d.events[spec.args[0]]
             venue = d.venue_of(record)
@@ -148,6 +153,10 @@ class SiteBuild:
                 "event", record.digest, [a.digest for a in d.organizers_of(record)], venue.digest if venue else "",
                 self.today, self._picture_key(record), self.record_history(record),
             )
+        if spec.builder == "call":
+            record = d.calls[spec.args[0]]
+            actor = d.actors[record.data["actor"]]
+            return digest("call", record.digest, actor.digest, call_is_open(record, self.today), self.record_history(record))
         if spec.builder == "embed_agenda" and spec.args[0] == "actor":
             record_id = spec.args[1]
             return digest("embed-actor", d.actors[record_id].digest, [e.digest for e in d.events_of(record_id)], self.today)
@@ -160,7 +169,7 @@ class SiteBuild:
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (
             "home", "communes_index", "contribute", "changes", "themes_index", "agenda", "agenda_month", "archive", "plain", "search", "data",
-            "commune", "theme", "actor", "event", "embed_agenda", "embed_map", "programme", "network", "sector",
+            "commune", "theme", "actor", "event", "call", "calls_index", "embed_agenda", "embed_map", "programme", "network", "sector",
         )}
 
     # Shared pieces -------------------------------------------------------------------------
@@ -270,8 +279,7 @@ class SiteBuild:
 
     @staticmethod
     def record_path(record: Record) -> str:
-        folder = "actors" if record.kind == ACTOR else "events"
-        return f"content/{folder}/{record.folder}/{record.stem}.yml"
+        return f"content/{FOLDERS[record.kind]}/{record.folder}/{record.stem}.yml"
 
     def commune_map(self, place: Commune, **options: Any) -> maps.MapParts:
         """A commune's map of actors and upcoming events (its page, its widget)."""
@@ -356,8 +364,7 @@ class SiteBuild:
         """The commune a commune or record page belongs to (its search part)."""
         if spec.builder == "commune":
             return spec.args[0]
-        records = self.directory.actors if spec.builder == "actor" else self.directory.events if spec.builder == "event" else {}
-        record = records.get(spec.args[0]) if spec.args else None
+        record = self.directory.records_of(spec.builder).get(spec.args[0]) if spec.builder in FOLDERS and spec.args else None
         code = record.data.get("commune") if record is not None else None
         return code if isinstance(code, str) else None
 
@@ -384,8 +391,7 @@ class SiteBuild:
 
     def change_link(self, change: Change) -> str:
         """The record page of a change, when the record still exists."""
-        records = self.directory.actors if change.kind == ACTOR else self.directory.events
-        return urls.record(change.kind, change.record_id) if change.record_id in records else ""
+        return urls.record(change.kind, change.record_id) if change.record_id in self.directory.records_of(change.kind) else ""
 
     def changes(self, number: int) -> dict:
         """The directory's latest changes, 50 per page."""
@@ -411,6 +417,7 @@ class SiteBuild:
             "token": "", "honeypot": HONEYPOT, "record_id": "", "notice": "",
             "service_url": self.site.contribution_service_url.rstrip("/"), "forge_new_url": self.site.forge_new_url,
             "switch_url": f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("evenement/" if kind == "actor" else ""),
+            "kinds": form_kinds(kind, lambda slug: f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("" if slug == "acteur" else f"{slug}/")),
         }
 
     def home(self) -> dict:
@@ -437,6 +444,8 @@ class SiteBuild:
             "territory_communes": self.territory_communes(),
             "search_commune": self.search_commune(),
             "upcoming": self.next_events(list(d.events.values()))[:HOME_EVENTS],
+            "calls": self.open_calls(d.calls.values())[:HOME_CALLS],
+            "call_count": len(self.open_calls(d.calls.values())),
             "latest": latest,
             "themes": [(choice, len(d.actors_with_theme(value))) for value, choice in d.labels["themes"].items()],
             "map": overview,
@@ -475,6 +484,48 @@ class SiteBuild:
             "embeds": self.embeds("commune", code),
             "programmes": self.programme_links(code),
             "network_url": self.network_url("commune", code),
+            "calls": self.open_calls(d.calls_in(code)),
+        }
+
+    # Calls to take part ---------------------------------------------------------------------
+
+    def open_calls(self, records) -> list[Record]:
+        """Calls people can still answer today, soonest end first."""
+        return sorted(open_calls(records, self.today), key=lambda r: (r.data["until"], r.id))
+
+    def calls_index(self) -> dict:
+        """Every open call: what actors need, then what they offer; each list soonest end first."""
+        d = self.directory
+        found = self.open_calls(d.calls.values())
+        return {
+            "needs": [r for r in found if d.call_direction(r) == "need"],
+            "offers": [r for r in found if d.call_direction(r) == "offer"],
+            "count": len(found),
+            "communes": sorted({d.commune(r.folder) for r in found}, key=lambda c: (fold(c.name), c.code)),
+        }
+
+    def call(self, record_id: str) -> dict:
+        d = self.directory
+        record = d.calls[record_id]
+        actor = d.actors[record.data["actor"]]
+        status = record.data.get("status", "open")
+        since = record.data.get("since")
+        return {
+            "record": record,
+            "commune": d.commune(record.folder),
+            "actor": actor,
+            "actor_commune": d.commune(actor.folder),
+            "status": status,
+            "is_open": call_is_open(record, self.today),
+            "expired": status == "open" and record.data["until"] < self.today.isoformat(),
+            "not_yet": bool(since) and since > self.today.isoformat(),
+            # How to answer: the call's own contact, or its actor's.
+            "contact": record.data.get("contact") or actor.data.get("contact") or {},
+            "contact_is_actors": not record.data.get("contact"),
+            "correction_url": self.correction_url(record),
+            "history_url": self.history_url(record),
+            "history": self.record_history(record),
+            "others": [r for r in self.open_calls(d.calls_of(actor.id)) if r.id != record_id],
         }
 
     # Widgets ---------------------------------------------------------------------------------
@@ -547,6 +598,7 @@ class SiteBuild:
             "ics_url": urls.theme_ics(value),
             "network_url": self.network_url("theme", value),
             "sector_url": urls.sector() if value == urls.SECTOR_THEME and actors else "",
+            "calls": self.open_calls(d.calls_with_theme(value)),
         }
 
     def agenda(self) -> dict:
@@ -608,6 +660,8 @@ class SiteBuild:
             "picture": self.pictures.get(record_id),
             "network": self.actor_network(record_id),
             "network_url": self.network_url("commune", record.folder),
+            "calls": self.open_calls(d.calls_of(record_id)),
+            "closed_calls": [r for r in d.calls_of(record_id) if not call_is_open(r, self.today)],
         }
 
     def actor_network(self, record_id: str) -> list[tuple[str, list[dict]]]:
@@ -713,6 +767,15 @@ class SiteBuild:
         }
 
 
+def form_kinds(current: str, address) -> list[tuple[str, str, bool]]:
+    """The three forms (an actor, an event, a call to take part) as links: (label, address, is
+    it this one); ``address`` makes a form's address from its French name."""
+    return [
+        (label, address(slug), kind == current)
+        for kind, label, slug in ((ACTOR, _("Un acteur"), "acteur"), (EVENT, _("Un événement"), "evenement"), (CALL, _("Un appel à participation"), "appel"))
+    ]
+
+
 _HOURS = re.compile(r"(\d+) h(?: (\d{2}))?")
 
 
@@ -759,6 +822,7 @@ def template_filters(directory: Directory, site: SiteSettings) -> dict[str, Any]
         "loose": lambda text: " ".join(loose_spellings(text)),
         "iso": dates.iso,
         "commune_name": lambda code: directory.commune(code).name,
+        "actor_name": lambda actor_id: directory.actors[actor_id].name if actor_id in directory.actors else actor_id,
     }
 
 

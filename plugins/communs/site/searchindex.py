@@ -34,7 +34,7 @@ def part_of(spec: PageSpec, commune_of: Callable[[PageSpec], str | None]) -> str
     for pages without searchable content."""
     if spec.builder == "theme":
         return MAIN
-    if spec.builder in ("commune", "actor", "event"):
+    if spec.builder in ("commune", "actor", "event", "call"):
         code = commune_of(spec)
         return departement_of_code(code) if code else MAIN
     return None

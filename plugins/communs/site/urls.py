@@ -10,6 +10,7 @@ from communs.records.communes import Commune
 
 ACTORS = "acteurs"
 EVENTS = "evenements"
+CALLS = "appels"  # calls to take part: needs and offers of actors
 COMMUNES = "communes"
 THEMES = "themes"
 AGENDA = "agenda"
@@ -34,8 +35,18 @@ def event(record_id: str) -> str:
     return f"/{EVENTS}/{record_id}/"
 
 
+def call(record_id: str) -> str:
+    """A call's page: it stays once the call is closed (marked so), links to it must not break."""
+    return f"/{CALLS}/{record_id}/"
+
+
+def calls() -> str:
+    """The open calls of the whole directory, soonest end first."""
+    return f"/{CALLS}/"
+
+
 def record(kind: str, record_id: str) -> str:
-    return actor(record_id) if kind == "actor" else event(record_id)
+    return {"actor": actor, "event": event, "call": call}[kind](record_id)
 
 
 def commune(place: Commune) -> str:

@@ -96,6 +96,7 @@
   }
   suggestActors(form.querySelector("input[name=organizers]"), document.getElementById("organisateurs-suggestions"), true);
   suggestActors(form.querySelector("input[name='venue.ref']"), document.getElementById("acteurs-suggestions"), false);
+  suggestActors(form.querySelector("input[name=actor]"), document.getElementById("appel-acteurs-suggestions"), false);
 
   // Repairs shown before sending: when a person leaves a web address, a phone, keywords or a
   // postal code, the service says how it will be written, and the field takes that value.
@@ -438,7 +439,7 @@
       event.preventDefault();
       var id = recordId || ((kind === "event" && record.start ? record.start.slice(0, 10) + "-" : "") + slug(record.name || record.title));
       record.id = id;
-      var folder = "content/" + (kind === "actor" ? "actors" : "events") + "/" + (record.commune || "00000");
+      var folder = "content/" + ({ actor: "actors", event: "events", call: "calls" }[kind]) + "/" + (record.commune || "00000");
       location.href = forgeNew.replace("{folder}", encodeURIComponent(folder)).replace("{filename}", encodeURIComponent(id + ".yml")).replace("{value}", encodeURIComponent(toYaml(record)));
       return;
     }
