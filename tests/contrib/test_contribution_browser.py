@@ -242,3 +242,47 @@ def test_correct_a_phone_from_an_actor_page_then_request_a_deletion_without_java
     deleted = next(b.name for b in repository.branches if b.name.startswith("contrib/cyclone-bd-"))
     assert repository.git.diff("--name-status", "main", deleted) == "D\tcontent/actors/97411/cyclone-bd.yml"
     assert "L'association s'est arrêtée l'an dernier." in repository.commit(deleted).message
+
+
+def test_a_call_launched_with_the_keyboard_then_closed_from_its_page(browser, running):
+    """At phone size: the actor is typed by name and picked from the suggestions, the end date
+    typed; then « Clore cet appel » on a call's page opens the form marked « pourvu »."""
+    site, service, remote, fake = running
+    visit = Visit(browser, site.url, width=390)
+    page = visit.open("/contribuer/appel/")
+    page.click("#champ-title")
+    page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
+    page.keyboard.type("Bénévoles pour le vide-grenier")
+    page.select_option("#champ-type", "volunteers-wanted")
+    page.fill("#champ-summary", "Le conseil citoyen cherche des bénévoles pour installer les stands du vide-grenier du quartier.")
+    page.check("input[name=themes][value=vivre-ensemble]")
+    page.type("#champ-actor", "Conseil cit", delay=30)
+    page.wait_for_function("document.querySelectorAll('#appel-acteurs-suggestions option').length > 0")
+    suggestions = page.eval_on_selector_all("#appel-acteurs-suggestions option", "options => options.map(o => o.value)")
+    assert "Conseil citoyen du Brûlé" in suggestions, suggestions
+    page.fill("#champ-actor", "Conseil citoyen du Brûlé")
+    page.fill("#champ-commune", "Saint-Denis (974)")
+    page.fill("#champ-until", "2027-03-31")
+    page.wait_for_timeout(1100)
+    page.keyboard.press("Tab")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".done, .error-summary", timeout=30000)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    repository = git.Repo(remote)
+    branch = next(b.name for b in repository.branches if b.name.startswith("contrib/benevoles-pour-le-vide-grenier-"))
+    record = yaml.safe_load(repository.git.show(f"{branch}:content/calls/97411/benevoles-pour-le-vide-grenier.yml"))
+    assert (record["actor"], record["until"], record["type"]) == ("conseil-citoyen-du-brule", "2027-03-31", "volunteers-wanted")
+
+    page = visit.open("/appels/salle-de-repetition-le-mardi-soir/")
+    page.click("text=Clore cet appel (pourvu ou retiré)")
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{service.url}/contribuer/call/salle-de-repetition-le-mardi-soir?clore=1"
+    assert page.input_value("#champ-status") == "fulfilled"
+    assert "Pour clore l'appel avant sa date de fin" in page.inner_text("main")
+    page.wait_for_timeout(1100)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".done, .error-summary", timeout=30000)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    visit.close()
+    closed = next(b.name for b in repository.branches if b.name.startswith("contrib/salle-de-repetition-le-mardi-soir-"))
+    assert "+status: fulfilled" in repository.git.diff("main", closed)

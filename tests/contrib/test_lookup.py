@@ -387,3 +387,11 @@ def test_a_name_with_cyrillic_lookalikes_is_the_same_name(lookup):
     found = lookup.duplicates("\u0421\u043empagnie Ti K\u0430z", SAINT_DENIS)
     assert ids(found) == ["compagnie-ti-kaz"] and found[0].score == 1.0
     assert found[0].reason == "même nom, même commune"
+
+
+def test_suggestions_complete_the_word_being_typed(demo):
+    """The organisers', venue's and call's actor fields ask as a person types: « Conseil cit »
+    must already find « Conseil citoyen du Brûlé » (a whole-word search found it last, or not)."""
+    assert ids(demo.search("Conseil cit", kind="actor", complete=True))[0] == "conseil-citoyen-du-brule"
+    assert ids(demo.search("Kaz Num", kind="actor", complete=True)) == ["kaz-numerik-bois-de-nefles"]
+    assert "conseil-citoyen-du-brule" not in ids(demo.search("Conseil cit", kind="actor")[:1])  # only the suggestions complete

@@ -103,3 +103,8 @@ def test_the_form_offers_the_three_kinds(client):
     assert 'list="appel-acteurs-suggestions"' in page.text
     assert '<strong aria-current="page">Un appel à participation</strong>' in page.text
     assert 'href="?type=acteur"' in page.text and 'href="?type=evenement"' in page.text
+
+
+def test_the_duplicate_lookup_answers_for_a_call_without_failing(client):
+    answer = client.get("/api/duplicates", params={"kind": "call", "name": "Bénévoles pour la fête", "commune": "97411"})
+    assert answer.status_code == 200 and answer.json() == {"duplicates": []}

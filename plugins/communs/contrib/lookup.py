@@ -54,7 +54,7 @@ from whoosh import fields, formats
 from whoosh.analysis import Filter, RegexTokenizer, SpaceSeparatedTokenizer
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.lang import stemmer_for_language, stopwords_for_language
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, Or, Prefix, Query, Term
 from whoosh.system import pack_uint
 
 
@@ -683,8 +683,9 @@ class Lookup:
 
     # Search -----------------------------------------------------------------------------------
 
-    def search_query(self, text: str) -> Query | None:
-        """The Whoosh query for a person's text: every word somewhere, typos allowed.
+    def search_query(self, text: str, *, complete: bool = False) -> Query | None:
+        """The Whoosh query for a person's text: every word somewhere, typos allowed; with
+        ``complete``, the last word may be the start of a word still being typed (suggestions).
 
         None when nothing can match: no searchable word (only punctuation or small words such as
         "de"), or a word found in no field even with typos.
@@ -692,9 +693,10 @@ class Lookup:
         words = _QUERY_WORD.findall(text[:MAX_QUERY_CHARS]) if isinstance(text, str) else []
         schema = self._index.schema
         clauses: dict[str, Query] = {}
-        for word in words[: MAX_QUERY_WORDS * 2]:
+        for position, word in enumerate(words[: MAX_QUERY_WORDS * 2]):
             if len(clauses) >= MAX_QUERY_WORDS:
                 break
+            typing = complete and position == len(words) - 1
             alternatives: list[Query] = []
             searchable = False
             plain = plain_term(word)
@@ -704,6 +706,8 @@ class Lookup:
                     searchable = True
                     if token in indexed:
                         alternatives.append(Term(fieldname, token, boost=weight))
+                    if typing and len(token) >= 2:
+                        alternatives.append(Prefix(fieldname, token, boost=weight))
                     # Typos are looked for from the stem and from the whole word ("lantouras"
                     # stems to "lantour", two letters from "lantouraz").
                     near: set[str] = set()
@@ -723,11 +727,11 @@ class Lookup:
         found = list(clauses.values())
         return found[0] if len(found) == 1 else And(found)
 
-    def search(self, query: str, *, limit: int = 20, commune: str | None = None, kind: str | None = None) -> list[Match]:
-        """Records matching a free-text query, best first."""
+    def search(self, query: str, *, limit: int = 20, commune: str | None = None, kind: str | None = None, complete: bool = False) -> list[Match]:
+        """Records matching a free-text query, best first (``complete``: see ``search_query``)."""
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown record kind: {kind!r}")
-        parsed = self.search_query(query)
+        parsed = self.search_query(query, complete=complete)
         if parsed is None or limit <= 0:
             return []
         found = []

@@ -397,7 +397,7 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
         name = request.query_params.get("name", "")[:200]
         commune = request.query_params.get("commune", "")[:5]
         kind = KIND_NAMES.get(request.query_params.get("kind", "actor"), ACTOR)
-        if not name.strip():
+        if not name.strip() or kind == CALL:  # calls are short-lived and not looked up (validation still compares titles)
             return JSONResponse({"duplicates": []})
         base = await run_in_threadpool(service.desk.base)
         matches = base.lookup.duplicates(name, commune, kind=kind) if base.lookup else []
@@ -433,7 +433,7 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
         if len(query.strip()) < 2:
             return JSONResponse({"actors": []})
         base = await run_in_threadpool(service.desk.base)
-        found = base.lookup.search(query, limit=8, kind=ACTOR) if base.lookup else []
+        found = base.lookup.search(query, limit=8, kind=ACTOR, complete=True) if base.lookup else []  # the name is being typed
         return JSONResponse({"actors": [{"id": m.id, "name": m.name, "commune_name": m.commune_name} for m in found]})
 
     async def api_recurrence(request: Request) -> Response:
