@@ -49,6 +49,8 @@ def test_a_closed_call_keeps_its_page_marked_closed_and_out_of_search(demo_site)
     expired = page(demo_site, "/appels/chantier-de-debroussaillage-du-sentier/")
     assert "<strong>Appel clos.</strong> Il courait jusqu'au dimanche 15 novembre 2026." in expired.replace("&#39;", "'")
     assert '<meta name="robots" content="noindex">' in expired and "data-pagefind-body" not in expired
+    sitemap = (demo_site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/appels/chantier-de-debroussaillage-du-sentier/" not in sitemap and "/appels/benevoles-accueil-lantouraz-maloya/" in sitemap
     assert "Comment répondre" not in expired
     fulfilled = page(demo_site, "/appels/reparateurs-d-electromenager/")
     assert "<strong>Appel pourvu.</strong>" in fulfilled and "data-pagefind-body" not in fulfilled

@@ -162,6 +162,13 @@ class SiteBuild:
             return digest("embed-actor", d.actors[record_id].digest, [e.digest for e in d.events_of(record_id)], self.today)
         return None
 
+    def in_sitemap(self, spec: PageSpec) -> bool:
+        """Pages search engines are asked to index: not the widgets (other sites' frames) nor the
+        pages of closed calls (both noindex)."""
+        if spec.url.startswith(f"/{urls.EMBED}/"):
+            return False
+        return not (spec.builder == "call" and not call_is_open(self.directory.calls[spec.args[0]], self.today))
+
     def _picture_key(self, record: Record) -> str:
         picture = self.pictures.get(record.id)
         return picture.digest if picture is not None else ""

@@ -144,8 +144,7 @@ def build_site(
     timings["exports"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    # Widgets are for other sites' frames (noindex), not for the sitemap.
-    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs if not spec.url.startswith(f"/{urls.EMBED}/")])
+    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs if build.in_sitemap(spec)])
     write_if_changed(output / headers.FILE, headers.headers_file())
     vendor.copy_vendor(output)
     copy_theme_static(output)
