@@ -37,6 +37,8 @@ SITE_FILES = {
     ("ics", "event"): exports.EVENTS_ICS,
     ("gogocarto", "actor"): exports.GOGOCARTO_JSON,
     ("lamednum", "actor"): exports.LAMEDNUM_CSV,
+    ("json", "call"): exports.CALLS_JSON,
+    ("csv", "call"): exports.CALLS_CSV,
 }
 
 

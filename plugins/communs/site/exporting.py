@@ -60,7 +60,7 @@ import click
 
 from communs.i18n import _, ngettext
 from communs.records.communes import Communes, default_communes
-from communs.records.content import ACTOR, COMMUNE_CODE, EVENT
+from communs.records.content import ACTOR, CALL, COMMUNE_CODE, EVENT
 from communs.records.directory import Directory
 from communs.records.record import Record
 from communs.records.schemas import default_schemas
@@ -78,8 +78,8 @@ SUGGESTIONS = 3
 
 # The kinds of record each format holds; the first one is the default, except for BOTH_KINDS.
 FORMATS: dict[str, tuple[str, ...]] = {
-    "json": (ACTOR, EVENT),
-    "csv": (ACTOR, EVENT),
+    "json": (ACTOR, EVENT, CALL),
+    "csv": (ACTOR, EVENT, CALL),
     "geojson": (ACTOR, EVENT),
     "ics": (EVENT,),
     "gogocarto": (ACTOR,),
@@ -231,9 +231,9 @@ def _site_file(directory: Directory, site: SiteSettings, output_format: str, kin
     from communs.site import exports  # icalendar and dateutil: only when a file is made
 
     if output_format == "json":
-        return exports.actors_json(directory, site, history) if kind == ACTOR else exports.events_json(directory, site, history)
+        return {ACTOR: exports.actors_json, EVENT: exports.events_json, CALL: exports.calls_json}[kind](directory, site, history)
     if output_format == "csv":
-        return exports.actors_csv(directory, site, history) if kind == ACTOR else exports.events_csv(directory, site, history)
+        return {ACTOR: exports.actors_csv, EVENT: exports.events_csv, CALL: exports.calls_csv}[kind](directory, site, history)
     if output_format == "geojson":
         return exports.actors_geojson(directory, site, commune, history) if kind == ACTOR else exports.events_geojson(directory, site, history)
     if output_format == "ics":
@@ -316,7 +316,7 @@ def _fail_usage(message: str) -> NoReturn:
 
 @click.command("export", context_settings=CONTEXT)
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), required=True, help=_("json, csv, geojson, ics (iCalendar), gogocarto, lamednum (lieux de médiation numérique, schéma national), jsonld (graphe schema.org) ou datapackage (description Frictionless des fichiers CSV)."))
-@click.option("--kind", type=click.Choice([ACTOR, EVENT]), default=None, help=_("Acteurs (actor) ou événements (event). Par défaut : acteurs pour json, csv, geojson, gogocarto et lamednum, événements pour ics, les deux pour jsonld ; datapackage décrit toujours les deux."))
+@click.option("--kind", type=click.Choice([ACTOR, EVENT, CALL]), default=None, help=_("Acteurs (actor), événements (event) ou appels à participation (call, en json et csv). Par défaut : acteurs pour json, csv, geojson, gogocarto et lamednum, événements pour ics, les deux pour jsonld ; datapackage décrit toujours les deux."))
 @click.option("--commune", "communes", multiple=True, metavar="CODE", help=_("Ne garder que les fiches de cette commune (code INSEE, par exemple 97411). Répétable."))
 @click.option("--departement", "departements", multiple=True, metavar="CODE", help=_("Ne garder que les fiches de ce département (par exemple 974 ou 2A). Répétable."))
 @click.option("--theme", "themes", multiple=True, metavar="THÈME", help=_("Ne garder que les fiches de cette thématique (par exemple culture). Répétable."))
