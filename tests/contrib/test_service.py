@@ -292,6 +292,19 @@ def test_cors_only_for_the_site(client):
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_site_on_this_machine_is_allowed_by_both_loopback_names(remote, tmp_path):
+    """`make serve` prints http://127.0.0.1:PORT; a person types http://localhost:PORT: the form's
+    requests must pass from both, and from no other port or host."""
+    with make_client(remote, tmp_path, site_url="http://127.0.0.1:18080") as client:
+        def allowed(origin: str) -> str | None:
+            answer = client.options("/api/form-token", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+            return answer.headers.get("access-control-allow-origin")
+
+        assert allowed("http://127.0.0.1:18080") == "http://127.0.0.1:18080"
+        assert allowed("http://localhost:18080") == "http://localhost:18080"
+        assert allowed("http://localhost:18081") is None and allowed("http://localhost.evil.test:18080") is None
+
+
 def test_form_page_comes_from_the_schema(client):
     page = client.get("/contribuer/")
     assert page.status_code == 200

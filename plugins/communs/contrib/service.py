@@ -107,7 +107,13 @@ class ServiceConfig:
         found = list(self.allowed_origins)
         if self.site_url:
             parts = self.site_url.split("/")
-            found.append("/".join(parts[:3]))
+            origin = "/".join(parts[:3])
+            found.append(origin)
+            # A site on this machine answers as localhost and as 127.0.0.1 alike (`make serve`
+            # prints the one, people type the other): the form must work from both.
+            for one, other in (("//127.0.0.1", "//localhost"), ("//localhost", "//127.0.0.1")):
+                if f"{one}:" in origin or origin.endswith(one):
+                    found.append(origin.replace(one, other, 1))
         return tuple(dict.fromkeys(found))
 
 
