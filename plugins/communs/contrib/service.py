@@ -20,6 +20,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -42,12 +44,17 @@ from communs.records.forms import (
     values_from_record,
     written_recurrence,
 )
+from communs.records.pictures import MAX_BYTES as MAX_PICTURE_BYTES
 from communs.records.territory import Territory
 from communs.records.validation import Checker
 from communs.settings import SiteSettings
 
 log = logging.getLogger("communs.contrib")
 KIND_NAMES = {"acteur": ACTOR, "actor": ACTOR, "evenement": EVENT, "event": EVENT, "appel": CALL, "call": CALL}
+PICTURE_FIELD = "picture"  # the file part of a posted form or of the API's multipart submission
+SUBMISSION_FIELD = "submission"  # the API's multipart submission: its JSON, beside the picture
+# What a multipart body may add to max_body_bytes: the picture, and its part's boundary and headers.
+PICTURE_ALLOWANCE = MAX_PICTURE_BYTES + 16 * 1024
 
 
 class ConfigError(ValueError):
@@ -247,7 +254,7 @@ class Service:
             self._env = environment(template_filters(directory, self.site), template_globals(self.site, assets_url="/theme"))
         return self._env
 
-    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, found: list[Mistake] | None = None, record_id: str = "", status: int = 200, notice: str = "", repairs: tuple = ()) -> HTMLResponse:
+    def form_page(self, kind: str, *, action: str = "create", values: dict | None = None, found: list[Mistake] | None = None, record_id: str = "", status: int = 200, notice: str = "", repairs: tuple = (), picture_sent: bool = False) -> HTMLResponse:
         form = form_for(kind)
         token, _nonce = self.tokens.issue()
         found = found or []
@@ -256,8 +263,14 @@ class Service:
             errors={m.field: [m.message] for m in found if m.field}, mistakes=found, repairs=repairs,
             token=token, honeypot=HONEYPOT, record_id=record_id, service_url="", notice=notice,
             forge_new_url="", kinds=_form_kinds(kind),
+            current_picture=self.current_picture(kind, record_id) if record_id else None, picture_sent=picture_sent,
         )
         return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
+
+    def current_picture(self, kind: str, record_id: str) -> Any:
+        """The picture a record has on the base branch (its ``image`` block), or None."""
+        record = self.desk.base().directory.records_of(kind).get(record_id)
+        return record.data.get("image") if record is not None else None
 
     def client(self, request: Request) -> str:
         """The address limits count. Behind a trusted proxy, the last ``X-Forwarded-For`` entry:
@@ -293,23 +306,33 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
         own = f"{request.url.scheme}://{request.url.netloc}"
         return "own" if origin == own or origin.startswith(own + "/") else "elsewhere"
 
-    async def read_json(request: Request) -> Any:
-        # A page elsewhere may post text/plain without a preflight (no-cors): only JSON is read,
-        # and a browser's Origin must be the site's, as for the HTML form.
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-            raise Rejected(415, _("La demande doit être envoyée en JSON (Content-Type: application/json)."))
+    async def read_submission(request: Request) -> tuple[Any, bytes | None]:
+        """The API's submission and its picture: JSON alone, or multipart/form-data with the JSON in
+        ``submission`` and the file in ``picture``. A page elsewhere may post text/plain or a form
+        without a preflight (no-cors): a browser's Origin must be the site's, as for the HTML form."""
+        media = _media_type(request)
+        if media not in ("application/json", "multipart/form-data"):
+            raise Rejected(415, _("La demande doit être envoyée en JSON (Content-Type: application/json), ou en multipart/form-data avec une image."))
         if _sender(request) not in ("", "own", "site"):
             raise Rejected(403, _("Envoi refusé : la demande ne vient pas du site de l'annuaire."))
-        body = await _limited_body(request, config.max_body_bytes)
+        if media == "application/json":
+            return _json_payload(await _limited_body(request, config.max_body_bytes)), None
+        values, picture = await read_form(request)
+        return _json_payload((values.get(SUBMISSION_FIELD) or [""])[0].encode("utf-8")), picture
+
+    async def read_form(request: Request) -> tuple[dict[str, list[str]], bytes | None]:
+        """A posted form's text fields and its picture (None without one). The body is bounded
+        before it is read: max_body_bytes, and the largest picture allowed when it is multipart."""
+        multipart = _media_type(request) == "multipart/form-data"
+        await _limited_body(request, config.max_body_bytes + (PICTURE_ALLOWANCE if multipart else 0), picture=multipart)
         try:
-            payload = json.loads(body, parse_constant=_no_constant)
-        except RecursionError:
-            raise Rejected(400, _("La demande est imbriquée trop profondément.")) from None
-        except ValueError:
-            raise Rejected(400, _("Le corps de la demande n'est pas du JSON valide (NaN et Infinity n'en sont pas).")) from None
-        if _depth(payload) > MAX_DEPTH:
-            raise Rejected(400, _("La demande est imbriquée trop profondément."))
-        return payload
+            async with request.form(max_files=1 if multipart else 0, max_fields=400) as posted:
+                values = {key: [v for v in posted.getlist(key) if isinstance(v, str)] for key in posted.keys()}
+                files = [v for v in posted.getlist(PICTURE_FIELD) if not isinstance(v, str)]
+                picture = await files[0].read() if files else b""
+        except (HTTPException, MultiPartException):
+            raise Rejected(400, _("Le formulaire reçu est mal formé ou porte plus d'un fichier : rechargez la page et renvoyez-le.")) from None
+        return values, picture or None
 
     def check_guards(request: Request, payload: dict, *, from_site_without_token: bool = False) -> str:
         """Limits, honeypot and form token; the token's nonce, "" when the form had no token."""
@@ -329,13 +352,13 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
             raise Rejected(403, verdict.reason)
         return verdict.nonce
 
-    def guarded_submit(payload: dict, nonce: str) -> Submission:
+    def guarded_submit(payload: dict, nonce: str, picture: bytes | None = None) -> Submission:
         """A token serves one accepted submission. Sent again, it only gets the receipt of the
         same submission (a double click, a lost answer); a refused submission gives it back, so
         the person can correct the form and send it again."""
         spent_here = bool(nonce) and service.state.spend(nonce, config.token_max_age)
         try:
-            submission = service.desk.submit(payload, replay=bool(nonce) and not spent_here)
+            submission = service.desk.submit(payload, replay=bool(nonce) and not spent_here, picture=picture)
         except Rejected:
             if spent_here:
                 service.state.give_back(nonce)
@@ -377,12 +400,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
     async def _api_submit(request: Request) -> Response:
         try:
             async def checked_and_submitted() -> Submission:
-                payload = await read_json(request)
+                payload, picture = await read_submission(request)
                 if not isinstance(payload, dict):
                     raise Rejected(400, _("La demande doit être un objet JSON."))
                 request.state.kind = payload.get("kind") if isinstance(payload.get("kind"), str) else ""
                 nonce = check_guards(request, payload)
-                return await run_in_threadpool(guarded_submit, payload, nonce)
+                return await run_in_threadpool(guarded_submit, payload, nonce, picture)
 
             return accepted(await counted_async(request, checked_and_submitted))
         except Rejected as error:
@@ -500,11 +523,9 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
         # from (Origin, or Referer), which is what a token would prove against cross-site posts.
         from_site = sender == "site"
         try:
-            await _limited_body(request, config.max_body_bytes)
-            posted = await request.form(max_files=0, max_fields=400)
+            values, picture = await read_form(request)
         except Rejected as error:
             return HTMLResponse(error.message, status_code=error.status)
-        values = {key: [v for v in posted.getlist(key) if isinstance(v, str)] for key in posted.keys()}
         if (values.get("commune_choice") or [""])[0]:
             values["commune"] = values.pop("commune_choice")  # the commune chosen among those a name may mean
         kind = KIND_NAMES.get((values.get("form_kind") or ["actor"])[0], ACTOR)
@@ -519,11 +540,12 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
             "message": (values.get("message") or [""])[0],
             "contributor": {"name": (values.get("contributor_name") or [""])[0], "email": (values.get("contributor_email") or [""])[0], "credit": bool(values.get("contributor_credit"))},
             "token": (values.get("token") or [""])[0], HONEYPOT: (values.get(HONEYPOT) or [""])[0],
+            "remove_picture": bool(values.get("remove_picture")),
         }
         try:
             async def checked_and_submitted() -> Submission:
                 nonce = check_guards(request, payload, from_site_without_token=from_site)
-                return await run_in_threadpool(guarded_submit, payload, nonce)
+                return await run_in_threadpool(guarded_submit, payload, nonce, picture)
 
             submission = await counted_async(request, checked_and_submitted)
         except Rejected as error:
@@ -532,7 +554,7 @@ def create_app(config: ServiceConfig, *, start_worker: bool = True, territory: T
             if error.repaired is not None:
                 repairs = error.repaired.repairs
                 values = {**values, **{r.field: values_from_record(form, error.repaired.record).get(r.field, [r.after]) for r in repairs}}
-            return service.form_page(kind, action=action, values=values, found=found, record_id=record_id, status=error.status if error.status != 400 else 422, repairs=repairs)
+            return service.form_page(kind, action=action, values=values, found=found, record_id=record_id, status=error.status if error.status != 400 else 422, repairs=repairs, picture_sent=picture is not None)
         html = service.env().get_template("contribution_done.html").render(page_url="/contribuer/", submission=submission.public())
         return HTMLResponse(html, status_code=202, headers=_SECURITY_HEADERS)
 
@@ -616,16 +638,37 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-async def _limited_body(request: Request, limit: int) -> bytes:
-    """The request body, refused past ``limit`` bytes without reading the rest."""
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _json_payload(body: bytes) -> Any:
+    try:
+        payload = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise Rejected(400, _("La demande est imbriquée trop profondément.")) from None
+    except ValueError:
+        raise Rejected(400, _("Le corps de la demande n'est pas du JSON valide (NaN et Infinity n'en sont pas).")) from None
+    if _depth(payload) > MAX_DEPTH:
+        raise Rejected(400, _("La demande est imbriquée trop profondément."))
+    return payload
+
+
+async def _limited_body(request: Request, limit: int, *, picture: bool = False) -> bytes:
+    """The request body, refused past ``limit`` bytes without reading the rest (``picture``: the
+    body may carry one, and the message speaks of it)."""
+    if picture:
+        too_big = _("L'envoi est trop volumineux : l'image doit peser {size} Mo au plus. Choisissez-en une plus légère, ou réduisez-la.").format(size=MAX_PICTURE_BYTES // 1_000_000)
+    else:
+        too_big = _("La demande est trop volumineuse ({limit} Kio au plus).").format(limit=limit // 1024)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Rejected(413, _("La demande est trop volumineuse ({limit} Kio au plus).").format(limit=limit // 1024))
+        raise Rejected(413, too_big)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Rejected(413, _("La demande est trop volumineuse ({limit} Kio au plus).").format(limit=limit // 1024))
+            raise Rejected(413, too_big)
         chunks.append(chunk)
     body = b"".join(chunks)
     request._body = body  # noqa: SLF001 - let request.form() read what was already received

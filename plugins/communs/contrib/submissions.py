@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from communs.contrib import pictures
 from communs.contrib.forges import Forge, ForgeError
 from communs.contrib.lookup import Lookup
 from communs.contrib.shared import SharedState
@@ -214,14 +215,26 @@ class Desk:
 
     # Receiving ---------------------------------------------------------------------------------
 
-    def submit(self, payload: Any, *, replay: bool = False) -> Submission:
+    def submit(self, payload: Any, *, replay: bool = False, picture: bytes | None = None) -> Submission:
         """Check a submission and record it; raises Rejected with what to fix. With ``replay`` (its
-        form token already served), only the very same submission is answered, with its receipt."""
+        form token already served), only the very same submission is answered, with its receipt.
+        ``picture`` is a file sent with the record (the form's upload), or None."""
         kind, action, record, message, contributor = self._read_payload(payload)
         record = _tidy(record)
+        remove = payload.get("remove_picture") is True
+        upload: pictures.Cleaned | pictures.PictureRefused | None = None
+        if picture:
+            if "image" not in self.checker.schemas.roots[kind].get("properties", {}):
+                raise Rejected(422, _("Ce type de fiche n'a pas d'image : retirez le fichier joint."))
+            if action == "delete":
+                raise Rejected(422, _("Une demande de suppression ne porte pas d'image : retirez le fichier joint."))
+            try:
+                upload = pictures.cleaned(picture)  # decoded and encoded here, not while holding the lock
+            except pictures.PictureRefused as refusal:
+                upload = refusal
         base = self.base()
         with self.state.lock("submit"):
-            return self._submit(base, kind, action, record, message, contributor, replay)
+            return self._submit(base, kind, action, record, message, contributor, replay, upload, remove)
 
     def _read_payload(self, payload: Any) -> tuple[str, str, dict, str, Contributor]:
         if not isinstance(payload, dict):
@@ -266,7 +279,8 @@ class Desk:
             number += 1
         return candidate[:80].rstrip("-")
 
-    def _submit(self, base: Base, kind: str, action: str, record: dict, message: str, contributor: Contributor, replay: bool = False) -> Submission:
+    def _submit(self, base: Base, kind: str, action: str, record: dict, message: str, contributor: Contributor, replay: bool = False,
+                upload: pictures.Cleaned | pictures.PictureRefused | None = None, remove: bool = False) -> Submission:
         folder = FOLDERS[kind]
         original_path: str | None = None
         original_text: str | None = None
@@ -282,6 +296,9 @@ class Desk:
             original_text = (self.workspace.file_at(base.sha, original_path) or b"").decode("utf-8", "replace")
         repaired = None
         form_problems: list[dict] = []
+        original_record = base.directory.records_of(kind).get(record_id) if action != "create" else None
+        original_image = original_record.data.get("image") if original_record is not None else None
+        picture = pictures.PicturePlan()
         if action != "delete":
             if kind == EVENT and action == "update" and isinstance(record.get("recurrence"), dict) and "exceptions" not in record:
                 # The picker shows the days without the event; cancelled or moved ones stay as they were.
@@ -293,7 +310,10 @@ class Desk:
             # ignored (it could make a later import take the record for its own), the original kept.
             record = {key: value for key, value in record.items() if key != "source"}
             if action == "update":
-                record = _with_hidden_fields(kind, record, base.directory.records_of(kind).get(record_id))
+                record = _with_hidden_fields(kind, record, original_record)
+            if "image" in self.checker.schemas.roots[kind].get("properties", {}):
+                picture = pictures.plan(record_id, record.get("image"), original_image, upload, remove)
+                record = {key: value for key, value in record.items() if key != "image"} | ({"image": picture.image} if picture.image else {})
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)
             record = repaired.record
             typed = record.get("commune")
@@ -313,17 +333,19 @@ class Desk:
                 raise Rejected(422, _("Dites pourquoi supprimer cette fiche (message)."), [_field_error("message", _("Dites pourquoi supprimer cette fiche."))])
             content: bytes | None = None
             path = original_path
+            picture.changes = pictures.removed_with(original_image, record_id)
             warnings = self._broken_references(base, record_id) if kind == ACTOR else []
         else:
             record = {"id": record_id, **{k: v for k, v in record.items() if k != "id"}}
             text = update_record(original_text, record, kind) if original_text else dump_record(kind, record)
             content = text.encode("utf-8")
-            if original_text is not None and content == original_text.encode("utf-8"):
+            if original_text is not None and content == original_text.encode("utf-8") and not picture.changes:
                 raise Rejected(422, _("La correction ne change rien à la fiche."))
             source = RecordFile(path=base.content.parent / path, kind=kind, folder=commune if placed else "00000", display=path)
-            result = check_against(content, source, base.entries, self.checker, replaces=(original_path,) if original_path else ())
-            problems = [p for p in result.problems if placed or p.code not in _PLACEMENT_CODES]
-            errors = form_problems + [self._for_people(_problem_dict(p), record, commune, base) for p in problems if p.is_error]
+            result = check_against(content, source, base.entries, self.checker, replaces=(original_path,) if original_path else (), pictures=picture.brought)
+            problems = [p for p in result.problems if (placed or p.code not in _PLACEMENT_CODES)
+                        and not (picture.refused_upload and p.pointer == pictures.FILE_POINTER)]  # the upload's own refusal says it
+            errors = form_problems + picture.problems + [self._for_people(_problem_dict(p), record, commune, base) for p in problems if p.is_error]
             if errors:
                 raise Rejected(422, _("La fiche n'est pas encore publiable : corrigez les points signalés."), errors, repaired=repaired)
             warnings = [_problem_dict(p) for p in problems if not p.is_error]
@@ -332,18 +354,19 @@ class Desk:
                     if match.id != record_id:
                         warnings.append({"code": "likely-duplicate", "severity": "warning", "message": _("Fiche peut-être en double : {name} ({commune}), {reason}.").format(name=match.name, commune=match.commune_name, reason=match.reason), "pointer": "/name", "record_id": match.id})
 
-        digest = hashlib.sha256(f"{kind}\0{action}\0{path}\0".encode() + (content or b"<delete>")).hexdigest()
+        digest = hashlib.sha256(f"{kind}\0{action}\0{path}\0".encode() + (content or b"<delete>")
+                                + b"".join(f"\0{name}\0".encode() + (data or b"<delete>") for name, data in sorted(picture.changes.items()))).hexdigest()
         known = self.store.by_digest(digest)
         if known is not None:
             return known
         if replay:
             raise Rejected(403, _("Ce formulaire a déjà servi à un envoi : rechargez la page pour proposer une autre fiche ou une autre correction."))
-        changes: dict[str, bytes | None] = {path: content}
+        changes: dict[str, bytes | None] = {path: content, **picture.changes}
         if original_path and original_path != path:
             changes[original_path] = None  # the record moves to another commune
         author = Author(contributor.name if contributor.credit and contributor.name else _("Contribution anonyme"), self.noreply_email)
         repairs = [asdict(r) for r in repaired.repairs] if repaired else []
-        title, body = self._describe(kind, action, record if action != "delete" else {"id": record_id}, record_id, base, message, contributor, warnings, repairs)
+        title, body = self._describe(kind, action, record if action != "delete" else {"id": record_id}, record_id, base, message, contributor, warnings, repairs, picture.note)
         # The commit says it all in French, as the pull request does: a reviewer who only reads
         # the branch (a plain Git remote has no pull request page) finds the message and the reason.
         commit = self.workspace.commit_changes(base.sha, changes, _commit_text(f"{title}\n\n{body}"), author)
@@ -374,7 +397,7 @@ class Desk:
             for e in events
         ]
 
-    def _describe(self, kind, action, record, record_id, base, message, contributor, warnings, repairs=()) -> tuple[str, str]:
+    def _describe(self, kind, action, record, record_id, base, message, contributor, warnings, repairs=(), picture_note="") -> tuple[str, str]:
         name = record.get("name") or record.get("title") or record_id
         commune = base.directory.communes.get(str(record.get("commune", "")))
         where = f" ({commune.name})" if commune else ""
@@ -390,6 +413,8 @@ class Desk:
             lines.append(f"- {_('Page actuelle')} : {self.site_url.rstrip('/')}{urls.record(kind, record_id)}")
         if record.get("summary"):
             lines.append(f"- {_('Résumé')} : {record['summary']}")
+        if picture_note:
+            lines.append(f"- {picture_note}")
         lines += ["", _("Vérification : la fiche passe la validation (mêmes règles que l'intégration continue).") if action != "delete" else _("Suppression demandée.")]
         if repairs:
             lines += ["", _("Mis en forme par le formulaire :")] + [f"- {r['label']} : « {r['before']} » → « {r['after']} »" for r in repairs]

@@ -26,6 +26,7 @@ TEXT, TEXTAREA, MARKDOWN, SELECT, CHECKBOXES, CHECKBOX, NUMBER, INTEGER = (
 )
 URL, EMAIL, TEL, LIST, MOMENT, GROUP = "url", "email", "tel", "list", "moment", "group"
 RECURRENCE = "recurrence"  # a French picker (how often, which days, until when) that writes the rule
+PICTURE = "picture"  # a file to send with the record, and its words (``"x-form-widget": "picture"``)
 DATE_ONLY = "date"
 MAX_NESTING = 4
 # A field of every form that people never see; bots fill every field they find (see guard.py).
@@ -98,7 +99,8 @@ def _field(schemas: SchemaSet, kind: str, path: list[str], required: bool, depth
         return Field(widget=GROUP, children=children, reference=True, **common)
     kind_of = schema.get("type")
     if kind_of == "object":
-        return Field(widget=GROUP, children=_children(schemas, kind, path, schema, depth, group_required=required), **common)
+        widget = PICTURE if schema.get("x-form-widget") == PICTURE else GROUP
+        return Field(widget=widget, children=_children(schemas, kind, path, schema, depth, group_required=required), **common)
     if kind_of == "array":
         items = schemas.field_schema(kind, path + ["0"])
         if items.get("oneOf") and all("const" in b for b in items["oneOf"]):
@@ -205,7 +207,7 @@ def mistakes(form: Form, errors: list[dict]) -> list[Mistake]:
             continue
         if item.name in by_field:
             continue
-        anchor = item.html_id + ("-date" if item.widget == MOMENT else "")
+        anchor = item.html_id + {MOMENT: "-date", PICTURE: "-fichier"}.get(item.widget, "")
         choices = tuple((str(c.get("code", "")), str(c.get("name", ""))) for c in error.get("choices") or () if isinstance(c, dict))
         by_field[item.name] = Mistake(item.name, anchor, item.label, _people_wording(message, item), str(error.get("code", "")), pointer, choices)
     return general + sorted(by_field.values(), key=lambda m: order.get(m.field, len(order)))
@@ -262,7 +264,7 @@ def _read(item: Field, values: Mapping[str, list[str]], zone: str) -> Any:
         found = values.get(name) or [""]
         return found[0].strip() if isinstance(found[0], str) else ""
 
-    if item.widget == GROUP:
+    if item.widget in (GROUP, PICTURE):
         if item.reference and first(item.name + ".ref"):
             return first(item.name + ".ref")
         block = {}
@@ -315,7 +317,7 @@ def values_from_record(form: Form, record: Mapping[str, Any]) -> dict[str, list[
     def put(item: Field, value: Any) -> None:
         if value is None:
             return
-        if item.widget == GROUP:
+        if item.widget in (GROUP, PICTURE):
             if isinstance(value, str) and item.reference:
                 values[item.name + ".ref"] = [value]
             elif isinstance(value, Mapping):

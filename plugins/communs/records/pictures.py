@@ -10,6 +10,8 @@ without their metadata (``communs.site.pictures``); the original stays in the re
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from pathlib import Path
 
 from communs.i18n import _
@@ -24,12 +26,20 @@ FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "YCbCr"})  # 8 bits a channel
 
 
+def limits() -> dict[str, int | str]:
+    """What a form tells before a picture is sent, and its script checks (the service checks again)."""
+    accept = ",".join(sorted({f"image/{name.lower()}" for name in FORMATS.values()}))
+    return {"max_bytes": MAX_BYTES, "max_pixels": MAX_PIXELS, "min_width": MIN_WIDTH, "min_height": MIN_HEIGHT, "accept": accept}
+
+
 def content_root(record_path: Path) -> Path:
     """The content folder of a record file (``<content>/<actors|events>/<commune>/<id>.yml``)."""
     return record_path.parents[2]
 
 
-def picture_problems(record: Record, record_path: Path) -> list[Problem]:
+def picture_problems(record: Record, record_path: Path, brought: Mapping[str, bytes] | None = None) -> list[Problem]:
+    """The problems of a record's picture; ``brought`` holds files that a contribution brings with
+    the record (by their name in it, ``media/<id>.jpg``), checked instead of the tree's."""
     image = record.data.get("image")
     if not isinstance(image, dict) or not isinstance(image.get("file"), str):
         return []
@@ -38,6 +48,9 @@ def picture_problems(record: Record, record_path: Path) -> list[Problem]:
     name, _dot, extension = file.rpartition("/")[2].rpartition(".")
     if name != record.id or extension not in FORMATS:
         return [record.problem("picture-name", _("L'image se nomme d'après la fiche : media/{id}.jpg (ou .png, .webp), pas {file}.").format(id=record.id, file=file), pointer)]
+    if brought and file in brought:
+        message = check_picture(brought[file], FORMATS[extension])
+        return [record.problem("picture-invalid", message, pointer)] if message else []
     path = content_root(record_path) / file
     if not path.is_file() or path.is_symlink() or path.parent.is_symlink():  # a link could lead anywhere
         return [record.problem("picture-missing", _("Le fichier {file} n'existe pas dans le dossier des fiches : versez l'image avec la fiche.").format(file=file), pointer)]
@@ -45,28 +58,36 @@ def picture_problems(record: Record, record_path: Path) -> list[Problem]:
     return [record.problem("picture-invalid", message, pointer)] if message else []
 
 
-def check_picture(path: Path, expected: str) -> str | None:
-    """Why the file at ``path`` is not a usable picture of format ``expected`` (None: it is)."""
+def check_picture(source: Path | bytes, expected: str | None) -> str | None:
+    """Why the file at ``source`` (or these bytes) is not a usable picture of format ``expected``
+    (None: it is); with ``expected`` None, any of the allowed formats will do (an upload, whose
+    name says nothing)."""
     from PIL import Image, UnidentifiedImageError
 
-    size = path.stat().st_size
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
     if size > MAX_BYTES:
         return _("L'image pèse {size} Mo : au plus {limit} Mo. Réduisez-la (2 000 pixels de large suffisent).").format(size=f"{size / 1_000_000:.1f}".replace(".", ","), limit=MAX_BYTES // 1_000_000)
     try:
-        with Image.open(path) as picture:
+        with Image.open(_readable(source)) as picture:
             found, (width, height) = picture.format, picture.size
             if width * height > MAX_PIXELS:
                 return _("L'image fait {width} × {height} pixels : trop grande pour être lue sans risque (au plus {limit} millions de pixels).").format(width=width, height=height, limit=MAX_PIXELS // 1_000_000)
             picture.verify()
             mode = picture.mode
-        with Image.open(path) as picture:
+        with Image.open(_readable(source)) as picture:
             picture.load()  # verify() does not decode JPEG data: a truncated file fails only here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return _("Ce fichier n'est pas une image lisible ({error}) : enregistrez-la en JPEG, PNG ou WebP.").format(error=type(error).__name__)
     if mode not in MODES:
         return _("L'image est en mode {mode} (16 bits ou autre) : enregistrez-la en couleurs 8 bits (RVB), en JPEG, PNG ou WebP.").format(mode=mode)
-    if found != expected:
+    if expected is None and found not in FORMATS.values():
+        return _("Le fichier est une image {found} : enregistrez-la en JPEG, PNG ou WebP.").format(found=found)
+    if expected is not None and found != expected:
         return _("Le fichier est une image {found}, pas {expected} comme son nom le dit : renommez-le ou convertissez-le.").format(found=found, expected=expected)
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return _("L'image fait {width} × {height} pixels : au moins {min_width} × {min_height} pour rester nette.").format(width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT)
     return None
+
+
+def _readable(source: Path | bytes) -> Path | io.BytesIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source

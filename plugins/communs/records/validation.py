@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from communs.i18n import _
 from communs.records.communes import Communes, default_communes
@@ -73,8 +73,9 @@ class Checker:
         self.schemas = schemas or default_schemas()
         self.rules = RecordRules(communes or default_communes(), self.schemas, territory)
 
-    def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None) -> FileResult:
-        """The checks of one record, read from its file or given as ``raw`` bytes."""
+    def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None, pictures: Mapping[str, bytes] | None = None) -> FileResult:
+        """The checks of one record, read from its file or given as ``raw`` bytes (with the
+        ``pictures`` it brings, not in the tree yet)."""
         try:
             record, problems = read_record(source) if raw is None else parse_record(raw, source)
             if record is None:
@@ -83,7 +84,7 @@ class Checker:
             if "image" in record.data:
                 from communs.records.pictures import picture_problems
 
-                problems += picture_problems(record, source.path)
+                problems += picture_problems(record, source.path, pictures)
             return FileResult(problems, entry_of(record), record.without_marks() if keep_record else None)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the run
             return FileResult(
@@ -142,11 +143,11 @@ def check_files(
     return results
 
 
-def check_against(raw: bytes, source: RecordFile, base: list[Entry], checker: Checker, *, replaces: tuple[str, ...] = ()) -> FileResult:
+def check_against(raw: bytes, source: RecordFile, base: list[Entry], checker: Checker, *, replaces: tuple[str, ...] = (), pictures: Mapping[str, bytes] | None = None) -> FileResult:
     """A record that is not on disk yet (a contribution), checked against a directory's entries as
     if it stood at ``source``; ``replaces`` are files it takes the place of (itself, or the file it
-    moves from)."""
-    result = checker.check(source, keep_record=True, raw=raw)
+    moves from); ``pictures``, the pictures it brings (``media/<id>.jpg`` -> bytes)."""
+    result = checker.check(source, keep_record=True, raw=raw, pictures=pictures)
     if result.entry is None:
         return result
     gone = {source.display, *replaces}

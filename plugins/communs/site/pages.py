@@ -20,6 +20,7 @@ from communs.records import dates
 from communs.records.communes import Commune
 from communs.records.content import ACTOR, CALL, EVENT, FOLDERS
 from communs.records.directory import Directory, call_is_open, open_calls
+from communs.records.pictures import limits as picture_limits
 from communs.records.record import Record
 from communs.records.territory import Territory, territory_of
 from communs.records.text import fold, loose_spellings, spelling_variants
@@ -421,7 +422,7 @@ class SiteBuild:
 
         return {
             "form": form_for(kind), "kind": kind, "action": "create", "values": {}, "errors": {}, "mistakes": [], "repairs": [],
-            "token": "", "honeypot": HONEYPOT, "record_id": "", "notice": "",
+            "token": "", "honeypot": HONEYPOT, "record_id": "", "notice": "", "current_picture": None, "picture_sent": False,
             "service_url": self.site.contribution_service_url.rstrip("/"), "forge_new_url": self.site.forge_new_url,
             "switch_url": f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("evenement/" if kind == "actor" else ""),
             "kinds": form_kinds(kind, lambda slug: f"{self.site.site_url}/{urls.CONTRIBUTE}/" + ("" if slug == "acteur" else f"{slug}/")),
@@ -859,4 +860,4 @@ def template_globals(site: SiteSettings, *, assets_url: str | None = None) -> di
     contribution service serves its own, so its pages keep the site's look whatever the two
     origins are, under a Content-Security-Policy of 'self')."""
     assets = f"{site.site_url}/theme" if assets_url is None else assets_url
-    return {"site": site, "urls": urls, "today": site.build_date, "EVENT": EVENT, "ACTOR": ACTOR, "assets_url": assets}
+    return {"site": site, "urls": urls, "today": site.build_date, "EVENT": EVENT, "ACTOR": ACTOR, "assets_url": assets, "picture_limits": picture_limits()}

@@ -64,7 +64,7 @@ def _widths(width: int) -> list[int]:
 
 def publish(directory: Directory, content_dir: Path, output: Path) -> dict[str, Picture]:
     """Publish the picture of every record that has one; record id -> Picture."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     folder = output / FOLDER
     named = licences(directory)
@@ -88,7 +88,7 @@ def publish(directory: Directory, content_dir: Path, output: Path) -> dict[str, 
             wanted.update(names.values())
             if not all((folder / name).is_file() for name in names.values()):
                 folder.mkdir(parents=True, exist_ok=True)
-                flat = _flattened(ImageOps.exif_transpose(opened))
+                flat = _flattened(plain(opened))
                 for w in widths:
                     copy = flat if w == width else flat.resize((w, max(1, round(height * w / width))), Image.Resampling.LANCZOS)
                     # Written beside, then renamed: a build stopped halfway leaves no half file
@@ -115,25 +115,34 @@ def publish(directory: Directory, content_dir: Path, output: Path) -> dict[str, 
     return found
 
 
-def _flattened(picture):
-    """RGB in sRGB (a photo in Display P3 or Adobe RGB converted with its ICC profile, not just
-    stripped of it), transparency on white (JPEG has no alpha); a new image: no metadata follows."""
-    from PIL import Image
+def plain(picture):
+    """The picture's pixels, upright (EXIF orientation applied), in sRGB (a photo in Display P3 or
+    Adobe RGB converted with its ICC profile, not just stripped of it), transparency kept; a new
+    image: no metadata follows (no EXIF, GPS position, XMP, comment, profile)."""
+    from PIL import Image, ImageOps
 
+    picture = ImageOps.exif_transpose(picture)
+    alpha = picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info)
+    mode = "RGBA" if alpha else "L" if picture.mode in ("1", "L") else "RGB"
     profile = picture.info.get("icc_profile")
-    if profile:
+    if profile and mode != "L":
         import io
 
         from PIL import ImageCms
 
         try:
-            mode = "RGBA" if "A" in picture.mode else "RGB"
             picture = ImageCms.profileToProfile(picture.convert(mode), ImageCms.ImageCmsProfile(io.BytesIO(profile)), ImageCms.createProfile("sRGB"), outputMode=mode)
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # an unreadable profile: the pixels as they are
-    if picture.mode in ("RGBA", "LA") or (picture.mode == "P" and "transparency" in picture.info):
-        rgba = picture.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
+    return Image.frombytes(mode, picture.size, picture.convert(mode).tobytes())
+
+
+def _flattened(picture):
+    """A ``plain`` picture in RGB, transparency on white (JPEG has no alpha)."""
+    from PIL import Image
+
+    if picture.mode == "RGBA":
+        flat = Image.new("RGB", picture.size, (255, 255, 255))
+        flat.paste(picture, mask=picture.getchannel("A"))
         return flat
-    return Image.frombytes("RGB", picture.size, picture.convert("RGB").tobytes())
+    return picture.convert("RGB")
