@@ -21,8 +21,8 @@ EMPTY_TILE = bytes.fromhex(
 class Visit:
     """A page opened in a fresh context, with every console error and page error recorded."""
 
-    def __init__(self, browser, base: str, width: int = 1280) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    def __init__(self, browser, base: str, width: int = 1280, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.dialogs: list[str] = []

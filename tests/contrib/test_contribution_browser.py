@@ -286,3 +286,85 @@ def test_a_call_launched_with_the_keyboard_then_closed_from_its_page(browser, ru
     visit.close()
     closed = next(b.name for b in repository.branches if b.name.startswith("contrib/salle-de-repetition-le-mardi-soir-"))
     assert "+status: fulfilled" in repository.git.diff("main", closed)
+
+
+def test_a_photo_sent_from_a_phone_reaches_the_branch_without_its_gps_position(browser, running, tmp_path):
+    import io
+    import os
+
+    from PIL import Image
+    from test_form_quality import violations
+    from test_service_pictures import OWNER, assert_without_metadata, photo
+
+    site, service, remote, fake = running
+    visit = Visit(browser, site.url, width=390, height=844)
+    page = visit.open("/contribuer/")
+    page.click("#champ-name")
+    page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
+    page.fill("#champ-name", "Atelier Zot Koulèr")
+    page.select_option("#champ-kind", "association")
+    page.fill("#champ-summary", "Atelier de peinture et de fresques pour les jeunes du quartier.")
+    page.check("input[name=themes][value=culture]")
+    page.fill("#champ-commune", "97411")
+    open_section(page, "Image")
+    field = page.get_by_label("Fichier de l'image")
+    assert field.get_attribute("accept") == "image/jpeg,image/png,image/webp"
+    # Too heavy: said at once, in French, and nothing is kept to send.
+    field.set_input_files({"name": "IMG_2040.jpg", "mimeType": "image/jpeg", "buffer": os.urandom(6_000_000)})
+    check = page.locator("#champ-image-fichier-verification")
+    assert check.inner_text() == "Cette image pèse 6,0 Mo : au plus 5 Mo. Choisissez-en une plus légère, ou réduisez-la (2 000 pixels de large suffisent)."
+    assert field.get_attribute("aria-invalid") == "true" and page.evaluate("document.getElementById('champ-image-fichier').files.length") == 0
+    # A phone photo, lying on its side, with its GPS position and its owner's name inside.
+    field.set_input_files({"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": photo(orientation=6)})
+    page.locator(".picture-preview img").wait_for()
+    assert check.inner_text().startswith("Image choisie : IMG_2041.jpg") and field.get_attribute("aria-invalid") is None
+    assert page.locator(".picture-preview img").get_attribute("alt") == "Aperçu de l'image choisie"
+    # The words, from the keyboard: the description, then the licence with the arrow keys.
+    page.fill("#champ-image-alt", "Une fresque colorée peinte par les jeunes du quartier sur un mur")
+    page.focus("#champ-image-alt")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "image.licence"
+    page.keyboard.press("ArrowDown")  # from the first (CC0) to the next, which it checks
+    assert page.locator("input[name='image.licence']:checked").get_attribute("value") == "cc-by"
+    assert "citant son auteur" in page.inner_text("#champ-image-licence")  # each licence said in plain words
+    assert "accord" in page.inner_text("#champ-image-aide")  # no one shown without their agreement
+    page.get_by_label("Crédit").fill("Atelier Zot Koulèr")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert violations(page) == []
+    page.wait_for_timeout(1100)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".done, .error-summary", timeout=30000)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    visit.close()
+
+    repository = git.Repo(remote)
+    branch = next(b.name for b in repository.branches if b.name.startswith("contrib/"))
+    record = yaml.safe_load(repository.git.show(f"{branch}:content/actors/97411/atelier-zot-kouler.yml"))
+    assert record["image"] == {"file": "media/atelier-zot-kouler.jpg", "alt": "Une fresque colorée peinte par les jeunes du quartier sur un mur",
+                               "licence": "cc-by", "credit": "Atelier Zot Koulèr"}
+    data = repository.git.show(f"{branch}:content/media/atelier-zot-kouler.jpg", stdout_as_string=False)
+    picture = assert_without_metadata(data)
+    assert picture.size == (400, 600) and OWNER.encode() not in data  # upright, and nobody's name
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825) == {}  # no GPS block
+
+
+def test_a_picture_replaced_without_javascript(browser, running):
+    from test_service_pictures import assert_without_metadata, photo
+
+    site, service, remote, fake = running
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{service.url}/contribuer/actor/compagnie-lamer-move")
+    assert "Cette fiche a déjà une image" in page.inner_text("#champ-image")
+    page.set_input_files("#champ-image-fichier", {"name": "affiche.png", "mimeType": "image/png", "buffer": photo(fmt="PNG")})
+    page.fill("#champ-image-alt", "L'affiche du spectacle Dokèr : un conteneur bleu et deux acrobates dessinés")
+    page.wait_for_timeout(1100)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "Numéro de reçu" in page.inner_text("main"), page.inner_text("main")[:1500]
+    context.close()
+    repository = git.Repo(remote)
+    branch = next(b.name for b in repository.branches if b.name.startswith("contrib/compagnie-lamer-move-"))
+    assert sorted(repository.git.diff("--name-status", "main", branch).splitlines()) == [
+        "A\tcontent/media/compagnie-lamer-move.png", "D\tcontent/media/compagnie-lamer-move.jpg", "M\tcontent/actors/97407/compagnie-lamer-move.yml"]
+    assert assert_without_metadata(repository.git.show(f"{branch}:content/media/compagnie-lamer-move.png", stdout_as_string=False)).format == "PNG"

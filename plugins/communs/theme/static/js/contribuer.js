@@ -1,5 +1,6 @@
 // The contribution form, enhanced: commune suggestions, a map to place the point, likely
-// duplicates, and sending as JSON with errors shown next to the fields. Without JavaScript the
+// duplicates, a picture checked and previewed before it is sent, and sending as JSON (with the
+// picture beside it, as multipart) with errors shown next to the fields. Without JavaScript the
 // form posts to the service as a plain HTML form and nothing is lost.
 (function () {
   "use strict";
@@ -10,7 +11,7 @@
   var zone = form.getAttribute("data-timezone") || "UTC";
   var kind = form.getAttribute("data-kind") || "actor";
   var status = form.querySelector(".submit-status");
-  var SKIP = ["form_kind", "token", "action", "record_id", "message", "contributor_name", "contributor_email", "contributor_credit", "site_web_2", "commune_choice"];
+  var SKIP = ["form_kind", "token", "action", "record_id", "message", "contributor_name", "contributor_email", "contributor_credit", "site_web_2", "commune_choice", "picture", "remove_picture"];
 
   function api(path) { return service + path; }
   function getJSON(path) {
@@ -185,6 +186,67 @@
     if (startDate) { startDate.addEventListener("change", readBack); }
   }
 
+  // The picture: its type, weight and size checked here, before anything is sent, and a preview;
+  // the service checks it again, turns it upright and strips its metadata.
+  var pictureInput = form.querySelector("input[data-widget=picture-file]");
+  var removePicture = form.querySelector("input[data-widget=picture-remove]");
+  if (pictureInput) {
+    var pictureCheck = document.getElementById(pictureInput.id + "-verification");
+    var preview = pictureInput.parentNode.querySelector(".picture-preview");
+    var accepted = (pictureInput.getAttribute("accept") || "").split(",");
+    var limit = function (name) { return Number(pictureInput.getAttribute("data-" + name)); };
+    var megabytes = function (bytes) { return (bytes / 1000000).toFixed(1).replace(".", ","); };
+    var weight = function (bytes) { return bytes < 1000000 ? Math.ceil(bytes / 1000) + " ko" : megabytes(bytes) + " Mo"; };
+    var clearPicture = function () {
+      preview.textContent = "";
+      preview.hidden = true;
+      pictureCheck.textContent = "";
+      pictureCheck.className = "picture-check";
+      pictureInput.removeAttribute("aria-invalid");
+    };
+    var refusePicture = function (message) {
+      clearPicture();
+      pictureInput.value = "";
+      pictureCheck.textContent = message;
+      pictureCheck.className = "picture-check field-error";
+      pictureInput.setAttribute("aria-invalid", "true");
+    };
+    pictureInput.addEventListener("change", function () {
+      clearPicture();
+      var file = pictureInput.files && pictureInput.files[0];
+      if (!file) { return; }
+      if (file.type && accepted.indexOf(file.type) === -1) {
+        refusePicture("« " + file.name + " » n'est pas une image JPEG, PNG ou WebP : choisissez-en une autre, ou enregistrez-la dans l'un de ces formats.");
+        return;
+      }
+      if (file.size > limit("max-bytes")) {
+        refusePicture("Cette image pèse " + megabytes(file.size) + " Mo : au plus " + Math.floor(limit("max-bytes") / 1000000) + " Mo. Choisissez-en une plus légère, ou réduisez-la (2 000 pixels de large suffisent).");
+        return;
+      }
+      var reader = new FileReader();
+      reader.onload = function () {
+        var image = new Image();
+        image.onload = function () {
+          var width = image.naturalWidth, height = image.naturalHeight;
+          if (width * height > limit("max-pixels")) {
+            refusePicture("Cette image fait " + width + " × " + height + " pixels : trop grande (au plus " + Math.floor(limit("max-pixels") / 1000000) + " millions de pixels). Réduisez-la.");
+          } else if (width < limit("min-width") || height < limit("min-height")) {
+            refusePicture("Cette image fait " + width + " × " + height + " pixels : au moins " + limit("min-width") + " × " + limit("min-height") + " pour rester nette.");
+          } else {
+            image.alt = "Aperçu de l'image choisie";
+            preview.appendChild(image);
+            preview.hidden = false;
+            pictureCheck.textContent = "Image choisie : " + file.name + " (" + weight(file.size) + ", " + width + " × " + height + " pixels). Décrivez-la et choisissez sa licence ci-dessous.";
+            if (removePicture) { removePicture.checked = false; }
+          }
+        };
+        image.onerror = function () { refusePicture("« " + file.name + " » ne se lit pas comme une image : choisissez-en une autre."); };
+        image.src = reader.result;
+      };
+      reader.readAsDataURL(file);
+    });
+  }
+
   // Likely duplicates, before sending.
   var duplicates = form.querySelector(".duplicates");
   var nameInput = form.querySelector("input[name=name], input[name=title]");
@@ -242,6 +304,7 @@
       var name = element.name;
       if (!name || SKIP.indexOf(name) !== -1 || element.disabled) { return; }
       var widget = element.getAttribute("data-widget");
+      if (element.type === "radio" && !element.checked && widget !== "recurrence-part") { return; }
       var value = (element.value || "").trim();
       if (widget === "checkboxes") {
         if (!element.checked) { return; }
@@ -444,15 +507,25 @@
       return;
     }
     event.preventDefault();
-    status.textContent = "Envoi en cours…";
+    var picture = pictureInput && pictureInput.files && pictureInput.files[0];
+    status.textContent = picture ? "Envoi de la fiche et de son image…" : "Envoi en cours…";
     var payload = {
       kind: kind, action: action, record: record,
       message: (form.elements.message || {}).value || "",
       contributor: { name: (form.elements.contributor_name || {}).value || "", email: (form.elements.contributor_email || {}).value || "", credit: !!(form.elements.contributor_credit || {}).checked },
       token: tokenInput ? tokenInput.value : "",
-      site_web_2: (form.elements.site_web_2 || {}).value || ""
+      site_web_2: (form.elements.site_web_2 || {}).value || "",
+      remove_picture: !!(removePicture && removePicture.checked)
     };
-    fetch(api("/api/submissions"), { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(payload) })
+    // With a picture: the same JSON as the « submission » part, the file as the « picture » part.
+    var request = { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(payload) };
+    if (picture) {
+      var parts = new FormData();
+      parts.append("submission", JSON.stringify(payload));
+      parts.append("picture", picture, picture.name);
+      request = { method: "POST", headers: { "Accept": "application/json" }, body: parts };
+    }
+    fetch(api("/api/submissions"), request)
       .then(function (response) { return response.json().then(function (data) { return { status: response.status, data: data }; }); })
       .then(function (result) {
         status.textContent = "";
