@@ -51,13 +51,12 @@ def cleaned(upload: bytes) -> Cleaned:
         raise PictureRefused(message)
     with Image.open(io.BytesIO(upload)) as opened:
         found = opened.format
-        width, height = opened.size
-        if found == "JPEG" and max(width, height) > MAX_SIDE:
-            # Decode at a reduced scale straight away (still at least MAX_SIDE): less memory and time.
-            scale = MAX_SIDE / max(width, height)
-            opened.draft(opened.mode, (int(width * scale) + 1, int(height * scale) + 1))
-        picture = plain(opened)
-    picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        if opened.mode in ("1", "P"):  # reduced in colour: a palette would be reduced pixel by pixel
+            picture = plain(opened)
+            picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        else:  # reduced first (a JPEG decoded at a smaller scale where it can): the rest works on less
+            opened.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            picture = plain(opened)
     options: dict[str, Any] = {
         "JPEG": {"quality": JPEG_QUALITY, "optimize": True},
         "PNG": {"optimize": True},
