@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import socket
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from PIL import ExifTags, Image
 from service_helpers import NEW_ACTOR, RunningService, demo_remote
 from test_service import branches, changed_files, make_client, token
 
-from communs.records.schemas import SchemaSet
-from communs.records.validation import Checker, validate
+from communs.records.validation import validate
 
 WORDS = {"alt": "Une fresque colorée peinte par les jeunes du quartier sur un mur", "licence": "cc-by", "credit": "Atelier Zot Koulèr"}
 RED, BLUE = (220, 30, 30), (30, 30, 220)
@@ -266,21 +264,14 @@ def test_a_deletion_carries_no_picture(client, remote):
     nothing_written(client, remote, before)
 
 
-def test_a_record_type_without_pictures_takes_no_upload(client, remote, tmp_path):
-    # A type whose schema has no image (as an instance may define): here events, in a copy of the schemas.
-    folder = shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
-    event = json.loads((folder / "event.schema.json").read_text(encoding="utf-8"))
-    del event["properties"]["image"]
-    event["x-order"].remove("image")
-    (folder / "event.schema.json").write_text(json.dumps(event), encoding="utf-8")
-    service = client.app.state.service
-    service.desk.checker = Checker(schemas=SchemaSet(folder))
+def test_a_call_to_take_part_takes_no_picture(client, remote):
     before = branches(remote)
-    record = {"title": "Fresque du quartier", "type": "atelier", "summary": "On peint ensemble le mur de la médiathèque.", "themes": ["culture"],
-              "commune": "97411", "venue": {"name": "Médiathèque"}, "start": "2027-02-06"}
-    answer = send(client, record, photo(), kind="event")
+    call = yaml.safe_load((ROOT / "content/calls/97407/mecaniciens-benevoles-atelier-velo.yml").read_text(encoding="utf-8"))
+    record = {**{key: value for key, value in call.items() if key != "id"}, "title": "Bénévoles pour l'atelier vélo du dimanche"}
+    answer = send(client, record, photo(), kind="call")
     assert answer.status_code == 422 and answer.json()["message"] == "Ce type de fiche n'a pas d'image : retirez le fichier joint."
     nothing_written(client, remote, before)
+    assert send(client, record, None, kind="call").status_code == 202  # the same call without the file is taken
 
 
 def test_two_files_in_one_submission_are_refused(client, remote):
