@@ -139,6 +139,17 @@ def test_the_html_form_without_javascript_sends_a_picture(client, remote):
     assert_without_metadata(read_back(remote, branch, "content/media/atelier-zot-kouler.jpg"))
 
 
+def test_a_refused_html_form_asks_for_the_file_again_and_keeps_its_words(client, remote):
+    before = branches(remote)
+    fields = {"form_kind": "actor", "action": "create", "token": token(client), "name": NEW_ACTOR["name"], "kind": "association",
+              "summary": "court", "themes": "culture", "commune": "97411", "image.alt": WORDS["alt"], "image.licence": "cc-by"}
+    answer = client.post("/contribuer/", data=fields, files={"picture": ("photo.jpg", photo(), "image/jpeg")})
+    assert answer.status_code == 422
+    assert "Choisissez de nouveau le fichier de l'image : le navigateur ne le garde pas après un envoi refusé." in answer.text
+    assert WORDS["alt"] in answer.text and 'value="cc-by" data-widget="select" checked' in answer.text
+    nothing_written(client, remote, before)
+
+
 def test_the_correction_page_says_which_picture_the_record_has(client):
     page = client.get("/contribuer/actor/compagnie-lamer-move").text
     assert "Cette fiche a déjà une image : « Dessin abstrait : des vagues bleues" in page and 'name="remove_picture"' in page
