@@ -293,7 +293,7 @@ def test_a_photo_sent_from_a_phone_reaches_the_branch_without_its_gps_position(b
     import os
 
     from PIL import Image
-    from test_form_quality import violations
+    from test_form_quality import fill_well, violations
     from test_service_pictures import OWNER, assert_without_metadata, photo
 
     site, service, remote, fake = running
@@ -301,11 +301,7 @@ def test_a_photo_sent_from_a_phone_reaches_the_branch_without_its_gps_position(b
     page = visit.open("/contribuer/")
     page.click("#champ-name")
     page.wait_for_function("document.querySelector('input[name=token]').value.length > 0")
-    page.fill("#champ-name", "Atelier Zot Koulèr")
-    page.select_option("#champ-kind", "association")
-    page.fill("#champ-summary", "Atelier de peinture et de fresques pour les jeunes du quartier.")
-    page.check("input[name=themes][value=culture]")
-    page.fill("#champ-commune", "97411")
+    fill_well(page, "Atelier Zot Koulèr")
     open_section(page, "Image")
     field = page.get_by_label("Fichier de l'image")
     assert field.get_attribute("accept") == "image/jpeg,image/png,image/webp"

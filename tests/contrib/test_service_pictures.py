@@ -16,7 +16,7 @@ import yaml
 from conftest import ROOT
 from PIL import ExifTags, Image
 from service_helpers import NEW_ACTOR, RunningService, demo_remote
-from test_service import branches, changed_files, make_client, token
+from test_service import branches, changed_files, client, remote, token  # noqa: F401 - client and remote are fixtures
 
 from communs.records.validation import validate
 
@@ -69,17 +69,6 @@ def assert_without_metadata(data: bytes) -> Image.Image:
 def nothing_written(client, remote: Path, before: dict) -> None:
     assert branches(remote) == before
     assert not list((Path(client.app.state.service.config.data_dir) / "submissions").glob("*.json"))
-
-
-@pytest.fixture
-def remote(tmp_path) -> Path:
-    return demo_remote(tmp_path, ROOT / "content")
-
-
-@pytest.fixture
-def client(remote, tmp_path):
-    with make_client(remote, tmp_path) as test_client:
-        yield test_client
 
 
 # Accepted ----------------------------------------------------------------------------------------
