@@ -152,6 +152,7 @@ def test_without_a_service_the_form_prepares_the_file_in_the_forge_editor(browse
     opened: list[str] = []
     visit.page.route(re.compile(r"^https://forge\.example/.*"), lambda route: (opened.append(route.request.url), route.fulfill(status=200, body="ok")))
     page = visit.open("/contribuer/")
+    assert page.locator("input[type=file]").count() == 0  # a picture cannot travel through the forge's editor
     page.fill("#champ-name", "Atelier Zot Koulèr")
     page.select_option("#champ-kind", "association")
     page.fill("#champ-summary", "Atelier de peinture et de fresques pour les jeunes du quartier.")

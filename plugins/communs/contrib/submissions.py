@@ -224,7 +224,7 @@ class Desk:
         remove = payload.get("remove_picture") is True
         upload: pictures.Cleaned | pictures.PictureRefused | None = None
         if picture:
-            if "image" not in self.checker.schemas.roots[kind].get("properties", {}):
+            if not self._has_pictures(kind):
                 raise Rejected(422, _("Ce type de fiche n'a pas d'image : retirez le fichier joint."))
             if action == "delete":
                 raise Rejected(422, _("Une demande de suppression ne porte pas d'image : retirez le fichier joint."))
@@ -235,6 +235,10 @@ class Desk:
         base = self.base()
         with self.state.lock("submit"):
             return self._submit(base, kind, action, record, message, contributor, replay, upload, remove)
+
+    def _has_pictures(self, kind: str) -> bool:
+        """Whether records of ``kind`` may have a picture (their schema has an ``image``)."""
+        return "image" in self.checker.schemas.roots[kind].get("properties", {})
 
     def _read_payload(self, payload: Any) -> tuple[str, str, dict, str, Contributor]:
         if not isinstance(payload, dict):
@@ -311,7 +315,7 @@ class Desk:
             record = {key: value for key, value in record.items() if key != "source"}
             if action == "update":
                 record = _with_hidden_fields(kind, record, original_record)
-            if "image" in self.checker.schemas.roots[kind].get("properties", {}):
+            if self._has_pictures(kind):
                 picture = pictures.plan(record_id, record.get("image"), original_image, upload, remove)
                 record = {key: value for key, value in record.items() if key != "image"} | ({"image": picture.image} if picture.image else {})
             repaired = repair(kind, record, self.checker.rules.communes, preferred=base.preferred, actors=base.actors)
