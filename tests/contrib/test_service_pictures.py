@@ -209,9 +209,9 @@ def solid(size: tuple[int, int], fmt: str = "PNG", mode: str = "RGB") -> bytes:
 
 REFUSED_FILES = {
     "pdf": (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
-            "Ce fichier n'est pas une image lisible (UnidentifiedImageError) : enregistrez-la en JPEG, PNG ou WebP."),
+            "Ce fichier n'est pas une image lisible (un document, une page web ou un format inconnu ?) : enregistrez-la en JPEG, PNG ou WebP."),
     "html": (b"<!doctype html><html><body><script>alert(1)</script></body></html>",
-             "Ce fichier n'est pas une image lisible (UnidentifiedImageError) : enregistrez-la en JPEG, PNG ou WebP."),
+             "Ce fichier n'est pas une image lisible (un document, une page web ou un format inconnu ?) : enregistrez-la en JPEG, PNG ou WebP."),
     "gif": (solid((640, 480), "GIF"), "Le fichier est une image GIF : enregistrez-la en JPEG, PNG ou WebP."),
     "trop-lourde": (noise_png((1300, 1295)), "L'image pèse 5,1 Mo : au plus 5 Mo. Réduisez-la (2 000 pixels de large suffisent)."),
     "trop-petite": (solid((200, 150)), "L'image fait 200 × 150 pixels : au moins 320 × 200 pour rester nette."),

@@ -57,7 +57,7 @@ def test_a_file_that_is_not_an_image_is_refused(tree):
     (tree.content / "media").mkdir(parents=True)
     (tree.content / "media" / "compagnie-ti-kaz.jpg").write_text("<html>pas une image</html>")
     with_image(tree)
-    assert "n'est pas une image lisible (UnidentifiedImageError)" in only(tree.validate(), "picture-invalid").message
+    assert "n'est pas une image lisible (un document, une page web ou un format inconnu ?)" in only(tree.validate(), "picture-invalid").message
 
 
 def test_a_png_named_jpg_is_refused(tree):
@@ -144,7 +144,7 @@ def test_a_truncated_or_16_bit_picture_is_refused_before_it_can_break_the_build(
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])  # verify() alone lets a cut JPEG through
     with_image(tree)
-    assert "n'est pas une image lisible" in only(tree.validate(), "picture-invalid").message
+    assert "n'est pas une image lisible (incomplet ou abîmé" in only(tree.validate(), "picture-invalid").message
     png = tree.content / "media" / "compagnie-ti-kaz.png"
     Image.new("I;16", (800, 600), 30000).save(png, "PNG")
     tree.actor(ACTOR + IMAGE.replace(".jpg", ".png"))

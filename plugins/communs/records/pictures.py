@@ -76,8 +76,10 @@ def check_picture(source: Path | bytes, expected: str | None) -> str | None:
             mode = picture.mode
         with Image.open(_readable(source)) as picture:
             picture.load()  # verify() does not decode JPEG data: a truncated file fails only here
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        return _("Ce fichier n'est pas une image lisible ({error}) : enregistrez-la en JPEG, PNG ou WebP.").format(error=type(error).__name__)
+    except UnidentifiedImageError:  # before OSError, of which it is a kind
+        return _("Ce fichier n'est pas une image lisible (un document, une page web ou un format inconnu ?) : enregistrez-la en JPEG, PNG ou WebP.")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return _("Ce fichier n'est pas une image lisible (incomplet ou abîmé : l'envoi s'est peut-être interrompu) : enregistrez-la de nouveau en JPEG, PNG ou WebP.")
     if mode not in MODES:
         return _("L'image est en mode {mode} (16 bits ou autre) : enregistrez-la en couleurs 8 bits (RVB), en JPEG, PNG ou WebP.").format(mode=mode)
     if expected is None and found not in FORMATS.values():
