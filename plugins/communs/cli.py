@@ -146,15 +146,20 @@ def _directory_stats(report) -> str:
     return "\n".join(lines)
 
 
-def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None) -> int:
-    """Validate, then build with Pelican (which indexes the search); an exit status."""
+def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None, part: str | None = None) -> int:
+    """Validate, then build with Pelican (which indexes the search); an exit status. With ``part``,
+    one part of the site (see communs.site.parts): a département's is built without Pelican,
+    from the records its pages show."""
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
+    from communs.site import parts
     from communs.site import plugin as site_plugin
 
     if not settings_file.is_file():
         _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
     checker = _checker(settings_file)
+    if part is not None and part != parts.COMMON:
+        return _build_departement(content_dir, output, settings_file, jobs, part, checker, cache)
     bar, progress = _progress_bar(_("Vérification"))
     try:
         if bar is not None:
@@ -173,25 +178,89 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     import logging
 
     from pelican import Pelican
-    from pelican.settings import read_settings
 
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    override = {"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())}
-    if cache is not None:
-        override["CACHE_PATH"] = str(cache.resolve())
-    settings = read_settings(str(settings_file), override=override)
+    settings = _pelican_settings(content_dir, output, settings_file, cache)
     site_plugin.PRELOADED.update(
         content=content_dir.resolve(), directory=Directory.from_records(report.records), jobs=jobs,
-        progress=(lambda step, done, total: None),
+        progress=(lambda step, done, total: None), part=part,
     )
     started = time.perf_counter()
     try:
         Pelican(settings).run()
     finally:
         site_plugin.PRELOADED.clear()
-    pages = sum(1 for _page in output.rglob("*.html"))
-    click.echo(_("Site construit dans {output} : {pages} pages en {seconds:.1f} s.").format(output=output, pages=pages, seconds=time.perf_counter() - started))
+    _built(output, started, part)
     return EXIT_OK
+
+
+def _pelican_settings(content_dir: Path, output: Path, settings_file: Path, cache: Path | None) -> dict:
+    from pelican.settings import read_settings
+
+    override = {"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())}
+    if cache is not None:
+        override["CACHE_PATH"] = str(cache.resolve())
+    return read_settings(str(settings_file), override=override)
+
+
+def _built(output: Path, started: float, part: str | None) -> None:
+    pages = sum(1 for _page in output.rglob("*.html"))
+    seconds = time.perf_counter() - started
+    if part is None:
+        click.echo(_("Site construit dans {output} : {pages} pages en {seconds:.1f} s.").format(output=output, pages=pages, seconds=seconds))
+    else:
+        click.echo(_("Partie « {part} » construite dans {output} : {pages} pages en {seconds:.1f} s.").format(part=part, output=output, pages=pages, seconds=seconds))
+
+
+def _build_departement(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, part: str, checker, cache: Path | None) -> int:
+    """A département's part: its records and those its pages show, checked, then its pages,
+    exports and search bundle (Pelican's own pages are the commun part's)."""
+    from communs.records.content import scan
+    from communs.records.directory import Directory
+    from communs.records.reporting import format_text
+    from communs.settings import SiteSettings
+    from communs.site import parts
+    from communs.site.history import read_history
+    from communs.site.plugin import build_site
+
+    if not content_dir.is_dir():
+        _fail_usage(_("Le dossier des fiches {path} n'existe pas.").format(path=content_dir))
+    known = parts.keys(scan(content_dir)[0])
+    if part not in known:
+        _fail_usage(_("La partie « {part} » n'existe pas dans cet annuaire. Ses parties : {parts}.").format(part=part, parts=", ".join(known)))
+    report = parts.read_part(content_dir, part, checker, jobs=jobs)
+    if not report.ok:
+        click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
+        click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
+        return EXIT_INVALID
+    settings = _pelican_settings(content_dir, output, settings_file, cache)
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    started = time.perf_counter()
+    build_site(
+        Directory.from_records(report.records), SiteSettings.from_pelican(settings), output.resolve(),
+        history=read_history(content_dir, cache_dir), jobs=jobs, cache_dir=cache_dir, content_dir=content_dir.resolve(), part=part,
+    )
+    _built(output, started, part)
+    return EXIT_OK
+
+
+def _list_parts(content_dir: Path, shard: str | None, output_format: str) -> None:
+    import json
+
+    from communs.records.content import scan
+    from communs.site import parts
+
+    if not content_dir.is_dir():
+        _fail_usage(_("Le dossier des fiches {path} n'existe pas.").format(path=content_dir))
+    files, _strays = scan(content_dir)
+    chosen = parts.keys(files)
+    if shard is not None:
+        number, _slash, total = shard.partition("/")
+        if not (number.isdigit() and total.isdigit() and 1 <= int(number) <= int(total)):
+            _fail_usage(_("--shard attend « N/TOTAL », par exemple 2/4 (N de 1 à TOTAL), et non « {value} ».").format(value=shard))
+        weights = parts.sizes(files)
+        chosen = parts.shard({key: weights[key] for key in chosen}, int(number), int(total))
+    click.echo(json.dumps(chosen) if output_format == "json" else "\n".join(chosen))
 
 
 @main.command("build", context_settings=CONTEXT)
@@ -200,13 +269,50 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=Path("pelicanconf.py"), show_default=True, help=_("Réglages Pelican (publishconf.py pour la publication)."))
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Nombre de processus (par défaut : un par cœur)."))
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help=_("Dossier du cache de construction (par défaut : CACHE_PATH des réglages)."))
-def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, cache: Path | None) -> None:
+@click.option("--part", metavar="PARTIE", default=None, help=_("Ne construire qu'une partie du site : un département (974, 2A…) ou « commun » ; « communs assemble » les réunit."))
+@click.option("--parts", "list_parts", is_flag=True, help=_("Lister les parties du site, sans rien construire (une par ligne, ou en JSON avec --format json)."))
+@click.option("--shard", metavar="N/TOTAL", default=None, help=_("Avec --parts : seulement les parties du lot N sur TOTAL, lots équilibrés par nombre de fiches."))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help=_("Avec --parts : text (une partie par ligne) ou json (pour une matrice de CI)."))
+def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, cache: Path | None, part: str | None, list_parts: bool, shard: str | None, output_format: str) -> None:
     """Construire le site : vérifier les fiches, produire les pages, cartes, exports et l'index de recherche.
 
     Refuse de construire si une fiche est invalide (code de sortie 1, mêmes messages que
-    « communs validate »).
+    « communs validate »). Un grand annuaire se construit aussi en parties, sur plusieurs
+    machines : « --parts » les liste, « --part PARTIE » en construit une, « communs assemble »
+    les réunit en un site identique à celui d'une seule construction.
     """
-    sys.exit(_build(content_dir, output, settings_file, jobs, cache=cache))
+    if list_parts:
+        if part is not None:
+            _fail_usage(_("--parts liste les parties, --part en construit une : choisissez l'une des deux."))
+        _list_parts(content_dir, shard, output_format)
+        return
+    if shard is not None:
+        _fail_usage(_("--shard ne s'emploie qu'avec --parts."))
+    sys.exit(_build(content_dir, output, settings_file, jobs, cache=cache, part=part))
+
+
+@main.command("assemble", context_settings=CONTEXT)
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PARTIES... SORTIE")
+def assemble_command(folders: tuple[Path, ...]) -> None:
+    """Réunir les parties construites par « communs build --part » en un seul site, dans SORTIE.
+
+    Vérifie d'abord qu'aucune partie ne manque ni n'est en double, qu'elles viennent de la même
+    construction et que deux parties n'écrivent jamais un même fichier différemment ; sinon
+    n'écrit rien (code de sortie 1). SORTIE doit être absent ou vide.
+    """
+    from communs.site.parts import AssemblyError, assemble
+
+    if len(folders) < 2:
+        _fail_usage(_("Donnez les dossiers des parties puis le dossier de sortie."))
+    *sources, output = folders
+    started = time.perf_counter()
+    try:
+        count = assemble(list(sources), output)
+    except AssemblyError as error:
+        click.echo(_("Erreur : {message}").format(message=error), err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(_("Site assemblé dans {output} : {parts} parties, {files} fichiers en {seconds:.1f} s.").format(
+        output=output, parts=len(sources), files=count, seconds=time.perf_counter() - started))
 
 
 @main.command("serve", context_settings=CONTEXT)

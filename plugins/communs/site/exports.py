@@ -1068,41 +1068,55 @@ def _described_files(directory: Directory, site: SiteSettings, history: History 
     yield urls.data_file(DATAPACKAGE_JSON), datapackage.datapackage_json(directory.schemas, site)
 
 
-def _files(directory: Directory, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> Iterator[tuple[str, bytes]]:
-    """Every export as (site URL, bytes)."""
+def _files(
+    directory: Directory, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None,
+    *, whole: bool = True, communes: Iterable[str] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """Every export as (site URL, bytes): the whole directory's files (``whole``), and those of
+    each commune of ``communes`` (all by default), its events' calendars included."""
     cache: dict = {}
-    yield urls.data_file(ACTORS_JSON), actors_json(directory, site, history)
-    yield urls.data_file(ACTORS_CSV), actors_csv(directory, site, history)
-    yield urls.data_file(LINKS_CSV), links_csv(directory)
-    yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site, history=history)
-    yield urls.data_file(EVENTS_JSON), events_json(directory, site, history)
-    yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)
-    yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
-    yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
-    yield urls.data_file(CALLS_JSON), calls_json(directory, site, history)
-    yield urls.data_file(CALLS_CSV), calls_csv(directory, site, history)
-    yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site, pictures)
-    yield from _described_files(directory, site, history)
-    yield urls.data_file(README), readme(directory, site)
-    yield urls.data_file(catalogue.FILE_NAME), catalogue.catalogue_jsonld(directory, site, history)
-    yield from schemafiles.schema_files(directory.schemas, site)
-    for code in directory.commune_codes():
+    codes = directory.commune_codes() if communes is None else sorted(communes)
+    if whole:
+        yield urls.data_file(ACTORS_JSON), actors_json(directory, site, history)
+        yield urls.data_file(ACTORS_CSV), actors_csv(directory, site, history)
+        yield urls.data_file(LINKS_CSV), links_csv(directory)
+        yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site, history=history)
+        yield urls.data_file(EVENTS_JSON), events_json(directory, site, history)
+        yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)
+        yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
+        yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
+        yield urls.data_file(CALLS_JSON), calls_json(directory, site, history)
+        yield urls.data_file(CALLS_CSV), calls_csv(directory, site, history)
+        yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site, pictures)
+        yield from _described_files(directory, site, history)
+        yield urls.data_file(README), readme(directory, site)
+        yield urls.data_file(catalogue.FILE_NAME), catalogue.catalogue_jsonld(directory, site, history)
+        yield from schemafiles.schema_files(directory.schemas, site)
+    for code in codes:
         place = directory.commune(code)
         yield urls.commune_geojson(place), actors_geojson(directory, site, code, history)
         yield urls.commune_ics(place), events_ics(directory, site, code, history=history, _cache=cache)
         yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
-    for value in directory.labels["themes"]:
-        yield urls.theme_ics(value), events_ics(directory, site, theme=value, history=history, _cache=cache)
+    if whole:
+        for value in directory.labels["themes"]:
+            yield urls.theme_ics(value), events_ics(directory, site, theme=value, history=history, _cache=cache)
+    chosen = set(codes)
     for code, value in directory.commune_themes:
-        yield urls.commune_theme_ics(code, value), events_ics(directory, site, code, theme=value, history=history, _cache=cache)
-    for event in directory.events.values():
-        yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)
+        if code in chosen:
+            yield urls.commune_theme_ics(code, value), events_ics(directory, site, code, theme=value, history=history, _cache=cache)
+    for code in codes:
+        for event in directory.events_in(code):
+            yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)
 
 
-def write_exports(directory: Directory, output: Path, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write every export under ``output``; returns the files actually (re)written."""
+def write_exports(
+    directory: Directory, output: Path, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None,
+    *, whole: bool = True, communes: Iterable[str] | None = None,
+) -> list[Path]:
+    """Write every export under ``output`` (or those of a part of the site: see ``_files``);
+    returns the files actually (re)written."""
     written = []
-    for url, data in _files(directory, site, history, pictures):
+    for url, data in _files(directory, site, history, pictures, whole=whole, communes=communes):
         path = output / url.lstrip("/")
         if write_if_changed(path, data):
             written.append(path)

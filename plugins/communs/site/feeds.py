@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -179,7 +180,20 @@ def robots(site: SiteSettings) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {_absolute(site, '/sitemap.xml')}\n".encode("utf-8")
 
 
-def write_feeds(directory: Directory, site: SiteSettings, output: Path, history, page_urls: list[str]) -> None:
+def write_feeds(directory: Directory, site: SiteSettings, output: Path, history, page_urls: list[str] | None, *, communes: Iterable[str] | None = None) -> None:
+    """The feeds, sitemap and robots.txt; with ``page_urls`` None (a département's part of the
+    site), only the changes feeds of ``communes`` (every commune by default)."""
+    codes = directory.commune_codes() if communes is None else sorted(communes)
+    if history is not None:
+        for code in codes:
+            commune = directory.commune(code)
+            path = urls.commune_changes_feed(commune)
+            write_if_changed(
+                output / path.lstrip("/"),
+                changes_feed(directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path),
+            )
+    if page_urls is None:
+        return
     write_if_changed(output / FEEDS / "acteurs.atom", actors_feed(directory, site, history))
     write_if_changed(output / FEEDS / "evenements.atom", events_feed(directory, site))
     write_if_changed(output / FEEDS / "appels.atom", calls_feed(directory, site, history))
@@ -188,13 +202,6 @@ def write_feeds(directory: Directory, site: SiteSettings, output: Path, history,
             output / FEEDS / "modifications.atom",
             changes_feed(directory, site, history.changes, f"{site.site_name} — dernières modifications", f"/{FEEDS}/modifications.atom"),
         )
-        for code in directory.commune_codes():
-            commune = directory.commune(code)
-            path = urls.commune_changes_feed(commune)
-            write_if_changed(
-                output / path.lstrip("/"),
-                changes_feed(directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path),
-            )
     written = sitemaps(site, page_urls, record_changes(directory, history))
     for name, data in written.items():
         write_if_changed(output / name, data)

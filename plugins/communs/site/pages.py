@@ -80,15 +80,15 @@ class SiteBuild:
             PageSpec("/404.html", "404.html", "plain"),
         ]
         specs += [PageSpec(urls.agenda_month(*month), "agenda.html", "agenda_month", month) for month in self.agenda_months[1:]]
-        specs += [PageSpec(urls.commune(d.commune(code)), "commune.html", "commune", (code,)) for code in d.commune_codes()]
+        specs += [PageSpec(urls.commune(d.commune(code)), "commune.html", "commune", (code,), code) for code in d.commune_codes()]
         pages = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE)) if self.history else 1
         specs += [PageSpec(urls.changes_page(number), "changes.html", "changes", (number,)) for number in range(1, pages + 1)]
         specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
-        specs += [PageSpec(urls.actor(record_id), "actor.html", "actor", (record_id,)) for record_id in d.actors]
-        specs += [PageSpec(urls.event(record_id), "event.html", "event", (record_id,)) for record_id in d.events]
-        specs += [PageSpec(urls.call(record_id), "call.html", "call", (record_id,)) for record_id in d.calls]
+        specs += [PageSpec(urls.actor(r.id), "actor.html", "actor", (r.id,), r.folder) for r in d.actors.values()]
+        specs += [PageSpec(urls.event(r.id), "event.html", "event", (r.id,), r.folder) for r in d.events.values()]
+        specs += [PageSpec(urls.call(r.id), "call.html", "call", (r.id,), r.folder) for r in d.calls.values()]
         specs += [
-            PageSpec(urls.commune_programme(d.commune(code), year, month), "programme.html", "programme", (code, year, month))
+            PageSpec(urls.commune_programme(d.commune(code), year, month), "programme.html", "programme", (code, year, month), code)
             for code, year, month in sorted(self.programmes)
         ]
         specs += self.embed_specs()
@@ -102,7 +102,7 @@ class SiteBuild:
         if not d.links:
             return specs
         specs += [
-            PageSpec(urls.commune_network(d.commune(key)), "network.html", "network", (scope, key))
+            PageSpec(urls.commune_network(d.commune(key)), "network.html", "network", (scope, key), key)
             for scope, key in sorted(self.network_links) if scope == "commune" and d.communes.get(key)
         ]
         specs += [
@@ -128,12 +128,12 @@ class SiteBuild:
         specs = []
         for code in d.commune_codes():
             place = d.commune(code)
-            specs.append(PageSpec(urls.embed_commune_agenda(place), "embed_agenda.html", "embed_agenda", ("commune", code)))
-            specs.append(PageSpec(urls.embed_commune_map(place), "embed_map.html", "embed_map", (code,)))
+            specs.append(PageSpec(urls.embed_commune_agenda(place), "embed_agenda.html", "embed_agenda", ("commune", code), code))
+            specs.append(PageSpec(urls.embed_commune_map(place), "embed_map.html", "embed_map", (code,), code))
         specs += [PageSpec(urls.embed_theme_agenda(value), "embed_agenda.html", "embed_agenda", ("theme", value)) for value in d.labels["themes"]]
         specs += [
-            PageSpec(urls.embed_actor_agenda(record_id), "embed_agenda.html", "embed_agenda", ("actor", record_id))
-            for record_id in d.actors if d.events_of(record_id)
+            PageSpec(urls.embed_actor_agenda(r.id), "embed_agenda.html", "embed_agenda", ("actor", r.id), r.folder)
+            for r in d.actors.values() if d.events_of(r.id)
         ]
         return specs
 
@@ -212,13 +212,20 @@ class SiteBuild:
             items.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
         return dict(sorted(months.items()))
 
+    @property
+    def programme_months(self) -> list[tuple[int, int]]:
+        """This month and the next ones, PROGRAMME_MONTHS in all: calendar months, so that a
+        commune's programmes depend on its own events only (a part of the build sees no other)."""
+        first = self.today.year * 12 + self.today.month - 1
+        return [(number // 12, number % 12 + 1) for number in range(first, first + PROGRAMME_MONTHS)]
+
     @cached_property
     def programmes(self) -> dict[tuple[str, int, int], list[Dated]]:
-        """A commune's occurrences per month, for the first PROGRAMME_MONTHS months of the agenda
-        (its printable programmes); only months where the commune has something."""
+        """A commune's occurrences per month, for the PROGRAMME_MONTHS months of its printable
+        programmes; only months where the commune has something."""
         found: dict[tuple[str, int, int], list[Dated]] = defaultdict(list)
-        for year, month in self.agenda_months[:PROGRAMME_MONTHS]:
-            for item in self.agenda_by_month[(year, month)]:
+        for year, month in self.programme_months:
+            for item in self.agenda_by_month.get((year, month), []):
                 found[(item.record.folder, year, month)].append(item)
         return dict(found)
 
@@ -227,7 +234,7 @@ class SiteBuild:
         place = self.directory.commune(code)
         return [
             (dates.format_month(date(year, month, 1)), urls.commune_programme(place, year, month))
-            for year, month in self.agenda_months[:PROGRAMME_MONTHS] if (code, year, month) in self.programmes
+            for year, month in self.programme_months if (code, year, month) in self.programmes
         ]
 
     def programme(self, code: str, year: int, month: int) -> dict:
@@ -368,20 +375,12 @@ class SiteBuild:
 
     # Search ----------------------------------------------------------------------------------
 
-    def commune_of(self, spec: PageSpec) -> str | None:
-        """The commune a commune or record page belongs to (its search part)."""
-        if spec.builder == "commune":
-            return spec.args[0]
-        record = self.directory.records_of(spec.builder).get(spec.args[0]) if spec.builder in FOLDERS and spec.args else None
-        code = record.data.get("commune") if record is not None else None
-        return code if isinstance(code, str) else None
-
     @cached_property
     def search_parts(self) -> dict[str, list[PageSpec]]:
         """The pages each part of the search index holds (see searchindex)."""
         parts: dict[str, list[PageSpec]] = {}
         for spec in self.specs():
-            key = searchindex.part_of(spec, self.commune_of)
+            key = searchindex.part_of(spec)
             if key is not None:
                 parts.setdefault(key, []).append(spec)
         return parts

@@ -71,6 +71,7 @@ class DirectoryGenerator:
         build_site(
             self.directory, self.site, self.output, history=self.history, progress=progress,
             jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None, content_dir=self.content_dir,
+            part=PRELOADED.get("part"),
         )
 
 
@@ -84,15 +85,22 @@ def build_site(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     content_dir: Path | None = None,
+    part: str | None = None,
 ) -> dict[str, float]:
     """Write every page and file that comes from the records; returns the time of each step.
 
     Record pages whose inputs have not changed since the last build (same records, code,
     settings and, for events, day) are not rendered again; exports and the search index are
     redone only when something they hold changed. Pagefind indexes while the exports are written.
+    With ``part`` (see ``communs.site.parts``), only that part's pages and files are written,
+    with its manifest; ``directory`` then holds what that part reads.
     """
-    from communs.site import exports, feeds, headers, pictures, searchindex, vendor
+    from communs.site import exports, feeds, headers, parts, pictures, searchindex, vendor
     from communs.site.pages import SiteBuild, template_filters, template_globals
+
+    scope = parts.Scope(part)
+    if part is not None:
+        (output / parts.MANIFEST).unlink(missing_ok=True)
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -105,7 +113,7 @@ def build_site(
     renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides), build.builders(), output)
     specs = build.specs()
     todo, keys, page_inputs = [], {}, {}
-    for spec in specs:
+    for spec in filter(scope.has_page, specs):
         inputs = page_inputs[spec.url] = build.inputs(spec)
         key = digest(version, inputs) if inputs is not None else None
         if key is not None and cache.fresh(spec.url, key, output / urls.output_path(spec.url)):
@@ -124,11 +132,12 @@ def build_site(
     indexing, search_keys = None, {}
     if site.search:
         search_keys, stale = {}, {}
-        for key, pages in build.search_parts.items():
+        chosen = {key: pages for key, pages in build.search_parts.items() if scope.has_search_part(key, searchindex.MAIN)}
+        for key, pages in chosen.items():
             search_keys[key] = digest(version, site.build_date, [build.search_inputs(spec, page_inputs[spec.url]) for spec in pages])
             if not cache.fresh(f"@search:{key}", search_keys[key], searchindex.bundle_dir(output, key) / "pagefind-entry.json"):
                 stale[key] = [spec.url for spec in pages]
-        searchindex.remove_parts(output, keep=set(build.search_parts))
+        searchindex.remove_parts(output, keep=set(chosen))
         timings["search_parts"] = len(stale)
         if stale:
             # Pagefind runs (a process per part, one at a time) while Python writes the exports.
@@ -137,17 +146,21 @@ def build_site(
     started = time.perf_counter()
     # The exports also carry each record's last change (date_maj, SEQUENCE): its history counts.
     dated = digest(everything, sorted((path, known.changed.isoformat(), known.changes) for path, known in history.files.items()) if history else None)
-    if not cache.fresh("@exports", dated, output / urls.DATA / "acteurs.json"):
-        exports.write_exports(directory, output, site, history, build.pictures)
-        write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site, build.territory))
+    communes = [code for code in directory.commune_codes() if scope.has_commune(code)]
+    if not cache.fresh("@exports", dated, output / (urls.DATA.strip("/") + "/acteurs.json" if scope.whole else parts.MANIFEST)):
+        exports.write_exports(directory, output, site, history, build.pictures, whole=scope.whole, communes=communes)
+        if scope.whole:
+            write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site, build.territory))
         cache.remember("@exports", dated)
     timings["exports"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    feeds.write_feeds(directory, site, output, history, [spec.url for spec in specs if build.in_sitemap(spec)])
-    write_if_changed(output / headers.FILE, headers.headers_file())
-    vendor.copy_vendor(output)
-    copy_theme_static(output)
+    page_urls = [spec.url for spec in specs if build.in_sitemap(spec)] if scope.whole else None
+    feeds.write_feeds(directory, site, output, history, page_urls, communes=communes)
+    if scope.whole:
+        write_if_changed(output / headers.FILE, headers.headers_file())
+        vendor.copy_vendor(output)
+        copy_theme_static(output)
     timings["feeds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -156,6 +169,11 @@ def build_site(
     for key, value in search_keys.items():
         cache.remember(f"@search:{key}", value)
     timings["search_wait"] = time.perf_counter() - started
+    if part is not None:
+        # Written last: a part whose build failed has no manifest, and is never assembled.
+        expected = sorted({parts.key_of(code) for code in directory.commune_codes()}) if part == parts.COMMON else None
+        inputs = digest(version, site.build_date, parts.content_digest(content_dir) if content_dir is not None else "")
+        parts.write_manifest(output, part, inputs, expected)
     cache.save()
     return timings
 

@@ -32,6 +32,9 @@ class PageSpec:
     template: str
     builder: str  # name of a context builder in pages.BUILDERS
     args: tuple = ()
+    # The commune the page is about (its INSEE code), or None for a page of the whole directory:
+    # it decides the page's part of the build (``communs.site.parts``) and of the search index.
+    commune: str | None = None
 
 
 def theme_dir() -> Path:

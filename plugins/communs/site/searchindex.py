@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from communs.records.communes import departement_of_code
@@ -29,14 +28,17 @@ MAIN = "themes"  # the part served at /pagefind/, which the search page loads fi
 PARTS_FOLDER = "parts"  # the other parts: /pagefind/parts/<département>/
 
 
-def part_of(spec: PageSpec, commune_of: Callable[[PageSpec], str | None]) -> str | None:
-    """Which part indexes a page: its commune's département, the themes part for theme pages, none
-    for pages without searchable content."""
+SEARCHABLE = ("commune", "actor", "event", "call")  # builders of the pages indexed, besides the themes
+
+
+def part_of(spec: PageSpec) -> str | None:
+    """Which part indexes a page: its commune's département (the page's part of the build too,
+    see ``communs.site.parts``), the themes part for theme pages and for a searchable page of no
+    commune, none for pages without searchable content."""
     if spec.builder == "theme":
         return MAIN
-    if spec.builder in ("commune", "actor", "event", "call"):
-        code = commune_of(spec)
-        return departement_of_code(code) if code else MAIN
+    if spec.builder in SEARCHABLE:
+        return departement_of_code(spec.commune) if spec.commune else MAIN
     return None
 
 
