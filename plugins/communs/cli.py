@@ -228,17 +228,18 @@ def _build_departement(content_dir: Path, output: Path, settings_file: Path, job
     known = parts.keys(scan(content_dir)[0])
     if part not in known:
         _fail_usage(_("La partie « {part} » n'existe pas dans cet annuaire. Ses parties : {parts}.").format(part=part, parts=", ".join(known)))
-    report = parts.read_part(content_dir, part, checker, jobs=jobs)
+    settings = _pelican_settings(content_dir, output, settings_file, cache)
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    history = read_history(content_dir, cache_dir)
+    report = parts.read_part(content_dir, part, checker, jobs=jobs, history=history)
     if not report.ok:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
         click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
         return EXIT_INVALID
-    settings = _pelican_settings(content_dir, output, settings_file, cache)
-    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
     started = time.perf_counter()
     build_site(
         Directory.from_records(report.records), SiteSettings.from_pelican(settings), output.resolve(),
-        history=read_history(content_dir, cache_dir), jobs=jobs, cache_dir=cache_dir, content_dir=content_dir.resolve(), part=part,
+        history=history, jobs=jobs, cache_dir=cache_dir, content_dir=content_dir.resolve(), part=part,
     )
     _built(output, started, part)
     return EXIT_OK

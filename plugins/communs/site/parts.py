@@ -37,6 +37,7 @@ from communs.records.communes import departement_of_code
 from communs.records.content import ACTOR, RecordFile, scan
 from communs.records.crosscheck import Index, cross_problems, entry_of_file
 from communs.records.validation import Checker, Report, check_files
+from communs.site.history import History
 from communs.site.render import PageSpec
 
 COMMON = "commun"
@@ -109,12 +110,13 @@ class Scope:
 # Reading a département's part -------------------------------------------------------------------
 
 
-def part_files(files: list[RecordFile], key: str) -> tuple[list[RecordFile], list[RecordFile]]:
+def part_files(files: list[RecordFile], key: str, named: Iterable[str] = ()) -> tuple[list[RecordFile], list[RecordFile]]:
     """(every file the part reads, the part's own files): its records and those its pages show.
 
     Found by words, never parsed: a file is read when it names one of the part's actors or
     communes, or when one of the part's files (or of those found so) names its id. A word that
-    is a record id by chance reads one record more, never one less.
+    is a record id by chance reads one record more, never one less. ``named``: ids read too
+    (the records its communes' changes name, which may have moved elsewhere since).
     """
     own = [source for source in files if key_of(source.folder) == key]
     if not own:
@@ -123,6 +125,10 @@ def part_files(files: list[RecordFile], key: str) -> tuple[list[RecordFile], lis
     codes = {source.folder.encode() for source in own}
     actors = {source.stem.encode() for source in own if source.kind == ACTOR}
     chosen = {source.display: source for source in own}
+    for record_id in named:
+        source = by_id.get(record_id.encode())
+        if source is not None:
+            chosen.setdefault(source.display, source)
     words: dict[str, set[bytes]] = {}
     active_here: set[bytes] = set()  # actors elsewhere whose words name one of the part's communes
     for source in files:
@@ -155,12 +161,13 @@ def part_files(files: list[RecordFile], key: str) -> tuple[list[RecordFile], lis
     return ordered, own
 
 
-def read_part(content_dir: Path, key: str, checker: Checker, *, jobs: int | None = None) -> Report:
+def read_part(content_dir: Path, key: str, checker: Checker, *, jobs: int | None = None, history: History | None = None) -> Report:
     """The records a département's part reads, checked: each file on its own, and the part's own
     records against the whole directory's index (ids, references, links, duplicates in their
     communes). The commun part checks the whole directory."""
     files, _strays = scan(content_dir)
-    chosen, own = part_files(files, key)
+    changed = {change.record_id for change in history.changes if key_of(change.commune) == key} if history is not None else set()
+    chosen, own = part_files(files, key, changed)
     results = check_files(chosen, checker, jobs=jobs, keep_records=True)
     problems = [found for result in results for found in result.problems]
     read = {result.entry.file: result.entry for result in results if result.entry is not None}
