@@ -104,9 +104,14 @@ def test_workflows_and_gitlab_call_the_shared_scripts():
     gitlab = GITLAB.read_text(encoding="utf-8")
     for text in (validate, gitlab):
         assert "scripts/ci/validate-pull-request.sh" in text and "scripts/ci/install.sh" in text
-    for script in ("scripts/ci/build-site.sh", "scripts/ci/audit.sh", "scripts/ci/sources-pull.sh"):
+    for script in ("scripts/ci/audit.sh", "scripts/ci/sources-pull.sh"):
         assert script in gitlab
         assert any(script in p.read_text(encoding="utf-8") for p in WORKFLOWS)
+    # The site in parts: a GitHub job per part, a GitLab job per shard of parts (build-parts.sh
+    # runs build-site.sh for each), then both assemble them.
+    assert "scripts/ci/build-site.sh --format github --part" in (ROOT / ".github/workflows/deploy.yml").read_text(encoding="utf-8")
+    assert 'scripts/ci/build-parts.sh "${CI_NODE_INDEX}/${CI_NODE_TOTAL}" parties' in gitlab
+    assert '/build-site.sh" --part' in (ROOT / "scripts/ci/build-parts.sh").read_text(encoding="utf-8")
     on = yaml.safe_load(validate)[True]  # YAML 1.1 reads the key `on` as true
     assert list(on) == ["pull_request"]
 
@@ -248,6 +253,29 @@ def test_a_good_pull_request_builds_the_site(pr_repo, tmp_path):
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "## Événements terminés, à archiver" in report.read_text(encoding="utf-8")
     assert report.read_text(encoding="utf-8") in summary.read_text(encoding="utf-8")
+
+
+def test_the_deploy_jobs_build_the_parts_in_shards_and_assemble_the_site(pr_repo, tmp_path):
+    """GitLab's parallel jobs (build-parts.sh N/TOTAL), then the assembly: the site of build-site.sh."""
+    git.Repo(pr_repo).git.checkout("main")
+    address = {"COMMUNS_SITEURL": "https://exemple.org/annuaire"}
+    parties = tmp_path / "parties"
+    for shard in ("1/3", "2/3", "3/3"):  # two parts (974, commun): one shard has none
+        built = run_script("build-parts.sh", shard, str(parties), cwd=pr_repo, **address)
+        assert built.returncode == 0, built.stdout + built.stderr
+    assert sorted(path.name for path in parties.iterdir()) == ["974", "commun"]
+    assembled = subprocess.run([str(COMMUNS), "assemble", *map(str, sorted(parties.iterdir())), str(tmp_path / "public")], capture_output=True, text=True, cwd=pr_repo)
+    assert assembled.returncode == 0, assembled.stderr
+    whole = run_script("build-site.sh", "--format", "github", str(tmp_path / "whole"), cwd=pr_repo, **address)
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+
+    def site(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file() and "pagefind" not in p.parts}
+
+    assert site(tmp_path / "public") == site(tmp_path / "whole")
+    assert "https://exemple.org/annuaire/acteurs/" in (tmp_path / "public" / "sitemap.xml").read_text(encoding="utf-8")
+    assert run_script("build-site.sh", "--part", cwd=pr_repo).returncode == 2
+    assert run_script("build-parts.sh", "1/2", cwd=pr_repo).returncode == 2
 
 
 def test_unknown_base_is_a_usage_error(pr_repo):
