@@ -66,6 +66,20 @@ EVENTS = {
 }
 
 
+# A call in Lyon of an actor of La Réunion: its page is Lyon's, the actor's page (which lists it) La Réunion's.
+CALL_IN_LYON = """\
+id: velos-a-reparer-a-lyon
+title: Des vélos à réparer à Lyon
+type: volunteers-wanted
+summary: L'atelier cherche des bénévoles pour réparer les vélos d'une collecte lyonnaise.
+themes: [transports]
+actor: bisiklet-solider
+commune: "69123"
+since: "2026-11-01"
+until: "2027-03-31"
+"""
+
+
 def environment() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=DEMO_EPOCH, PYTHONHASHSEED="0")
 
@@ -86,10 +100,14 @@ def national(tmp_path_factory) -> Path:
     départements, with a history: a record added, then moved from Marseille to Lyon."""
     root = tmp_path_factory.mktemp("national")
     content = root / "content"
-    for kind in ("actors", "events"):
+    for kind in ("actors", "events", "calls"):
         for code in DEMO_COMMUNES:
             if (ROOT / "content" / kind / code).is_dir():
                 shutil.copytree(ROOT / "content" / kind / code, content / kind / code)
+    actors = {path.stem for path in (content / "actors").rglob("*.yml")}
+    for path in (content / "calls").rglob("*.yml"):
+        if path.read_text(encoding="utf-8").split("\nactor: ", 1)[1].split("\n", 1)[0] not in actors:
+            path.unlink()  # a call of an actor left out
     shutil.copytree(ROOT / "content" / "pages", content / "pages")
     named = {line.split('"')[1].split("/")[-1] for path in content.rglob("*.yml") for line in path.read_text(encoding="utf-8").splitlines() if line.strip().startswith("file:")}
     (content / "media").mkdir()
@@ -103,6 +121,8 @@ def national(tmp_path_factory) -> Path:
     for (code, record_id), text in EVENTS.items():
         (content / "events" / code).mkdir(parents=True, exist_ok=True)
         (content / "events" / code / f"{record_id}.yml").write_text(text, encoding="utf-8")
+    (content / "calls" / "69123").mkdir(parents=True)
+    (content / "calls" / "69123" / "velos-a-reparer-a-lyon.yml").write_text(CALL_IN_LYON, encoding="utf-8")
     repo = git.Repo.init(root, initial_branch="main")
     with repo.config_writer() as config:
         config.set_value("user", "name", "test")
@@ -156,6 +176,8 @@ def test_the_assembled_site_equals_the_one_machine_build_outside_pagefind(built)
     # La Réunion, the move to Lyon in Lyon's feed, the sitemap and the search page of every part.
     assert "/evenements/2027-01-16-bourse-aux-velos-de-paris/" in site["acteurs/bisiklet-solider/index.html"].decode()
     assert "Atelier vélo de Paris" in site["communes/97407-le-port/reseau/index.html"].decode()
+    assert "Des vélos à réparer à Lyon" in site["acteurs/bisiklet-solider/index.html"].decode()
+    assert "appels/velos-a-reparer-a-lyon/index.html" in site
     lyon_feed = next(path for path in site if path.startswith("communes/69123-") and path.endswith("modifications.atom"))
     assert "Déplacement : Compagnie voyageuse" in site[lyon_feed].decode()
     assert b"https://annuaire.example.org/acteurs/salle-des-canuts/" in site["sitemap.xml"]
@@ -183,17 +205,21 @@ def test_the_search_index_has_the_same_parts_and_pages(built):
 
 
 def test_a_departement_part_reads_only_what_its_pages_show(national):
-    """Lyon's part reads its records, those they name and those that name them; not La Réunion."""
+    """Lyon's part reads its records, those they name and those that name them or the actors they
+    name; not the rest of La Réunion."""
     files_, _strays = scan(national / "content")
     chosen, own = parts.part_files(files_, "69")
-    assert sorted(source.stem for source in own) == ["2026-12-12-soiree-velo-a-lyon", "compagnie-voyageuse", "salle-des-canuts"]
-    assert sorted(source.stem for source in chosen) == [
-        "2026-12-05-rencontre-des-calanques", "2026-12-12-soiree-velo-a-lyon",  # an event at Lyon's venue; Lyon's event
-        "atelier-velo-paris", "collectif-calanques",  # its organisers
-        "compagnie-voyageuse", "salle-des-canuts",
+    assert sorted(source.stem for source in own) == ["2026-12-12-soiree-velo-a-lyon", "compagnie-voyageuse", "salle-des-canuts", "velos-a-reparer-a-lyon"]
+    assert sorted(source.stem for source in chosen if source not in own) == [
+        "2026-12-05-rencontre-des-calanques",  # an event at Lyon's venue
+        "2027-01-16-bourse-aux-velos-de-paris", "2027-04-10-bourse-aux-velos",  # the events of the call's actor…
+        "atelier-velo-paris",  # … the organiser of Lyon's event
+        "bisiklet-solider",  # the call's actor
+        "collectif-calanques",  # the organiser of the event at Lyon's venue
+        "mecaniciens-benevoles-atelier-velo",  # … its other call, which the call's page lists
+        "reseau-zero-dechet-974", "ressourcerie-la-rekup",  # … and the actors it is linked to
     ]
-    total = len(files_)
-    assert total > 40 and len(chosen) < total / 5
+    assert len(files_) > 4 * len(chosen)
 
 
 def test_parts_in_shards_balance_the_records(national):

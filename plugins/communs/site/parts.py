@@ -113,9 +113,9 @@ class Scope:
 def part_files(files: list[RecordFile], key: str, named: Iterable[str] = ()) -> tuple[list[RecordFile], list[RecordFile]]:
     """(every file the part reads, the part's own files): its records and those its pages show.
 
-    Found by words, never parsed: a file is read when it names one of the part's actors or
-    communes, or when one of the part's files (or of those found so) names its id. A word that
-    is a record id by chance reads one record more, never one less. ``named``: ids read too
+    Found by words, never parsed: a file is read when it names one of the part's actors (or an
+    actor its records name) or communes, or when one of the files read so names its id. A word
+    that is a record id by chance reads one record more, never one less. ``named``: ids read too
     (the records its communes' changes name, which may have moved elsewhere since).
     """
     own = [source for source in files if key_of(source.folder) == key]
@@ -123,19 +123,21 @@ def part_files(files: list[RecordFile], key: str, named: Iterable[str] = ()) -> 
         return [], []
     by_id = {source.stem.encode(): source for source in files}
     codes = {source.folder.encode() for source in own}
-    actors = {source.stem.encode() for source in own if source.kind == ACTOR}
     chosen = {source.display: source for source in own}
     for record_id in named:
         source = by_id.get(record_id.encode())
         if source is not None:
             chosen.setdefault(source.display, source)
-    words: dict[str, set[bytes]] = {}
+    words = {display: set(_WORD.findall(source.path.read_bytes())) for display, source in chosen.items()}
+    # The actors of the part and those its records name: the records that name them are shown
+    # too (an actor's events and calls, the other calls of a call's actor).
+    actors = {source.stem.encode() for source in own if source.kind == ACTOR}
+    actors |= {word for found in words.values() for word in found if word in by_id and by_id[word].kind == ACTOR}
     active_here: set[bytes] = set()  # actors elsewhere whose words name one of the part's communes
     for source in files:
-        found = set(_WORD.findall(source.path.read_bytes()))
         if source.display in chosen:
-            words[source.display] = found
             continue
+        found = set(_WORD.findall(source.path.read_bytes()))
         names_actor = not actors.isdisjoint(found)
         active = source.kind == ACTOR and not codes.isdisjoint(found)
         if names_actor or active:
