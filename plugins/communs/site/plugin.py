@@ -147,7 +147,9 @@ def build_site(
     # The exports also carry each record's last change (date_maj, SEQUENCE): its history counts.
     dated = digest(everything, sorted((path, known.changed.isoformat(), known.changes) for path, known in history.files.items()) if history else None)
     communes = [code for code in directory.commune_codes() if scope.has_commune(code)]
-    if not cache.fresh("@exports", dated, output / (urls.DATA.strip("/") + "/acteurs.json" if scope.whole else parts.MANIFEST)):
+    # A file the exports always write, to know they are still there.
+    written = urls.data_file("acteurs.json") if scope.whole else urls.commune_geojson(directory.commune(communes[0])) if communes else "/"
+    if not cache.fresh("@exports", dated, output / urls.output_path(written)):
         exports.write_exports(directory, output, site, history, build.pictures, whole=scope.whole, communes=communes)
         if scope.whole:
             write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site, build.territory))
