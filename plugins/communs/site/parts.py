@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,8 +42,14 @@ from communs.site.render import PageSpec
 COMMON = "commun"
 MANIFEST = "communs-part.json"
 # The words of a record file that may be a record id or a commune code (ids: lowercase ASCII
-# letters, digits and "-"; codes: five characters, 2A and 2B included).
-_WORD = re.compile(rb"[0-9a-zA-Z][0-9a-zA-Z-]*")
+# letters, digits and "-"; codes: five characters, 2A and 2B included): every other byte is a
+# separator (bytes.translate, then split: three times faster than a regular expression).
+_WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-")
+_SEPARATORS = bytes(byte if byte in _WORD_BYTES else 0x20 for byte in range(256))
+
+
+def _words(source: RecordFile) -> list[bytes]:
+    return source.path.read_bytes().translate(_SEPARATORS).split()
 
 
 def key_of(code: str) -> str:
@@ -128,7 +133,7 @@ def part_files(files: list[RecordFile], key: str, named: Iterable[str] = ()) -> 
         source = by_id.get(record_id.encode())
         if source is not None:
             chosen.setdefault(source.display, source)
-    words = {display: set(_WORD.findall(source.path.read_bytes())) for display, source in chosen.items()}
+    words = {display: set(_words(source)) for display, source in chosen.items()}
     # The actors of the part and those its records name: the records that name them are shown
     # too (an actor's events and calls, the other calls of a call's actor).
     actors = {source.stem.encode() for source in own if source.kind == ACTOR}
@@ -137,22 +142,22 @@ def part_files(files: list[RecordFile], key: str, named: Iterable[str] = ()) -> 
     for source in files:
         if source.display in chosen:
             continue
-        found = set(_WORD.findall(source.path.read_bytes()))
+        found = _words(source)
         names_actor = not actors.isdisjoint(found)
         active = source.kind == ACTOR and not codes.isdisjoint(found)
         if names_actor or active:
             chosen[source.display] = source
-            words[source.display] = found
+            words[source.display] = set(found)
         if active:
             active_here.add(source.stem.encode())
     if active_here:
         # A commune's network holds the links of the actors active there: those written to them too.
         for source in files:
             if source.kind == ACTOR and source.display not in chosen:
-                found = set(_WORD.findall(source.path.read_bytes()))
+                found = _words(source)
                 if not active_here.isdisjoint(found):
                     chosen[source.display] = source
-                    words[source.display] = found
+                    words[source.display] = set(found)
     # The records these name: organisers, venues, linked actors (their names and places are shown).
     for display in list(chosen):
         for word in words[display]:
