@@ -317,3 +317,14 @@ def test_a_failed_part_leaves_no_manifest(national, tmp_path):
     assert result.returncode == 1
     assert "salle-des-canuts.yml" in result.stdout and "Le site n'est pas construit" in result.stderr
     assert not (tmp_path / "out" / parts.MANIFEST).exists()
+
+
+def test_an_empty_feed_is_dated_by_the_build_not_the_clock():
+    """Two parts built seconds apart write the same empty feed (Atom's <updated> had the clock's time)."""
+    from datetime import date
+
+    from communs.settings import SiteSettings
+    from communs.site.feeds import _Feed
+
+    feed = _Feed(SiteSettings(build_date=date(2026, 11, 23)), title="Appels", link="https://annuaire.example.org/", description="Appels")
+    assert "<updated>2026-11-23T00:00:00+00:00</updated>" in feed.writeString("utf-8")

@@ -20,6 +20,20 @@ FEED_SIZE = 50
 FEEDS = "flux"
 
 
+class _Feed(Atom1Feed):
+    """An Atom feed whose date, when no entry has one (an empty feed), is the build's day rather
+    than the clock's: the same inputs give the same bytes, and parts built apart agree."""
+
+    def __init__(self, site: SiteSettings, **options) -> None:
+        super().__init__(**options)
+        self.build_moment = _moment(site.build_date)
+
+    def latest_post_date(self) -> datetime:
+        if any(item.get("updateddate") or item.get("pubdate") for item in self.items):
+            return super().latest_post_date()
+        return self.build_moment
+
+
 def _moment(day) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
 
@@ -30,7 +44,8 @@ def _absolute(site: SiteSettings, path: str) -> str:
 
 def actors_feed(directory: Directory, site: SiteSettings, history: History | None) -> bytes:
     """The latest actors: by creation date when Git history is known, else all of them by name."""
-    feed = Atom1Feed(
+    feed = _Feed(
+        site,
         title=f"{site.site_name} — nouveaux acteurs",
         link=_absolute(site, "/"),
         description=f"Les derniers acteurs ajoutés à l'annuaire ({site.territory}).",
@@ -57,7 +72,8 @@ def actors_feed(directory: Directory, site: SiteSettings, history: History | Non
 
 
 def events_feed(directory: Directory, site: SiteSettings) -> bytes:
-    feed = Atom1Feed(
+    feed = _Feed(
+        site,
         title=f"{site.site_name} — prochains événements",
         link=_absolute(site, f"/{urls.AGENDA}/"),
         description=f"Les prochains événements de l'annuaire ({site.territory}).",
@@ -85,7 +101,8 @@ def events_feed(directory: Directory, site: SiteSettings) -> bytes:
 def calls_feed(directory: Directory, site: SiteSettings, history: History | None) -> bytes:
     """The open calls, newest first (by the day they were posted when Git history is known, else
     by their start); a call leaves the feed when it closes or ends."""
-    feed = Atom1Feed(
+    feed = _Feed(
+        site,
         title=f"{site.site_name} — appels à participation",
         link=_absolute(site, urls.calls()),
         description=f"Ce que les acteurs cherchent ou proposent ({site.territory}) : bénévoles, matériel, salles, compétences, partenaires.",
@@ -119,7 +136,7 @@ ACTIONS = {ADDED: "Ajout", CHANGED: "Modification", MOVED: "Déplacement", REMOV
 
 def changes_feed(directory: Directory, site: SiteSettings, changes: list[Change], title: str, feed_path: str) -> bytes:
     """The latest changes to the directory (or to one commune), newest first."""
-    feed = Atom1Feed(title=title, link=_absolute(site, f"/{urls.CHANGES}/"), description=title, language="fr", feed_url=_absolute(site, feed_path))
+    feed = _Feed(site, title=title, link=_absolute(site, f"/{urls.CHANGES}/"), description=title, language="fr", feed_url=_absolute(site, feed_path))
     for change in changes[:FEED_SIZE]:
         link = urls.record(change.kind, change.record_id) if change.record_id in directory.records_of(change.kind) else f"/{urls.CHANGES}/"
         commune = directory.communes.get(change.commune)
