@@ -146,8 +146,14 @@ def _directory_stats(report) -> str:
     return "\n".join(lines)
 
 
-def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None) -> int:
-    """Validate, then build with Pelican (which indexes the search); an exit status."""
+def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None,
+           steps: dict | None = None) -> int:
+    """Validate, then build with Pelican (which indexes the search); an exit status.
+
+    ``steps`` receives what each step of the build cost: seconds as floats, counts (pages
+    rendered, records checked...) as ints; scripts/bench_build.py prints them."""
+    steps = {} if steps is None else steps
+    begun = time.perf_counter()
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
     from communs.site import plugin as site_plugin
@@ -164,6 +170,7 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
             report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker)
     except UsageError as error:
         _fail_usage(str(error))
+    steps["validation"] = time.perf_counter() - begun
     if not report.ok:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
         click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
@@ -182,14 +189,14 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     settings = read_settings(str(settings_file), override=override)
     site_plugin.PRELOADED.update(
         content=content_dir.resolve(), directory=Directory.from_records(report.records), jobs=jobs,
-        progress=(lambda step, done, total: None),
+        progress=(lambda step, done, total: None), steps=steps,
     )
     started = time.perf_counter()
     try:
         Pelican(settings).run()
     finally:
         site_plugin.PRELOADED.clear()
-    pages = sum(1 for _page in output.rglob("*.html"))
+    pages = steps.get("pages in the site", 0)
     click.echo(_("Site construit dans {output} : {pages} pages en {seconds:.1f} s.").format(output=output, pages=pages, seconds=time.perf_counter() - started))
     return EXIT_OK
 

@@ -62,16 +62,21 @@ class DirectoryGenerator:
 
                 raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
         cache = self.settings.get("CACHE_PATH")
+        started = time.perf_counter()
         self.history = read_history(self.content_dir, Path(cache) if cache else None)
+        PRELOADED.get("steps", {})["git history"] = time.perf_counter() - started
 
     def generate_output(self, writer: Any = None) -> None:
         assert self.directory is not None
         progress: Progress | None = PRELOADED.get("progress")
         cache = self.settings.get("CACHE_PATH")
-        build_site(
+        steps = build_site(
             self.directory, self.site, self.output, history=self.history, progress=progress,
             jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None, content_dir=self.content_dir,
         )
+        # Pelican's own pages (content/pages) are pages of the site too.
+        steps["pages in the site"] += len(self.context.get("pages", ())) + len(self.context.get("hidden_pages", ()))
+        PRELOADED.get("steps", {}).update(steps)
 
 
 def build_site(
@@ -118,6 +123,7 @@ def build_site(
         cache.remember(url, key)
     timings["pages"] = time.perf_counter() - started
     timings["pages_rendered"] = len(todo)
+    timings["pages in the site"] = sum(1 for spec in specs if urls.output_path(spec.url).endswith(".html"))
 
     everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())),
                         sorted(picture.digest for picture in build.pictures.values()))
