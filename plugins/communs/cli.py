@@ -24,27 +24,28 @@ def _fail_usage(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _checker(settings_file: Path | None):
-    """The validator, with the territory the settings name (the instance's perimeter)."""
+def _checker(settings_file: Path | None, settings: dict | None = None):
+    """The validator, with the territory the settings name (the instance's perimeter);
+    ``settings``: the file's Pelican settings, when they are already read."""
     from communs.records.territory import TerritoryError, territory_of
     from communs.records.validation import Checker
 
-    if settings_file is None or not settings_file.is_file():
+    if settings is None and (settings_file is None or not settings_file.is_file()):
         return Checker()
     try:
-        return Checker(territory=territory_of(_site_settings(settings_file)))
+        return Checker(territory=territory_of(_site_settings(settings_file, settings)))
     except TerritoryError as error:
         _fail_usage(_("{path} : {error}").format(path=settings_file, error=error))
 
 
-def _site_settings(settings_file: Path):
+def _site_settings(settings_file: Path | None, settings: dict | None = None):
     """What communs reads from a Pelican settings file (checked: an unknown key is an error)."""
     from pelican.settings import read_settings
 
     from communs.settings import SettingsError, SiteSettings
 
     try:
-        return SiteSettings.from_pelican(read_settings(str(settings_file)))
+        return SiteSettings.from_pelican(settings if settings is not None else read_settings(str(settings_file)))
     except SettingsError as error:
         _fail_usage(str(error))
 
@@ -76,7 +77,9 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Nombre de processus (par défaut : un par cœur)."))
 @click.option("--stats", is_flag=True, help=_("Afficher aussi un résumé de l'annuaire (fiches par commune et par thématique)."))
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=None, help=_("Réglages de l'annuaire, pour son territoire (par défaut : pelicanconf.py à côté du dossier des fiches, s'il existe)."))
-def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: str, revision: str | None, jobs: int | None, stats: bool, settings_file: Path | None) -> None:
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help=_("Dossier où garder le verdict de chaque fiche : une fiche inchangée depuis la vérification précédente n'est pas revérifiée (les contrôles entre fiches portent toujours sur tout l'annuaire)."))
+def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: str, revision: str | None, jobs: int | None, stats: bool, settings_file: Path | None,
+                     cache_dir: Path | None) -> None:
     """Vérifier les fiches : syntaxe, schéma, communes, dates, liens, doublons.
 
     Sans FICHIER, vérifie tout le dossier des fiches. Avec des FICHIERS ou --changed-since, ne
@@ -91,9 +94,9 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker)
+                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker, cache_dir=cache_dir)
         else:
-            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker)
+            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
         return
@@ -158,35 +161,41 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     from communs.records.reporting import format_text
     from communs.site import plugin as site_plugin
 
+    import logging
+
+    from pelican.settings import read_settings
+
     if not settings_file.is_file():
         _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
-    checker = _checker(settings_file)
+    logging.getLogger("pelican").setLevel(logging.WARNING)
+    override = {"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())}
+    if cache is not None:
+        override["CACHE_PATH"] = str(cache.resolve())
+    settings = read_settings(str(settings_file), override=override)
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    checker = _checker(settings_file, settings)
+    steps["settings"] = time.perf_counter() - begun
+    begun = time.perf_counter()
     bar, progress = _progress_bar(_("Vérification"))
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker)
+                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker, cache_dir=cache_dir)
         else:
-            report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker)
+            report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
     steps["validation"] = time.perf_counter() - begun
+    steps["records"] = report.checked
+    steps["records checked again (not in the validation cache)"] = report.checked - report.reused
     if not report.ok:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
         click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
         return EXIT_INVALID
     if not quiet:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
-    import logging
-
     from pelican import Pelican
-    from pelican.settings import read_settings
 
-    logging.getLogger("pelican").setLevel(logging.WARNING)
-    override = {"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())}
-    if cache is not None:
-        override["CACHE_PATH"] = str(cache.resolve())
-    settings = read_settings(str(settings_file), override=override)
     site_plugin.PRELOADED.update(
         content=content_dir.resolve(), directory=Directory.from_records(report.records), jobs=jobs,
         progress=(lambda step, done, total: None), steps=steps,

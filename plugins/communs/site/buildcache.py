@@ -12,45 +12,14 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from communs.resources import package_dir, schemas_dir, theme_dir
+from communs.fingerprints import code_files, code_version, digest, files_digest
 
-
-def digest(*parts: object) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(str(part).encode("utf-8"))
-        hasher.update(b"\0")
-    return hasher.hexdigest()
-
-
-def code_files() -> list[Path]:
-    """What the outputs are made with besides the records: templates, static files, schemas and
-    every module of the package (its sub-packages included: records/, site/...)."""
-    places: Iterable[Path] = [
-        *sorted(theme_dir().rglob("*")),
-        *sorted(schemas_dir().rglob("*.json")),
-        *sorted(package_dir().rglob("*.py")),
-    ]
-    return [path for path in places if path.is_file()]
-
-
-def code_version() -> str:
-    """A digest of code_files(): any change invalidates every output."""
-    return _files_digest(code_files())
+__all__ = ["BuildCache", "code_files", "code_version", "digest", "files_version"]
 
 
 def files_version(folders: Iterable[str | Path]) -> str:
     """A digest of every file under ``folders`` (an instance's own templates)."""
-    return _files_digest([path for folder in folders for path in sorted(Path(folder).rglob("*")) if path.is_file()])
-
-
-def _files_digest(files: Iterable[Path]) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
-    for path in files:
-        if path.is_file():
-            hasher.update(path.as_posix().encode("utf-8"))
-            hasher.update(path.read_bytes())
-    return hasher.hexdigest()
+    return files_digest([path for folder in folders for path in sorted(Path(folder).rglob("*")) if path.is_file()])
 
 
 class BuildCache:
