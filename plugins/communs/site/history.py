@@ -52,6 +52,7 @@ class Change:
 class History:
     files: dict[str, FileHistory]  # "actors/97411/x.yml" -> its history
     changes: list[Change]  # newest first
+    commit: str = ""  # the commit it was read at (what outputs made from it depend on)
 
     @cached_property
     def _by_commune(self) -> dict[str, list[Change]]:
@@ -126,6 +127,7 @@ def read_history(content_dir: Path, cache_dir: Path | None = None) -> History | 
         history = _merged(known[1], _read(repo, prefix, f"{known[0]}..{head}"))
     else:
         history = _read(repo, prefix, head)
+    history.commit = head
     if cache is not None:
         _save(cache, head, history)
     return history
@@ -274,7 +276,7 @@ def _load(path: Path) -> tuple[str, History]:
     document = json.loads(path.read_text(encoding="utf-8"))
     files = {k: FileHistory(datetime.fromisoformat(a), datetime.fromisoformat(b), n) for k, (a, b, n) in document["files"].items()}
     changes = [Change(**{**c, "moment": datetime.fromisoformat(c["moment"])}) for c in document["changes"]]
-    return str(document["commit"]), History(files, changes)
+    return str(document["commit"]), History(files, changes, str(document["commit"]))
 
 
 def content_history(content_dir: Path) -> dict[str, FileHistory] | None:
