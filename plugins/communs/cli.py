@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,7 +15,6 @@ import click
 from communs import __version__, resources
 from communs.i18n import _, ngettext
 from communs.records.reporting import FORMATS, format_github, format_json, format_text
-from communs.records.validation import UsageError, validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -63,7 +64,29 @@ def _progress_bar(label: str):
     return bar, update
 
 
-@click.group(context_settings=CONTEXT)
+class LazyGroup(click.Group):
+    """Commands defined in other modules are imported when they are called: ``communs build``
+    need not load the importers, the review or the contribution service (a rebuild with nothing
+    changed is over in well under a second)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, Callable[[], click.Command]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            self.add_command(self.lazy[name](), name)
+        return super().get_command(ctx, name)
+
+
+def _command(module: str, name: str) -> Callable[[], click.Command]:
+    return lambda: getattr(importlib.import_module(module), name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="communs")
 def main() -> None:
     """communs : annuaire ouvert des acteurs locaux et de leurs événements, versionné dans Git."""
@@ -87,6 +110,8 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     Code de sortie : 0 sans erreur (avertissements permis), 1 si une fiche est invalide, 2 en
     cas d'usage incorrect.
     """
+    from communs.records.validation import UsageError, validate
+
     if settings_file is not None and not settings_file.is_file():
         _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
     checker = _checker(settings_file or content_dir.resolve().parent / "pelicanconf.py")
@@ -153,20 +178,31 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
            steps: dict | None = None) -> int:
     """Validate, then build with Pelican (which indexes the search); an exit status.
 
+    Nothing is done when nothing the last build was made from changed (``site.stamp``).
     ``steps`` receives what each step of the build cost: seconds as floats, counts (pages
     rendered, records checked...) as ints; scripts/bench_build.py prints them."""
     steps = {} if steps is None else steps
     begun = time.perf_counter()
-    from communs.records.directory import Directory
-    from communs.records.reporting import format_text
-    from communs.site import plugin as site_plugin
-
+    if not settings_file.is_file():
+        _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
+    stamp = _stamp(content_dir, output, settings_file, cache)
+    if stamp is not None:
+        saved = stamp.matches()
+        if saved is not None:
+            if not quiet:
+                click.echo(saved.get("report", ""))
+            click.echo(_("Site à jour dans {output} : rien n'a changé depuis la construction précédente.").format(output=output))
+            steps["up to date"] = time.perf_counter() - begun
+            return EXIT_OK
+        stamp.forget()
     import logging
 
     from pelican.settings import read_settings
 
-    if not settings_file.is_file():
-        _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
+    from communs.records.directory import Directory
+    from communs.records.validation import UsageError, validate
+    from communs.site import plugin as site_plugin
+
     logging.getLogger("pelican").setLevel(logging.WARNING)
     override = {"PATH": str(content_dir.resolve()), "OUTPUT_PATH": str(output.resolve())}
     if cache is not None:
@@ -205,9 +241,22 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
         Pelican(settings).run()
     finally:
         site_plugin.PRELOADED.clear()
+    if stamp is not None:
+        stamp.save(format_text(report.problems, report.checked))
     pages = steps.get("pages in the site", 0)
     click.echo(_("Site construit dans {output} : {pages} pages en {seconds:.1f} s.").format(output=output, pages=pages, seconds=time.perf_counter() - started))
     return EXIT_OK
+
+
+def _stamp(content_dir: Path, output: Path, settings_file: Path, cache: Path | None):
+    """The stamp of this build's inputs (``site.stamp``), None when it cannot be taken (the build
+    then says why, in its own words)."""
+    from communs.site.stamp import Stamp
+
+    try:
+        return Stamp(content_dir, output, settings_file, cache)
+    except Exception:  # noqa: BLE001 - a settings file that fails is reported by the build itself
+        return None
 
 
 @main.command("build", context_settings=CONTEXT)
@@ -375,6 +424,7 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
     from dataclasses import asdict
 
     from communs.contrib.lookup import Lookup
+    from communs.records.validation import UsageError, validate
     from communs.records.communes import default_communes
     from communs.records.content import COMMUNE_CODE
     from communs.records.directory import Directory
@@ -407,34 +457,18 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
     sys.exit(EXIT_OK if matches else EXIT_INVALID)
 
 
-# Commands defined in their own modules are registered here, one line each:
-from communs.maintain.newrecord import new_command  # noqa: E402
-
-main.add_command(new_command)
-from communs.importers.cli import import_command  # noqa: E402
-
-main.add_command(import_command)
-from communs.maintain.audit import audit_command  # noqa: E402
-
-main.add_command(audit_command)
-from communs.maintain.review import review_command  # noqa: E402
-
-main.add_command(review_command)
-from communs.maintain.maintainers import maintainers_command  # noqa: E402
-
-main.add_command(maintainers_command)
-
-from communs.maintain.instance import init_command  # noqa: E402
-
-main.add_command(init_command)
-
-from communs.maintain.upgrade import upgrade_command  # noqa: E402
-
-main.add_command(upgrade_command)
-from communs.site.exporting import export_command  # noqa: E402
-
-main.add_command(export_command)
-from communs.importers.sources_cli import make_sources_group  # noqa: E402
+# Commands defined in their own modules, imported when called (see LazyGroup), one line each:
+main.lazy.update({
+    "new": _command("communs.maintain.newrecord", "new_command"),
+    "import": _command("communs.importers.cli", "import_command"),
+    "audit": _command("communs.maintain.audit", "audit_command"),
+    "review": _command("communs.maintain.review", "review_command"),
+    "maintainers": _command("communs.maintain.maintainers", "maintainers_command"),
+    "init": _command("communs.maintain.instance", "init_command"),
+    "upgrade": _command("communs.maintain.upgrade", "upgrade_command"),
+    "export": _command("communs.site.exporting", "export_command"),
+    "sources": lambda: _sources_group(),
+})
 
 
 def _review_markdown(content_dir: Path, base: str, head: str) -> str:
@@ -444,7 +478,10 @@ def _review_markdown(content_dir: Path, base: str, head: str) -> str:
     return format_markdown(review(base, head, content_dir=content_dir, site_url=default_site_url(content_dir), jobs=1))
 
 
-main.add_command(make_sources_group(_review_markdown))
+def _sources_group() -> click.Command:
+    from communs.importers.sources_cli import make_sources_group
+
+    return make_sources_group(_review_markdown)
 
 
 def run() -> None:
