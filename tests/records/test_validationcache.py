@@ -21,8 +21,8 @@ def cached(tree, cache: Path, **options):
     return tree.validate(cache_dir=cache, **options)
 
 
-def cache_file(cache: Path) -> Path:
-    [found] = (cache / "communs").glob("validation-*.json")
+def cache_file(cache: Path, shard: str = "actor-97411") -> Path:
+    [found] = (cache / "communs").glob(f"validation-*/{shard}.json")
     return found
 
 
@@ -117,9 +117,9 @@ def test_the_cache_is_json_and_a_damaged_one_is_ignored(tree, cache):
     tree.actor(replace_line(ACTOR, "kind: association", "kind: asso"))
     first = cached(tree, cache)
     document = json.loads(cache_file(cache).read_text(encoding="utf-8"))
-    assert document["format"] == 1 and len(document["files"]) == 1
+    assert len(document) == 1
     # An entry another version wrote (an unknown problem code) is checked again, not trusted.
-    [entry] = document["files"].values()
+    [entry] = document.values()
     entry["problems"][0]["code"] = "no-such-code"
     cache_file(cache).write_text(json.dumps(document), encoding="utf-8")
     again = cached(tree, cache)
@@ -128,7 +128,11 @@ def test_the_cache_is_json_and_a_damaged_one_is_ignored(tree, cache):
     cache_file(cache).write_bytes(b"\x80\x04\x95garbage")
     again = cached(tree, cache)
     assert again.reused == 0 and again.problems == first.problems
-    assert json.loads(cache_file(cache).read_text(encoding="utf-8"))["files"]
+    assert json.loads(cache_file(cache).read_text(encoding="utf-8"))
+    # Verdicts of another version (of the code, schemas, territory) are not read.
+    head = cache_file(cache).parent / "version.json"
+    head.write_text(json.dumps({**json.loads(head.read_text(encoding="utf-8")), "version": "other"}), encoding="utf-8")
+    assert cached(tree, cache).reused == 0 and cached(tree, cache).reused == 1
 
 
 def test_a_deleted_files_verdict_leaves_the_cache(tree, cache):
@@ -137,7 +141,8 @@ def test_a_deleted_files_verdict_leaves_the_cache(tree, cache):
     cached(tree, cache)
     event.unlink()
     cached(tree, cache)
-    assert len(json.loads(cache_file(cache).read_text(encoding="utf-8"))["files"]) == 1
+    assert len(json.loads(cache_file(cache).read_text(encoding="utf-8"))) == 1
+    assert not list((cache / "communs").glob("validation-*/event-97411.json"))
 
 
 def test_a_partial_check_uses_the_cache_too(tree, cache):

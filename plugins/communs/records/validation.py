@@ -156,7 +156,7 @@ def check_files(
             results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
             continue
         raw_digest = bytes_digest(raw)
-        found = cache.get(source.display, raw_digest, source.path)
+        found = cache.get(source, raw_digest)
         if found is None:
             todo.append((index, source, raw, raw_digest))
         else:
@@ -166,7 +166,7 @@ def check_files(
     shifted = (lambda done, total: progress(reused + done, reused + total)) if progress and todo else None
     checked = _check_all([(source, raw) for _index, source, raw, _digest in todo], checker, jobs=jobs, progress=shifted, keep_records=True)
     for (index, source, _raw, raw_digest), result in zip(todo, checked):
-        cache.put(source.display, raw_digest, source.path, result.problems, result.entry, result.record)
+        cache.put(source, raw_digest, result.problems, result.entry, result.record)
         cache.add_pictures(result.verdicts)
         results[index] = result if keep_records else FileResult(result.problems, result.entry, None, result.verdicts)
     if progress and not todo and sources:

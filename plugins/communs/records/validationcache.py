@@ -1,7 +1,7 @@
 """What the checks of each record file found, kept between runs: a rebuild checks again only the
 files that changed.
 
-A file's verdict (its problems, its entry for the checks across records, the record itself) is
+A file's verdict (its problems, its entry for the checks across records, the record's data) is
 found again by the file's place and the digest of its bytes; a record with a picture also by the
 picture's state (``pictures.picture_state``), and pictures' own verdicts by their digest, so that
 an unchanged picture is not decoded again. The whole cache is dropped when the code, the schemas,
@@ -9,8 +9,9 @@ the reference data or the territory change (``Checker.version``). The checks acr
 (unique ids, references, duplicates, links) are not cached: they run on the whole directory
 every time, from the entries.
 
-The cache is a JSON file: a CI cache may be restored from elsewhere, and reading it must never
-run anything (as unpickling would).
+The verdicts are kept in one JSON file per commune folder and kind of record, so that an edit
+rewrites one small file. JSON, because a CI cache may be restored from elsewhere and reading it
+must never run anything (as unpickling would).
 """
 
 from __future__ import annotations
@@ -22,22 +23,27 @@ from pathlib import Path
 from typing import Any
 
 from communs.fingerprints import digest
+from communs.records.content import RecordFile
 from communs.records.crosscheck import Entry
 from communs.records.pictures import content_root, picture_file, picture_state
 from communs.records.problems import Problem
 from communs.records.record import Record
 
-FORMAT = 1  # of the file itself
+FORMAT = 2  # of the files themselves
+HEAD = "version.json"
+PICTURES = "pictures.json"
+# What an entry says beyond its file's place (kind, file, commune come from there).
+_ENTRY_FIELDS = ("name", "skeleton", "written", "foreign", "day")
 
 
-def _entry(value: dict[str, Any]) -> Entry:
-    return Entry(**{
-        **value,
-        "references": tuple((pointer, target, tuple(mark)) for pointer, target, mark in value["references"]),
-        "links": tuple((pointer, kind, target, tuple(mark)) for pointer, kind, target, mark in value["links"]),
-        "id_mark": tuple(value["id_mark"]),
-        "name_mark": tuple(value["name_mark"]),
-    })
+def _entry(source: RecordFile, value: dict[str, Any]) -> Entry:
+    return Entry(
+        id=value["id"], kind=source.kind, file=source.display, commune=source.folder,
+        **{name: value[name] for name in _ENTRY_FIELDS},
+        references=tuple((pointer, target, tuple(mark)) for pointer, target, mark in value["references"]),
+        links=tuple((pointer, kind, target, tuple(mark)) for pointer, kind, target, mark in value["links"]),
+        id_mark=tuple(value["id_mark"]), name_mark=tuple(value["name_mark"]),
+    )
 
 
 def _round_trips(data: Any) -> bool:
@@ -49,85 +55,120 @@ def _round_trips(data: Any) -> bool:
         return False
 
 
-class ValidationCache:
-    """Verdicts of record files by (place, digest), and of pictures by digest, in one JSON file."""
+def _write(path: Path, value: Any) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    temporary.replace(path)
 
-    def __init__(self, path: Path | None, version: str) -> None:
-        self.path = path
+
+class ValidationCache:
+    """Verdicts of record files by (place, digest), and of pictures by digest, in a folder of JSON files."""
+
+    def __init__(self, folder: Path | None, version: str) -> None:
+        self.folder = folder
         self.version = version
-        self.files: dict[str, dict[str, Any]] = {}
+        self.shards: dict[str, dict[str, dict[str, Any]]] = {}  # "actor-97411" -> display -> verdict
         self.pictures: dict[str, str | None] = {}
-        self.used: set[str] = set()
+        self.used: dict[str, set[str]] = {}
+        self.dirty: set[str] = set()
+        self.pictures_changed = False
         self.hits = 0  # files whose verdict was found
-        self.changed = False
-        if path is not None and path.is_file():
+        self.fits = False  # the folder's files are this version's
+        if folder is None or not folder.is_dir():
+            return
+        try:
+            head = json.loads((folder / HEAD).read_text(encoding="utf-8"))
+            self.fits = head.get("format") == FORMAT and head.get("version") == version
+        except (OSError, ValueError, AttributeError):
+            self.fits = False
+        if not self.fits:
+            return
+        for path in folder.glob("*.json"):
+            if path.name in (HEAD, PICTURES):
+                continue
             try:
-                document = json.loads(path.read_text(encoding="utf-8"))
-                if document.get("format") == FORMAT and document.get("version") == version:
-                    self.files = dict(document["files"])
-                    self.pictures = dict(document["pictures"])
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                self.files, self.pictures = {}, {}
+                shard = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(shard, dict):
+                self.shards[path.stem] = shard
+        try:
+            pictures = json.loads((folder / PICTURES).read_text(encoding="utf-8"))
+            self.pictures = dict(pictures) if isinstance(pictures, dict) else {}
+        except (OSError, ValueError, TypeError):
+            self.pictures = {}
 
     @classmethod
     def for_content(cls, cache_dir: Path, content_dir: Path, version: str) -> "ValidationCache":
         scope = digest(content_dir.resolve())[:16]
-        return cls(cache_dir / "communs" / f"validation-{scope}.json", version)
+        return cls(cache_dir / "communs" / f"validation-{scope}", version)
 
     @staticmethod
-    def key(display: str, raw_digest: str) -> str:
-        return f"{display}\0{raw_digest}"
+    def shard_of(source: RecordFile) -> str:
+        return f"{source.kind}-{source.folder}"
 
-    def get(self, display: str, raw_digest: str, record_path: Path) -> tuple[list[Problem], Entry | None, Record | None] | None:
+    def get(self, source: RecordFile, raw_digest: str) -> tuple[list[Problem], Entry | None, Record | None] | None:
         """The verdict of a file with these bytes at this place, if its picture (if any) is unchanged."""
-        key = self.key(display, raw_digest)
-        found = self.files.get(key)
-        if found is None:
+        shard = self.shard_of(source)
+        found = self.shards.get(shard, {}).get(source.display)
+        if not isinstance(found, dict) or found.get("digest") != raw_digest:
             return None
         try:
             picture = found.get("picture")
-            if picture is not None and picture_state(content_root(record_path) / picture[0]) != picture[1]:
+            if picture is not None and picture_state(content_root(source.path) / picture[0]) != picture[1]:
                 return None
             problems = [Problem(**problem) for problem in found["problems"]]
-            entry = _entry(found["entry"]) if found.get("entry") is not None else None
-            record = Record(**found["record"]) if found.get("record") is not None else None
-        except (TypeError, ValueError, KeyError, IndexError):
-            return None  # a cache from another version of this module, or damaged: check again
-        self.used.add(key)
+            entry = _entry(source, found["entry"]) if found.get("entry") is not None else None
+            data = found.get("data")
+            record = Record(kind=source.kind, file=source.display, folder=source.folder, stem=source.stem, data=data, digest=raw_digest) if isinstance(data, dict) else None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            return None  # written by another version of this module, or damaged: check again
+        self.used.setdefault(shard, set()).add(source.display)
         self.hits += 1
         return problems, entry, record
 
-    def put(self, display: str, raw_digest: str, record_path: Path, problems: list[Problem], entry: Entry | None, record: Record | None) -> None:
+    def put(self, source: RecordFile, raw_digest: str, problems: list[Problem], entry: Entry | None, record: Record | None) -> None:
         if any(problem.code == "internal-error" for problem in problems) or (record is not None and not _round_trips(record.data)):
             return  # a check that broke may not break next time; data JSON would change is read again
-        value: dict[str, Any] = {"problems": [problem.as_dict() for problem in problems], "entry": asdict(entry) if entry is not None else None}
+        value: dict[str, Any] = {"digest": raw_digest, "problems": [problem.as_dict() for problem in problems], "entry": None}
+        if entry is not None:
+            fields = asdict(entry)
+            value["entry"] = {"id": entry.id, **{name: fields[name] for name in (*_ENTRY_FIELDS, "references", "links", "id_mark", "name_mark")}}
         if record is not None:
-            value["record"] = {"kind": record.kind, "file": record.file, "folder": record.folder, "stem": record.stem, "data": record.data, "digest": record.digest}
+            value["data"] = record.data
             file = picture_file(record)
             if file is not None:
-                value["picture"] = [file, picture_state(content_root(record_path) / file)]
-        key = self.key(display, raw_digest)
-        self.files[key] = value
-        self.used.add(key)
-        self.changed = True
+                value["picture"] = [file, picture_state(content_root(source.path) / file)]
+        shard = self.shard_of(source)
+        self.shards.setdefault(shard, {})[source.display] = value
+        self.used.setdefault(shard, set()).add(source.display)
+        self.dirty.add(shard)
 
     def add_pictures(self, verdicts: dict[str, str | None]) -> None:
         """Pictures judged during this run (state and format -> message, None when fine)."""
         if verdicts:
             self.pictures.update(verdicts)
-            self.changed = True
+            self.pictures_changed = True
 
     def save(self) -> None:
-        """Keep the verdicts of this run's files only (a deleted or changed file's old verdict goes)."""
-        if self.path is None:
+        """Write the folders whose verdicts changed; a deleted or changed file's old verdict goes."""
+        if self.folder is None:
             return
-        if not self.changed and len(self.used) == len(self.files) and self.path.is_file():
-            return
-        files = {key: self.files[key] for key in sorted(self.used) if key in self.files}
-        states = {value["picture"][1] for value in files.values() if value.get("picture")}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.fits:
+            for path in self.folder.glob("*.json"):
+                path.unlink()
+            _write(self.folder / HEAD, {"format": FORMAT, "version": self.version})
+            self.fits = True
+        for shard, verdicts in self.shards.items():
+            used = self.used.get(shard, set())
+            path = self.folder / f"{shard}.json"
+            if not used:
+                path.unlink(missing_ok=True)
+            elif shard in self.dirty or len(used) != len(verdicts):
+                _write(path, {display: verdicts[display] for display in sorted(used)})
+        states = {value["picture"][1] for shard, verdicts in self.shards.items() for display, value in verdicts.items()
+                  if display in self.used.get(shard, ()) and value.get("picture")}
         pictures = {key: verdict for key, verdict in sorted(self.pictures.items()) if key.rpartition(":")[0] in states}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"format": FORMAT, "version": self.version, "files": files, "pictures": pictures},
-                                        ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        temporary.replace(self.path)
+        if self.pictures_changed or len(pictures) != len(self.pictures):
+            _write(self.folder / PICTURES, pictures)

@@ -1117,34 +1117,40 @@ def record_keys(directory: Directory, history: History | None = None, pictures: 
     """What each record's piece of an export is made from, by record id: its bytes, its file's
     history (date_maj, SEQUENCE), an event's venue (its place and location) and the record's
     picture (GoGoCarto). Plain strings, not digests: they are many and cheap to compare."""
+    from communs.fingerprints import digest
+
     keys = {}
     for record in (*directory.actors.values(), *directory.events.values(), *directory.calls.values()):
-        parts = [record.digest]
         known = _record_history(history, record)
-        if known is not None:
-            parts.append(f"{known.created.isoformat()}/{known.changed.isoformat()}/{known.changes}")
         venue = directory.venue_of(record) if record.kind == EVENT else None
-        if venue is not None:
-            parts.append(venue.digest)
         picture = pictures.get(record.id) if pictures else None
-        if picture is not None:
-            parts.append(picture.digest)
-        keys[record.id] = "|".join(parts)
+        if known is None and venue is None and picture is None:
+            keys[record.id] = record.digest
+        else:
+            keys[record.id] = digest(record.digest, known and (known.created.isoformat(), known.changed.isoformat(), known.changes),
+                                     venue and venue.digest, picture and picture.digest)
     return keys
 
 
 @dataclass(frozen=True)
 class Export:
     """One file of the exports: its site URL, what it is made from (its key) and how to make it;
-    a big file comes in pieces (``pieced``), a small one from ``make``."""
+    a big file comes in pieces (``pieced`` makes them), a small one from ``make``."""
 
     url: str
     key: str
     make: Callable[[], bytes] | None = None
-    pieced: Pieced | None = None
+    pieced: Callable[[], Pieced] | None = None
 
     def data(self) -> bytes:
-        return self.pieced.whole() if self.pieced is not None else self.make()  # type: ignore[misc]
+        return self.pieced().whole() if self.pieced is not None else self.make()  # type: ignore[misc]
+
+
+def _listing(url: str, context: object, records: Iterable[Record], keys: Mapping[str, str]) -> str:
+    """The key of a file with a piece per record: the keys of its records, in its order."""
+    from communs.fingerprints import digest
+
+    return digest(url, context, "\n".join(keys[record.id] for record in records))
 
 
 def _described_files(directory: Directory, site: SiteSettings, history: History | None, keys: Mapping[str, str]) -> Iterator[Export]:
@@ -1152,39 +1158,44 @@ def _described_files(directory: Directory, site: SiteSettings, history: History 
     files (modules of their own, which read this one)."""
     from communs.site import datapackage, lamednum
 
-    places = lamednum.lieux(directory, site, history, keys)
-    yield Export(urls.data_file(LAMEDNUM_CSV), places.key("lamednum"), pieced=places)
+    places = lamednum.places(directory)
+    dated = [record for record in places if not modified_day(site, history, record)]
+    yield Export(urls.data_file(LAMEDNUM_CSV), _listing(LAMEDNUM_CSV, (site.build_date, [r.id for r in dated]) if dated else "", places, keys),
+                 pieced=partial(lamednum.lieux, directory, site, history, keys))
     yield Export(urls.data_file(DATAPACKAGE_JSON), "schemas", partial(datapackage.datapackage_json, directory.schemas, site))
 
 
 def exports_of(directory: Directory, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> Iterator[Export]:
-    """Every export, with what it is made from."""
+    """Every export, with what it is made from: keys are cheap, files are made only when asked."""
     from communs.fingerprints import digest
 
     cache: dict = {}
     keys = record_keys(directory, history, pictures)
     day = site.build_date.isoformat()
-    actors, events, calls = directory.actors.values(), directory.events.values(), directory.calls.values()
-    for url, pieced, context in (
-        (urls.data_file(ACTORS_JSON), _records_json(directory, site, actors, history, keys), day),
-        (urls.data_file(ACTORS_CSV), _records_csv(directory, site, ACTOR, actors, history, keys), ""),
-        (urls.data_file(ACTORS_GEOJSON), _actors_collection(directory, site, None, history, keys), ""),
-        (urls.data_file(EVENTS_JSON), _records_json(directory, site, events, history, keys), day),
-        (urls.data_file(EVENTS_CSV), _records_csv(directory, site, EVENT, events, history, keys), ""),
-        (urls.data_file(EVENTS_GEOJSON), _events_collection(directory, site, history, keys), ""),
-        (urls.data_file(EVENTS_ICS), _calendar(directory, site, events, _calendar_name(directory, site, None, None), cache, history, keys), ""),
-        (urls.data_file(CALLS_JSON), _records_json(directory, site, calls, history, keys), day),
-        (urls.data_file(CALLS_CSV), _records_csv(directory, site, CALL, calls, history, keys), ""),
-        (urls.data_file(GOGOCARTO_JSON), _gogocarto(directory, site, pictures, keys), ""),
+    actors, events, calls = list(directory.actors.values()), list(directory.events.values()), list(directory.calls.values())
+    placed = [record for record in actors if directory.position(record) is not None]
+    active = [record for record in actors if record.data.get("status", "active") in GOGOCARTO_STATUSES]
+    shown = [record for record in events if record.data.get("attendance") != "online" and record.data.get("status", "scheduled") != "moved-online"
+             and directory.position(record) is not None]
+    for url, records, context, pieced in (
+        (urls.data_file(ACTORS_JSON), actors, day, partial(_records_json, directory, site, actors, history, keys)),
+        (urls.data_file(ACTORS_CSV), actors, "", partial(_records_csv, directory, site, ACTOR, actors, history, keys)),
+        (urls.data_file(ACTORS_GEOJSON), placed, "", partial(_actors_collection, directory, site, None, history, keys)),
+        (urls.data_file(EVENTS_JSON), events, day, partial(_records_json, directory, site, events, history, keys)),
+        (urls.data_file(EVENTS_CSV), events, "", partial(_records_csv, directory, site, EVENT, events, history, keys)),
+        (urls.data_file(EVENTS_GEOJSON), shown, "", partial(_events_collection, directory, site, history, keys)),
+        (urls.data_file(EVENTS_ICS), events, day, partial(_calendar, directory, site, events, _calendar_name(directory, site, None, None), cache, history, keys)),
+        (urls.data_file(CALLS_JSON), calls, day, partial(_records_json, directory, site, calls, history, keys)),
+        (urls.data_file(CALLS_CSV), calls, "", partial(_records_csv, directory, site, CALL, calls, history, keys)),
+        (urls.data_file(GOGOCARTO_JSON), active, "", partial(_gogocarto, directory, site, pictures, keys)),
     ):
-        yield Export(url, pieced.key(url, context), pieced=pieced)
+        yield Export(url, _listing(url, context, records, keys), pieced=pieced)
     links = [(link.source.id, link.source.name, link.type, link.target.id, link.target.name, link.since, link.until, link.note) for link in directory.links]
     yield Export(urls.data_file(LINKS_CSV), digest(links), partial(links_csv, directory))
     yield from _described_files(directory, site, history, keys)
     yield Export(urls.data_file(README), digest(len(directory.actors), len(directory.events), day), partial(readme, directory, site))
     yield Export(urls.data_file(catalogue.FILE_NAME), catalogue.inputs(directory, site, history), partial(catalogue.catalogue_jsonld, directory, site, history))
-    for url, data in schemafiles.schema_files(directory.schemas, site):
-        yield Export(url, "schemas", partial(bytes, data))
+    yield from (Export(url, "schemas", partial(bytes, data)) for url, data in schemafiles.schema_files(directory.schemas, site))
     for code in directory.commune_codes():
         place = directory.commune(code)
         actor_keys = [keys[record.id] for record in directory.actors_in(code)]
@@ -1197,8 +1208,8 @@ def exports_of(directory: Directory, site: SiteSettings, history: History | None
         chosen = directory.events_with_theme(value)
         for event in chosen:
             by_place.setdefault((event.folder, value), []).append(event)
-        calendar = _calendar(directory, site, chosen, _calendar_name(directory, site, None, value), cache, history, keys)
-        yield Export(urls.theme_ics(value), calendar.key("ics"), pieced=calendar)
+        url = urls.theme_ics(value)
+        yield Export(url, _listing(url, day, chosen, keys), pieced=partial(_calendar, directory, site, chosen, _calendar_name(directory, site, None, value), cache, history, keys))
     for code, value in directory.commune_themes:
         chosen = by_place[(code, value)]
         yield Export(urls.commune_theme_ics(code, value), digest([keys[event.id] for event in chosen], day),
@@ -1219,7 +1230,7 @@ def write_exports(directory: Directory, output: Path, site: SiteSettings, histor
         if cache is not None and cache.fresh(relative, export.key, path):
             continue
         if export.pieced is not None and cache is not None:
-            changed = write_pieced(path, export.pieced, cache.pieces_index(relative), cache.version)
+            changed = write_pieced(path, export.pieced(), cache.pieces_index(relative), cache.version)
         else:
             changed = write_if_changed(path, export.data())
         if cache is not None:

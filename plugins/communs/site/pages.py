@@ -152,8 +152,7 @@ class SiteBuild:
         tells. A rebuild renders a page again only when this changed (``buildcache``); it names
         what the page's builder and template read, and no more, so that an edit renders the few
         pages that show what changed."""
-        key = digest(spec.url, getattr(self, f"_inputs_{spec.builder}")(*spec.args))
-        return digest(key, self.today) if self.today_everywhere else key
+        return digest(spec.url, getattr(self, f"_inputs_{spec.builder}")(*spec.args), self.today if self.today_everywhere else "")
 
     today_everywhere = False  # set when an instance's templates read ``today`` themselves
 
@@ -195,109 +194,109 @@ class SiteBuild:
         actors = self.directory.actors
         return [(c.digest, getattr(actors.get(c.data.get("actor")), "digest", ""), call_is_open(c, self.today)) for c in calls]
 
-    def _inputs_home(self) -> str:
-        return digest(self.records_version, self.today, self.history_version)
+    def _inputs_home(self) -> object:
+        return (self.records_version, self.today, self.history_version)
 
-    def _inputs_communes_index(self) -> str:
-        return digest(self.commune_counts)
+    def _inputs_communes_index(self) -> object:
+        return self.commune_counts
 
-    def _inputs_themes_index(self) -> str:
+    def _inputs_themes_index(self) -> object:
         d = self.directory
-        return digest([(value, len(d.actors_with_theme(value)), len(d.events_with_theme(value))) for value in d.labels["themes"]])
+        return [(value, len(d.actors_with_theme(value)), len(d.events_with_theme(value))) for value in d.labels["themes"]]
 
-    def _inputs_agenda(self) -> str:
+    def _inputs_agenda(self) -> object:
         return self._inputs_agenda_month(self.today.year, self.today.month)
 
-    def _inputs_agenda_month(self, year: int, month: int) -> str:
+    def _inputs_agenda_month(self, year: int, month: int) -> object:
         current = (year, month) == (self.today.year, self.today.month)
-        return digest(year, month, self._dated(self.agenda_by_month.get((year, month), [])), self.agenda_months, self.directory.commune_themes,
-                      self.today if current else None)
+        return (year, month, self._dated(self.agenda_by_month.get((year, month), [])), self.agenda_months, self.directory.commune_themes,
+                self.today if current else None)
 
-    def _inputs_archive(self) -> str:
-        return digest([(r.id, r.digest) for r in self.directory.events.values() if not self.upcoming[r.id]])
+    def _inputs_archive(self) -> object:
+        return [(r.id, r.digest) for r in self.directory.events.values() if not self.upcoming[r.id]]
 
-    def _inputs_search(self) -> str:
-        return digest(sorted(self.search_parts))
+    def _inputs_search(self) -> object:
+        return sorted(self.search_parts)
 
-    def _inputs_data(self) -> str:
+    def _inputs_data(self) -> object:
         first = self.history.changes[0].moment.isoformat() if self.history is not None and self.history.changes else self.today
-        return digest(self.directory.commune_codes(), first)
+        return (self.directory.commune_codes(), first)
 
-    def _inputs_contribute(self, kind: str) -> str:
+    def _inputs_contribute(self, kind: str) -> object:
         return kind
 
-    def _inputs_plain(self) -> str:
+    def _inputs_plain(self) -> object:
         return ""
 
-    def _inputs_commune(self, code: str) -> str:
+    def _inputs_commune(self, code: str) -> object:
         d = self.directory
         changes = [self._change(change) for change in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history is not None else None
-        return digest(code, self._digests(d.actors_in(code)), self._digests(d.events_in(code)), self.today, changes, self.programme_links(code),
-                      self.network_url("commune", code), self._calls(d.calls_in(code)))
+        return (code, self._digests(d.actors_in(code)), self._digests(d.events_in(code)), self.today, changes, self.programme_links(code),
+                self.network_url("commune", code), self._calls(d.calls_in(code)))
 
-    def _inputs_changes(self, number: int) -> str:
+    def _inputs_changes(self, number: int) -> object:
         if self.history is None:
             return "none"
         chunk = self.history.changes[(number - 1) * CHANGES_PER_PAGE: number * CHANGES_PER_PAGE]
-        return digest(number, -(-len(self.history.changes) // CHANGES_PER_PAGE), [self._change(change) for change in chunk])
+        return (number, -(-len(self.history.changes) // CHANGES_PER_PAGE), [self._change(change) for change in chunk])
 
-    def _inputs_theme(self, value: str) -> str:
+    def _inputs_theme(self, value: str) -> object:
         d = self.directory
         actors = d.actors_with_theme(value)
         # Beyond THEME_CARDS actors, the page shows their count per commune, not their cards.
         shown = self._digests(actors) if len(actors) <= THEME_CARDS else sorted(Counter(actor.folder for actor in actors).items())
-        return digest(value, len(actors), shown, self._digests(d.events_with_theme(value)), self.today, self.network_url("theme", value),
-                      self._calls(d.calls_with_theme(value)))
+        return (value, len(actors), shown, self._digests(d.events_with_theme(value)), self.today, self.network_url("theme", value),
+                self._calls(d.calls_with_theme(value)))
 
-    def _inputs_actor(self, record_id: str) -> str:
+    def _inputs_actor(self, record_id: str) -> object:
         d = self.directory
         record = d.actors[record_id]
         linked = [a.digest for a in d.linked(record.id)] + [link.ended(self.today) for link in (*d.links_from(record.id), *d.links_to(record.id))]
-        return digest(record.digest, self._coming(d.events_of(record.id)), linked, self._picture_key(record), self.record_history(record),
-                      self.network_url("commune", record.folder), self._calls(d.calls_of(record.id)))
+        return (record.digest, self._coming(d.events_of(record.id)), linked, self._picture_key(record), self.record_history(record),
+                self.network_url("commune", record.folder), self._calls(d.calls_of(record.id)))
 
-    def _inputs_event(self, record_id: str) -> str:
+    def _inputs_event(self, record_id: str) -> object:
         d = self.directory
         record = d.events[record_id]
         venue = d.venue_of(record)
-        return digest(record.digest, self._digests(d.organizers_of(record)), venue.digest if venue else "", self.today, self._picture_key(record),
-                      self.record_history(record))
+        return (record.digest, self._digests(d.organizers_of(record)), venue.digest if venue else "", self.today, self._picture_key(record),
+                self.record_history(record))
 
-    def _inputs_call(self, record_id: str) -> str:
+    def _inputs_call(self, record_id: str) -> object:
         d = self.directory
         record = d.calls[record_id]
         until, since = record.data["until"], record.data.get("since") or ""
         today = self.today.isoformat()
         # Whether it is open, past its end or not begun yet: what the day changes on its page.
-        return digest(record.digest, self.record_history(record), until < today, since > today, self._calls(d.calls_of(record.data["actor"])),
-                      d.actors[record.data["actor"]].digest)
+        return (record.digest, self.record_history(record), until < today, since > today, self._calls(d.calls_of(record.data["actor"])),
+                d.actors[record.data["actor"]].digest)
 
-    def _inputs_calls_index(self) -> str:
-        return digest(self._calls(self.open_calls(self.directory.calls.values())))
+    def _inputs_calls_index(self) -> object:
+        return self._calls(self.open_calls(self.directory.calls.values()))
 
-    def _inputs_embed_agenda(self, scope: str, key: str) -> str:
+    def _inputs_embed_agenda(self, scope: str, key: str) -> object:
         d = self.directory
         if scope == "commune":
-            return digest(scope, key, self._digests(d.events_in(key)), self.today)
+            return (scope, key, self._digests(d.events_in(key)), self.today)
         if scope == "theme":
-            return digest(scope, key, self._digests(d.events_with_theme(key)), self.today)
-        return digest(scope, key, d.actors[key].digest, self._digests(d.events_of(key)), self.today)
+            return (scope, key, self._digests(d.events_with_theme(key)), self.today)
+        return (scope, key, d.actors[key].digest, self._digests(d.events_of(key)), self.today)
 
-    def _inputs_embed_map(self, code: str) -> str:
+    def _inputs_embed_map(self, code: str) -> object:
         return code
 
-    def _inputs_programme(self, code: str, year: int, month: int) -> str:
+    def _inputs_programme(self, code: str, year: int, month: int) -> object:
         d = self.directory
         items = self.programmes[(code, year, month)]
         around = [(self._digests(d.organizers_of(item.record)), getattr(d.venue_of(item.record), "digest", "")) for item in items]
-        return digest(code, year, month, self._dated(items), around, self.programme_links(code))
+        return (code, year, month, self._dated(items), around, self.programme_links(code))
 
-    def _inputs_network(self, scope: str, key: str) -> str:
-        return digest(scope, key, self._links(self.network_links[(scope, key)]))
+    def _inputs_network(self, scope: str, key: str) -> object:
+        return (scope, key, self._links(self.network_links[(scope, key)]))
 
-    def _inputs_sector(self) -> str:
+    def _inputs_sector(self) -> object:
         d = self.directory
-        return digest(self._digests(d.actors_with_theme(urls.SECTOR_THEME)), self._links(d.links), self.network_url("theme", urls.SECTOR_THEME))
+        return (self._digests(d.actors_with_theme(urls.SECTOR_THEME)), self._links(d.links), self.network_url("theme", urls.SECTOR_THEME))
 
     def in_sitemap(self, spec: PageSpec) -> bool:
         """Pages search engines are asked to index: not the widgets (other sites' frames) nor the

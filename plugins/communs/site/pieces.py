@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from communs.fingerprints import bytes_digest, digest
+from communs.fingerprints import bytes_digest
 from communs.site.outputs import write_if_changed
 
 Piece = tuple[bytes, Any]  # the piece's bytes and what the head or tail needs to know of it (JSON)
@@ -38,10 +38,6 @@ class Pieced:
         metas = [meta for _data, meta in made]
         return self.head(metas) + self.separator.join(data for data, _meta in made) + self.tail(metas)
 
-    def key(self, *context: object) -> str:
-        """What the whole file is made from: its pieces' keys and ``context`` (what the head and
-        tail read besides the pieces)."""
-        return digest(*context, len(self.items), "\n".join(f"{name}\t{key}" for name, key, _make in self.items))
 
 
 def _index(path: Path) -> dict[str, Any] | None:
@@ -54,35 +50,56 @@ def _index(path: Path) -> dict[str, Any] | None:
 
 def write_pieced(target: Path, pieced: Pieced, index_path: Path | None, version: str = "") -> bool:
     """Write ``pieced`` at ``target`` reusing the pieces of the last build whose key is unchanged
-    (and made with the same ``version`` of the code and settings); True when the bytes changed."""
+    (and made with the same ``version`` of the code and settings); True when the bytes changed.
+
+    Pieces that follow each other in the old file as in the new one are copied as one span."""
     known: dict[str, list] = {}
-    old: bytes | memoryview = b""
+    old = memoryview(b"")
     index = _index(index_path) if index_path is not None else None
     if index is not None and index.get("version") == version and target.is_file():
         data = target.read_bytes()
         if len(data) == index.get("size") and bytes_digest(data) == index.get("digest"):
             known, old = index["pieces"], memoryview(data)
+    separator = pieced.separator
     chunks: list[bytes | memoryview] = []
     metas: list[Any] = []
     entries: dict[str, list] = {}
+    span: list[int] | None = None  # [start, end] in the old file of the pieces being copied
     place = 0  # from the end of the head
     for number, (name, key, make) in enumerate(pieced.items):
-        if number:
-            chunks.append(pieced.separator)
-            place += len(pieced.separator)
         found = known.get(name)
         if found is not None and found[0] == key and found[1] + found[2] <= len(old):
-            chunk: bytes | memoryview = old[found[1]:found[1] + found[2]]
-            meta = found[3]
+            start, length, meta = found[1], found[2], found[3]
+            if span is not None and number and span[1] + len(separator) == start and old[span[1]:start] == separator:
+                span[1] = start + length
+            else:
+                if span is not None:
+                    chunks.append(old[span[0]:span[1]])
+                if number:
+                    chunks.append(separator)
+                span = [start, start + length]
         else:
+            if span is not None:
+                chunks.append(old[span[0]:span[1]])
+                span = None
+            if number:
+                chunks.append(separator)
             chunk, meta = make()
-        chunks.append(chunk)
+            length = len(chunk)
+            chunks.append(chunk)
+        if number:
+            place += len(separator)
         metas.append(meta)
-        entries[name] = [key, place, len(chunk), meta]
-        place += len(chunk)
+        entries[name] = [key, place, length, meta]
+        place += length
+    if span is not None:
+        chunks.append(old[span[0]:span[1]])
     head = pieced.head(metas)
-    data = head + b"".join(chunks) + pieced.tail(metas)
-    changed = write_if_changed(target, data)
+    data = b"".join([head, *chunks, pieced.tail(metas)])
+    # The old bytes, when read, tell whether anything changed without reading the file again.
+    changed = (data != old) if len(old) else write_if_changed(target, data)
+    if len(old) and changed:
+        write_if_changed(target, data, known_different=True)
     if index_path is not None:
         for entry in entries.values():
             entry[1] += len(head)

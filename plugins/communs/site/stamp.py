@@ -47,20 +47,24 @@ def _plain(value: Any) -> Any:
 def _tree(folder: Path) -> tuple[list[tuple[str, int, int, int]], int]:
     """Every file under ``folder`` with its size, modification time and inode; the latest time."""
     found: list[tuple[str, int, int, int]] = []
-    latest = 0
-    if not folder.is_dir():
-        return found, latest
-    for top, folders, names in os.walk(folder):
-        folders.sort()
-        for name in sorted(names):
-            path = os.path.join(top, name)
+    pending = [(str(folder), "")]
+    while pending:
+        top, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(top), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{prefix}{entry.name}/"))
+                continue
             try:
-                status = os.lstat(path)
+                status = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            found.append((os.path.relpath(path, folder), status.st_size, status.st_mtime_ns, status.st_ino))
-            latest = max(latest, status.st_mtime_ns)
-    return found, latest
+            found.append((prefix + entry.name, status.st_size, status.st_mtime_ns, status.st_ino))
+    found.sort()
+    return found, max((item[2] for item in found), default=0)
 
 
 def _commit(content_dir: Path) -> str:
