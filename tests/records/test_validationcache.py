@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ACTOR, EVENT, codes, line_of, only, replace_line
-from test_pictures import IMAGE, save
+from picture_helpers import IMAGE, save
 
 from communs.records import pictures
 from communs.records.territory import territory_of
@@ -41,6 +41,26 @@ def test_an_unchanged_file_is_not_checked_again_and_says_the_same(tree, cache):
     assert second.problems == first.problems  # same line, column, pointer and French message
     assert {r.id: r.data for r in second.records} == {r.id: r.data for r in first.records}
     assert {r.id: r.digest for r in second.records} == {r.id: r.digest for r in first.records}
+
+
+def test_entries_come_back_whole(tree, cache):
+    """What the checks across records know of each file (contacts, links, references...) is the
+    same from the cache as from the file."""
+    from communs.records.content import scan
+    from communs.records.crosscheck import entry_of
+    from communs.records.record import read_record
+
+    tree.actor(ACTOR + "links:\n  - {type: member-of, actor: maison-des-jeunes, since: 2024-01-01}\n")
+    tree.event()
+    cached(tree, cache)
+    from communs.records.validationcache import ValidationCache
+
+    folder = next((cache / "communs").glob("validation-*"))
+    store = ValidationCache(folder, Checker().version)
+    for source in scan(tree.content)[0]:
+        record, _problems = read_record(source)
+        found = store.get(source, record.digest)
+        assert found is not None and found[1] == entry_of(record), source.display
 
 
 def test_only_the_changed_file_is_checked_again(tree, cache):

@@ -20,7 +20,7 @@ from pathlib import Path
 import git
 import pytest
 from conftest import ROOT
-from test_pictures import IMAGE, save
+from picture_helpers import IMAGE, save
 
 from communs.records.directory import Directory
 from communs.records.validation import validate
@@ -50,6 +50,12 @@ class Site:
         self.append(first, f"links:\n  - {{type: partner-of, actor: {second.stem}}}\n")
         self.append(second, IMAGE.replace("compagnie-ti-kaz", second.stem))
         save(self.content / "media" / f"{second.stem}.jpg")
+        # A call of the first actor, open on the first day and over on the later one.
+        self.call = self.content / "calls" / first.parent.name / "benevoles-pour-la-fete.yml"
+        self.call.parent.mkdir(parents=True)
+        self.call.write_text(
+            f"id: benevoles-pour-la-fete\ntitle: Bénévoles pour la fête\ntype: volunteers-wanted\nsummary: Nous cherchons des bras pour la fête du quartier.\n"
+            f"themes: [vivre-ensemble]\nactor: {first.stem}\ncommune: \"{first.parent.name}\"\nuntil: \"2026-10-01\"\n", encoding="utf-8")
         self.repo = git.Repo.init(root, initial_branch="main")
         with self.repo.config_writer() as config:
             config.set_value("user", "name", "Maintainer")
@@ -125,6 +131,15 @@ def test_a_renamed_venue_and_a_renamed_partner_show_on_the_pages_that_name_them(
     site.build()
     assert f"Renommé {site.actors[1].stem}" in (site.output / "acteurs" / site.actors[0].stem / "index.html").read_text(encoding="utf-8")
     assert f"Renommé {venue}" in (site.output / "donnees" / "evenements.ics").read_text(encoding="utf-8")
+    assert_same_as_cold(site)
+
+
+def test_a_call_and_the_actor_it_names(site):
+    site.call.write_text(site.call.read_text(encoding="utf-8").replace("des bras", "des mains"), encoding="utf-8")
+    first = site.actors[0]
+    first.write_text(re.sub(r"(?m)^name: .*$", "name: Le nouveau nom", first.read_text(encoding="utf-8")), encoding="utf-8")
+    site.build()
+    assert "Le nouveau nom" in (site.output / "appels" / "index.html").read_text(encoding="utf-8")
     assert_same_as_cold(site)
 
 

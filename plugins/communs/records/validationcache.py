@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +32,20 @@ from communs.records.record import Record
 FORMAT = 2  # of the files themselves
 HEAD = "version.json"
 PICTURES = "pictures.json"
-# What an entry says beyond its file's place (kind, file, commune come from there).
-_ENTRY_FIELDS = ("name", "skeleton", "written", "foreign", "day")
+# What an entry says beyond its file's place (kind, file, commune come from there): every other field.
+_PLACE = ("kind", "file", "commune")
+_ENTRY_FIELDS = tuple(field.name for field in fields(Entry) if field.name not in _PLACE)
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back as the tuples an entry holds (it holds no list)."""
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
 
 
 def _entry(source: RecordFile, value: dict[str, Any]) -> Entry:
-    return Entry(
-        id=value["id"], kind=source.kind, file=source.display, commune=source.folder,
-        **{name: value[name] for name in _ENTRY_FIELDS},
-        references=tuple((pointer, target, tuple(mark)) for pointer, target, mark in value["references"]),
-        links=tuple((pointer, kind, target, tuple(mark)) for pointer, kind, target, mark in value["links"]),
-        id_mark=tuple(value["id_mark"]), name_mark=tuple(value["name_mark"]),
-    )
+    if set(value) != set(_ENTRY_FIELDS):
+        raise KeyError("an entry of another version")
+    return Entry(kind=source.kind, file=source.display, commune=source.folder, **{name: _tuples(value[name]) for name in _ENTRY_FIELDS})
 
 
 def _round_trips(data: Any) -> bool:
@@ -132,8 +134,8 @@ class ValidationCache:
             return  # a check that broke may not break next time; data JSON would change is read again
         value: dict[str, Any] = {"digest": raw_digest, "problems": [problem.as_dict() for problem in problems], "entry": None}
         if entry is not None:
-            fields = asdict(entry)
-            value["entry"] = {"id": entry.id, **{name: fields[name] for name in (*_ENTRY_FIELDS, "references", "links", "id_mark", "name_mark")}}
+            known = asdict(entry)
+            value["entry"] = {name: known[name] for name in _ENTRY_FIELDS}
         if record is not None:
             value["data"] = record.data
             file = picture_file(record)
