@@ -1113,17 +1113,17 @@ def _gogocarto_readme() -> str:
     )
 
 
-def record_keys(directory: Directory, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """What each record's piece of an export is made from, by record id: its bytes, its file's
-    history (date_maj, SEQUENCE), an event's venue (its place and location) and the record's
-    picture (GoGoCarto). Plain strings, not digests: they are many and cheap to compare."""
+def record_keys(directory: Directory, history: History | None = None, pictures: Mapping[str, Any] | None = None, *, placed: bool = True) -> dict[str, str]:
+    """What each record's piece of an export is made from, by record id: its bytes and its file's
+    history (date_maj, SEQUENCE); with ``placed``, also an event's venue (its place and location on
+    maps and in calendars) and the record's picture (GoGoCarto)."""
     from communs.fingerprints import digest
 
     keys = {}
     for record in (*directory.actors.values(), *directory.events.values(), *directory.calls.values()):
         known = _record_history(history, record)
-        venue = directory.venue_of(record) if record.kind == EVENT else None
-        picture = pictures.get(record.id) if pictures else None
+        venue = directory.venue_of(record) if placed and record.kind == EVENT else None
+        picture = pictures.get(record.id) if placed and pictures else None
         if known is None and venue is None and picture is None:
             keys[record.id] = record.digest
         else:
@@ -1171,28 +1171,29 @@ def exports_of(directory: Directory, site: SiteSettings, history: History | None
 
     cache: dict = {}
     keys = record_keys(directory, history, pictures)
+    own = record_keys(directory, history, placed=False)  # for the files that name no venue nor picture
     day = site.build_date.isoformat()
     actors, events, calls = list(directory.actors.values()), list(directory.events.values()), list(directory.calls.values())
     placed = [record for record in actors if directory.position(record) is not None]
     active = [record for record in actors if record.data.get("status", "active") in GOGOCARTO_STATUSES]
     shown = [record for record in events if record.data.get("attendance") != "online" and record.data.get("status", "scheduled") != "moved-online"
              and directory.position(record) is not None]
-    for url, records, context, pieced in (
-        (urls.data_file(ACTORS_JSON), actors, day, partial(_records_json, directory, site, actors, history, keys)),
-        (urls.data_file(ACTORS_CSV), actors, "", partial(_records_csv, directory, site, ACTOR, actors, history, keys)),
-        (urls.data_file(ACTORS_GEOJSON), placed, "", partial(_actors_collection, directory, site, None, history, keys)),
-        (urls.data_file(EVENTS_JSON), events, day, partial(_records_json, directory, site, events, history, keys)),
-        (urls.data_file(EVENTS_CSV), events, "", partial(_records_csv, directory, site, EVENT, events, history, keys)),
-        (urls.data_file(EVENTS_GEOJSON), shown, "", partial(_events_collection, directory, site, history, keys)),
-        (urls.data_file(EVENTS_ICS), events, day, partial(_calendar, directory, site, events, _calendar_name(directory, site, None, None), cache, history, keys)),
-        (urls.data_file(CALLS_JSON), calls, day, partial(_records_json, directory, site, calls, history, keys)),
-        (urls.data_file(CALLS_CSV), calls, "", partial(_records_csv, directory, site, CALL, calls, history, keys)),
-        (urls.data_file(GOGOCARTO_JSON), active, "", partial(_gogocarto, directory, site, pictures, keys)),
+    for url, records, context, pieced, chosen_keys in (
+        (urls.data_file(ACTORS_JSON), actors, day, partial(_records_json, directory, site, actors, history, own), own),
+        (urls.data_file(ACTORS_CSV), actors, "", partial(_records_csv, directory, site, ACTOR, actors, history, own), own),
+        (urls.data_file(ACTORS_GEOJSON), placed, "", partial(_actors_collection, directory, site, None, history, keys), keys),
+        (urls.data_file(EVENTS_JSON), events, day, partial(_records_json, directory, site, events, history, own), own),
+        (urls.data_file(EVENTS_CSV), events, "", partial(_records_csv, directory, site, EVENT, events, history, own), own),
+        (urls.data_file(EVENTS_GEOJSON), shown, "", partial(_events_collection, directory, site, history, keys), keys),
+        (urls.data_file(EVENTS_ICS), events, day, partial(_calendar, directory, site, events, _calendar_name(directory, site, None, None), cache, history, keys), keys),
+        (urls.data_file(CALLS_JSON), calls, day, partial(_records_json, directory, site, calls, history, own), own),
+        (urls.data_file(CALLS_CSV), calls, "", partial(_records_csv, directory, site, CALL, calls, history, own), own),
+        (urls.data_file(GOGOCARTO_JSON), active, "", partial(_gogocarto, directory, site, pictures, keys), keys),
     ):
-        yield Export(url, _listing(url, context, records, keys), pieced=pieced)
+        yield Export(url, _listing(url, context, records, chosen_keys), pieced=pieced)
     links = [(link.source.id, link.source.name, link.type, link.target.id, link.target.name, link.since, link.until, link.note) for link in directory.links]
     yield Export(urls.data_file(LINKS_CSV), digest(links), partial(links_csv, directory))
-    yield from _described_files(directory, site, history, keys)
+    yield from _described_files(directory, site, history, own)
     yield Export(urls.data_file(README), digest(len(directory.actors), len(directory.events), day), partial(readme, directory, site))
     yield Export(urls.data_file(catalogue.FILE_NAME), catalogue.inputs(directory, site, history), partial(catalogue.catalogue_jsonld, directory, site, history))
     yield from (Export(url, "schemas", partial(bytes, data)) for url, data in schemafiles.schema_files(directory.schemas, site))
