@@ -1,31 +1,33 @@
-"""Benchmark of ``communs build`` on a synthetic directory (10,000 actors, 5,000 events, 500 communes).
+"""Benchmark of ``communs build`` on synthetic directories: the figures of issue #13 in one run.
 
-What it measures, each as a child process (wall time, peak memory):
+For each corpus (``--corpus M``: 10,000 actors + 5,000 events in 500 communes; ``L``: 100,000 +
+50,000 in 3,120; ``S``: 1,000 + 500 in 50; or ``--actors/--events/--communes``), committed to a
+throw-away Git repository and built with SOURCE_DATE_EPOCH fixed (deterministic output):
 
-1. a cold full build (``python -m communs.cli build``: validation, Pelican, the plugin's pages,
-   maps, exports and feeds, then the Pagefind index) of a synthetic directory committed to a
-   throw-away Git repository, with SOURCE_DATE_EPOCH fixed so that the build is deterministic;
-   pages (``*.html``), output size, and the gzip weight of the commune page with the most actors
-   (its HTML with the inline map script, its ``carte.geojson`` and the site's own CSS/JS it
-   links, vendor libraries and map tiles excluded);
-2. a second build on the unchanged output (no-change rebuild) and how many files it touched, then
-   a rebuild after editing one actor's summary (what a volunteer's correction costs);
-3. a baseline: plain Pelican (default theme "notmyidea", no plugins) on as many Markdown articles
-   as there are records, with text of comparable size (title, date, category, tags, summary,
-   body). Pelican defaults are kept (pagination off, default Atom/RSS feeds, direct templates
-   index/tags/categories/authors/archives); only RELATIVE_URLS=True and TIMEZONE are set.
-   ``--baseline-articles N`` builds only N articles and extrapolates linearly (labelled so).
+1. a cold build (``communs build`` from an empty output and cache: validation, Git history,
+   Pelican, the plugin's pages, maps, exports and feeds, the Pagefind index in parts);
+2. a rebuild with no change; 3. a rebuild after editing one actor's summary (what a volunteer's
+   correction costs);
+4. with ``--verify``, a cold build of the edited corpus, compared byte for byte with the edited
+   rebuild (Pagefind's unstable index files aside, see tests/site/test_plugin.py).
 
-Peak memory is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper process: the largest single
-process among the build and its children (page workers, git, Pagefind), not their sum.
+Each build runs as a child process measured from outside: wall time, CPU time (user + system of
+the whole process tree: on a shared machine it moves less than wall time), peak memory of the
+whole process tree (the sum of its processes' proportional set sizes, PSS, sampled every 50 ms
+from /proc; shared pages of forked workers counted once), and peak of the largest single process.
+Inside, the build reports each step (``communs.cli._build(steps=...)``): seconds per stage and
+counters (pages rendered, records validated or read from the cache, search parts indexed...),
+printed as counts. With two corpora or more, the ratio of each stage between the largest and the
+smallest shows how stages grow with the corpus.
 
-With ``--stages auto`` (default; ``always``/``never``) and a full build over 60 s, one more cold
-build runs in-process with timers around each stage (validation, Git history, pages, exports,
-feeds, Pagefind, the rest = Pelican itself and start-up) to show where the time goes.
+A baseline: plain Pelican (default theme "notmyidea", no plugins) on as many Markdown articles as
+there are records, with text of comparable size; Pelican defaults are kept (pagination off,
+default Atom/RSS feeds, direct templates index/tags/categories/authors/archives); only
+RELATIVE_URLS=True and TIMEZONE are set. ``--baseline-articles N`` builds only N articles and
+extrapolates linearly (labelled so).
 
-    python scripts/bench_build.py [--actors 10000] [--events 5000] [--communes 500] [--runs 1]
-                                  [--keep DIR] [--skip-baseline] [--baseline-articles N]
-                                  [--stages auto|always|never]
+    python scripts/bench_build.py [--corpus S|M|L ...] [--actors N --events N --communes N]
+                                  [--keep DIR] [--skip-baseline] [--baseline-articles N] [--verify]
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,78 +58,108 @@ from synthetic import WORDS, description, generate, sentence  # noqa: E402
 SOURCE_DATE_EPOCH = int(datetime(2026, 8, 15, tzinfo=timezone.utc).timestamp())
 GIT_DATE = "2026-08-01T12:00:00+04:00"
 # The reference settings, without their perimeter (La Réunion): the synthetic corpus spans France.
+# The build cache lives beside the output (CACHE_PATH), so that a cold build starts without one.
 NATIONAL_CONF = (
     "import sys\n"
     f"sys.path.insert(0, {str(ROOT)!r})\n"
     "from pelicanconf import *  # noqa: F403\n"
-    "COMMUNS = {**COMMUNS, 'perimeter': ''}  # noqa: F405\n"
+    "COMMUNS = {{**COMMUNS, 'perimeter': ''}}  # noqa: F405\n"
+    "CACHE_PATH = {cache!r}\n"
 )
+CORPORA = {"S": (1_000, 500, 50), "M": (10_000, 5_000, 500), "L": (100_000, 50_000, 3_120)}
 GZIP_LEVEL = 6  # what web servers commonly use on the fly
+# Pagefind names its filter and metadata indexes after a hash of contents it orders arbitrarily
+# (Pagefind/pagefind#638): left out of the byte comparison, as in tests/site/test_plugin.py.
+PAGEFIND_UNSTABLE = re.compile(r"^pagefind/(parts/[^/]+/)?(filter/.*\.pf_filter|pagefind\..*\.pf_meta|pagefind-entry\.json)$")
 
-# Runs a command, then prints its wall time, the peak RSS (KiB) of the largest descendant it
-# waited for, and its exit status. The command's output goes to a log file (argv[1]).
-MEASURE = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "with open(sys.argv[1], 'wb') as log:\n"
-    "    done = subprocess.run(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)\n"
-    "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)\n"
-)
+# Runs a command (its output to the log file argv[1]) and prints one JSON line: wall seconds, CPU
+# seconds of the process tree, peak PSS of the whole tree and peak RSS of its largest process
+# (KiB), exit status. The tree is sampled from /proc every 50 ms (Linux; elsewhere only the
+# largest process is known).
+MEASURE = r"""
+import json, os, resource, subprocess, sys, threading, time
 
-# One cold build in-process, with timers around each stage; prints a JSON object.
+def tree_kib(root):
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as stat:
+                    data = stat.read()
+            except OSError:
+                continue
+            children.setdefault(int(data[data.rfind(b")") + 2:].split()[1]), []).append(int(name))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith(b"Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+start = time.perf_counter()
+with open(sys.argv[1], "wb") as log:
+    process = subprocess.Popen(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)
+    peak = [0]
+    def sample():
+        while process.poll() is None:
+            try:
+                peak[0] = max(peak[0], tree_kib(process.pid))
+            except OSError:
+                pass
+            time.sleep(0.05)
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        sampler.start()
+    status = process.wait()
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "tree_kib": peak[0], "largest_kib": usage.ru_maxrss, "status": status}))
+"""
+
+# One build in-process, through the command line's own function, asking for its steps; prints
+# them as one JSON object on its last line.
 STAGES = r"""
 import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
 from communs import cli
-from communs.site import plugin as site
-timings = {"start-up (imports)": time.perf_counter() - started}
-counts = {}
-
-def timed(name, function):
-    def wrapper(*args, **kwargs):
-        begin = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - begin
-    return wrapper
-
-cli.validate = timed("validation", cli.validate)
-from communs.site import searchindex
-site.read_history = timed("git history", site.read_history)
-searchindex.index_parts = timed("Pagefind (a thread beside exports)", searchindex.index_parts)
-original_build_site = site.build_site
-def build_site(*args, **kwargs):
-    steps = original_build_site(*args, **kwargs)
-    for name, value in steps.items():
-        # build_site reports counters (pages rendered, search parts rebuilt) beside its timers
-        (counts if isinstance(value, int) else timings)[name] = value
-    return steps
-site.build_site = build_site
-status = cli._build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), None, quiet=True)
-total = time.perf_counter() - started
-# the Pagefind thread runs beside the exports: only the main thread's wait for it ("search_wait")
-# adds to the wall time, so the thread's own time is shown but left out of the sum
-PARALLEL = "Pagefind (a thread beside exports)"
-measured = sum(seconds for name, seconds in timings.items() if name != PARALLEL)
-timings["Pelican itself and the rest"] = total - measured
-print(json.dumps({"status": status, "total": total, "stages": timings, "counts": counts}))
+steps = {"start-up (imports)": time.perf_counter() - started}
+status = cli._build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), None, quiet=True, steps=steps)
+print(json.dumps({"status": status, "total": time.perf_counter() - started, "steps": steps}))
 """
+# Steps that run beside others (a thread): shown, but left out of the sum.
+PARALLEL = {"search index (a thread beside the exports)"}
 
 
 def child_environment() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=str(SOURCE_DATE_EPOCH), PYTHONHASHSEED="0")
 
 
-def measure(command: list[str], cwd: Path, log: Path) -> tuple[float, float]:
-    """Seconds and peak MiB (largest single process) of ``command``; fails loudly on error."""
+def measure(command: list[str], cwd: Path, log: Path) -> dict:
+    """Wall and CPU seconds, peak MiB (tree, largest process) of ``command``; fails loudly on error."""
     done = subprocess.run([sys.executable, "-c", MEASURE, str(log), *command], cwd=cwd, env=child_environment(), capture_output=True, text=True, check=True)
-    seconds, peak_kib, status = done.stdout.split()
-    if int(status) != 0:
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if figures["status"] != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
-        raise SystemExit(f"command failed (exit {status}): {' '.join(command)}\n{tail}")
-    return float(seconds), int(peak_kib) / 1024
+        raise SystemExit(f"command failed (exit {figures['status']}): {' '.join(command)}\n{tail}")
+    return {"seconds": figures["seconds"], "cpu": figures["cpu"], "tree_mib": figures["tree_kib"] / 1024, "largest_mib": figures["largest_kib"] / 1024}
+
+
+def staged_build(content: Path, output: Path, settings: Path, log: Path) -> dict:
+    """One ``communs build`` measured from outside, with its steps reported from inside."""
+    figures = measure([sys.executable, "-c", STAGES, str(content), str(output), str(settings)], ROOT, log)
+    lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.startswith("{")]
+    reported = json.loads(lines[-1])
+    steps = reported["steps"]
+    timers = {k: v for k, v in steps.items() if isinstance(v, float)}
+    counts = {k: v for k, v in steps.items() if isinstance(v, int) and not isinstance(v, bool)}
+    measured = sum(v for k, v in timers.items() if k not in PARALLEL)
+    timers["Pelican itself and the rest"] = max(0.0, reported["total"] - measured)
+    return {**figures, "stages": timers, "counts": counts}
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
@@ -223,151 +254,200 @@ def generate_articles(target: Path, articles: int, communes: int, seed: int = 20
     (target / "pelicanconf.py").write_text(BASELINE_CONF, encoding="utf-8")
 
 
-def row(label: str, seconds: float, peak: float | None, pages: int, size: int) -> str:
-    peak_text = f"{peak:9.0f}" if peak is not None else f"{'n/a':>9}"
-    return f"{label:<44} {seconds:9.1f} {peak_text} {pages:7d} {pages / seconds:8.0f} {size / 1e6:9.1f}"
+def baseline(work: Path, records: int, communes: int, articles: int | None) -> dict:
+    """Plain Pelican on as many Markdown articles as records (or ``articles``, extrapolated)."""
+    articles = articles or records
+    base = work / "baseline"
+    shutil.rmtree(base, ignore_errors=True)
+    start = time.perf_counter()
+    generate_articles(base, articles, communes)
+    markdown = sum(p.stat().st_size for p in (base / "content").glob("*.md"))
+    print(f"baseline corpus: {articles} Markdown articles ({markdown / 1e6:.1f} MB) written in {time.perf_counter() - start:.1f} s", flush=True)
+    pelican = [sys.executable, "-m", "pelican", str(base / "content"), "-s", str(base / "pelicanconf.py"), "-o", str(base / "output"), "-q"]
+    figures = measure(pelican, base, base / "pelican.log")
+    scale = records / articles
+    result = {
+        "articles": articles, "extrapolated": articles != records, "seconds_measured": figures["seconds"],
+        "seconds": figures["seconds"] * scale, "cpu": figures["cpu"] * scale, "tree_mib": figures["tree_mib"], "largest_mib": figures["largest_mib"],
+        "pages": round(count_pages(base / "output") * scale), "bytes": round(folder_bytes(base / "output") * scale),
+    }
+    shutil.rmtree(base, ignore_errors=True)
+    return result
+
+
+def compare(edited: Path, cold: Path) -> list[str]:
+    """Files that differ (or exist on one side only) between two outputs, Pagefind's unstable ones aside."""
+    first = {k: v[1] for k, v in snapshot(edited).items() if not PAGEFIND_UNSTABLE.match(k)}
+    second = {k: v[1] for k, v in snapshot(cold).items() if not PAGEFIND_UNSTABLE.match(k)}
+    return sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
+
+
+def run_corpus(label: str, actors: int, events: int, communes: int, work: Path, arguments: argparse.Namespace) -> dict:
+    start = time.perf_counter()
+    generate(work, actors, events, communes)
+    pages_dir = work / "content" / "pages"
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    # Pelican skips a missing PAGE_PATHS folder silently; one free page keeps its reader in the build.
+    shutil.copy2(ROOT / "content" / "pages" / "a-propos.md", pages_dir / "a-propos.md")
+    commit(work)
+    content = work / "content"
+    corpus = sum(p.stat().st_size for p in content.rglob("*.yml"))
+    records = actors + events
+    print(f"corpus {label}: {actors} actors, {events} events, {communes} communes ({corpus / 1e6:.1f} MB of YAML) written and committed "
+          f"in {time.perf_counter() - start:.1f} s; {os.cpu_count()} CPUs; SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}", flush=True)
+
+    output = work / "output"
+    settings = work / "national.py"
+    settings.write_text(NATIONAL_CONF.format(cache=str(work / "cache")), encoding="utf-8")
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.rmtree(work / "cache", ignore_errors=True)
+    result: dict = {"label": label, "records": records, "actors": actors, "events": events, "communes": communes}
+    result["cold"] = staged_build(content, output, settings, work / "cold.log")
+    print(f"  cold build {result['cold']['seconds']:.1f} s", flush=True)
+    result["pages"], result["output_bytes"] = count_pages(output), folder_bytes(output)
+    result["pagefind_bytes"] = folder_bytes(output / "pagefind") if (output / "pagefind").is_dir() else 0
+    result["commune_page"] = commune_weight(content, output)
+
+    before = snapshot(output)
+    result["no_change"] = staged_build(content, output, settings, work / "no-change.log")
+    print(f"  no-change rebuild {result['no_change']['seconds']:.1f} s", flush=True)
+    after = snapshot(output)
+    touched = sorted(name for name in after if name in before and before[name][0] != after[name][0])
+    result["no_change_files"] = {
+        "total": len(before), "rewritten": len(touched), "different": sum(1 for name in touched if before[name][1] != after[name][1]),
+        "added": len(set(after) - set(before)), "removed": len(set(before) - set(after)),
+        "rewritten_by_folder": dict(Counter(name.split("/", 1)[0] if "/" in name else name for name in touched)),
+    }
+
+    # One volunteer's edit: an actor's summary changed in the working tree, then a rebuild.
+    edited = sorted((content / "actors").rglob("*.yml"))[0]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(re.sub(r"^summary: .*$", "summary: Résumé modifié pour mesurer une reconstruction.", text, count=1, flags=re.M), encoding="utf-8")
+    before = snapshot(output)
+    result["edit"] = staged_build(content, output, settings, work / "edit.log")
+    print(f"  rebuild after one edit {result['edit']['seconds']:.1f} s", flush=True)
+    after = snapshot(output)
+    result["edit_files"] = {
+        "rewritten": sum(1 for name in after if name in before and before[name][0] != after[name][0]),
+        "different": sum(1 for name in after if name in before and before[name][1] != after[name][1]),
+        "added": len(set(after) - set(before)), "removed": len(set(before) - set(after)),
+    }
+    if arguments.verify:
+        cold = work / "output-cold"
+        shutil.rmtree(cold, ignore_errors=True)
+        cold_settings = work / "national-cold.py"
+        cold_settings.write_text(NATIONAL_CONF.format(cache=str(work / "cache-cold")), encoding="utf-8")
+        shutil.rmtree(work / "cache-cold", ignore_errors=True)
+        measure([sys.executable, "-m", "communs.cli", "build", "--content", str(content), "--output", str(cold), "--settings", str(cold_settings)], ROOT, work / "verify.log")
+        result["edit_differs_from_cold"] = compare(output, cold)
+        shutil.rmtree(cold, ignore_errors=True)
+    edited.write_text(text, encoding="utf-8")
+    if not arguments.skip_baseline:
+        result["baseline"] = baseline(work, records, communes, arguments.baseline_articles)
+    return result
+
+
+def print_report(results: list[dict]) -> None:
+    print()
+    print(f"{'scenario':<46} {'seconds':>8} {'CPU s':>7} {'tree MiB':>9} {'max MiB':>8} {'pages':>7} {'output MB':>9}")
+    for result in results:
+        label = result["label"]
+        for key, words in (("cold", "cold build"), ("no_change", "no-change rebuild"), ("edit", "rebuild after one edit")):
+            figures = result[key]
+            print(f"{label + ': ' + words:<46} {figures['seconds']:8.2f} {figures['cpu']:7.1f} {figures['tree_mib']:9.0f} {figures['largest_mib']:8.0f}"
+                  f" {result['pages']:7d} {result['output_bytes'] / 1e6:9.1f}")
+        if "baseline" in result:
+            base = result["baseline"]
+            extrapolated = f" (EXTRAPOLATED from {base['articles']})" if base["extrapolated"] else ""
+            print(f"{label + ': plain Pelican, ' + str(result['records']) + ' articles' + extrapolated:<46} {base['seconds']:8.2f} {base['cpu']:7.1f}"
+                  f" {base['tree_mib']:9.0f} {base['largest_mib']:8.0f} {base['pages']:7d} {base['bytes'] / 1e6:9.1f}")
+    print()
+    print("seconds = wall time; CPU s = user + system of the whole process tree; tree MiB = peak of the summed PSS of every process of the")
+    print(f"build (workers, git, Pagefind), max MiB = peak RSS of its largest single process; {os.cpu_count()} CPUs")
+    for result in results:
+        label = result["label"]
+        files = result["no_change_files"]
+        print(f"{label}: output {result['output_bytes'] / 1e6:.1f} MB of which search index {result['pagefind_bytes'] / 1e6:.1f} MB; "
+              f"no-change rebuild rewrote {files['rewritten']} of {files['total']} files ({files['different']} with other bytes), "
+              f"added {files['added']}, removed {files['removed']}"
+              + (f" [{', '.join(f'{name}: {n}' for name, n in Counter(files['rewritten_by_folder']).most_common(8))}]" if files["rewritten"] else ""))
+        edit = result["edit_files"]
+        print(f"{label}: the edit rewrote {edit['rewritten']} files ({edit['different']} with other bytes), added {edit['added']}, removed {edit['removed']}")
+        if "edit_differs_from_cold" in result:
+            differ = result["edit_differs_from_cold"]
+            print(f"{label}: rebuild after the edit vs a cold build of the edited corpus: "
+                  + ("same bytes" if not differ else f"{len(differ)} files differ: {', '.join(differ[:8])}"))
+        if "baseline" in result:
+            ratio = result["baseline"]["seconds"] / result["cold"]["seconds"]
+            print(f"{label}: plain Pelican time / communs cold build time: {ratio:.2f}x" + (" (Pelican extrapolated linearly)" if result["baseline"]["extrapolated"] else ""))
+        weight = result["commune_page"]
+        assets = " + ".join(f"{url} {n / 1024:.1f} KiB" for url, n in weight["assets_gz"].items())
+        print(f"{label}: commune page weight (gzip -{GZIP_LEVEL}), {weight['page']} ({weight['actors']} actors): "
+              f"HTML {weight['html_gz'] / 1024:.1f} KiB + carte.geojson {weight['geojson_gz'] / 1024:.1f} KiB"
+              + (f" + {assets}" if assets else "") + f" = {weight['total_gz'] / 1024:.1f} KiB")
+    print()
+    scenarios = [(result["label"], key) for result in results for key in ("cold", "no_change", "edit")]
+    names: list[str] = []
+    for result in results:
+        for key in ("cold", "no_change", "edit"):
+            names += [name for name in sorted(result[key]["stages"], key=lambda n: -result[key]["stages"][n]) if name not in names]
+    header = "".join(f" {label + ' ' + key.replace('_', '-'):>13}" for label, key in scenarios)
+    growth = len(results) > 1
+    if growth:
+        header += f" {results[-1]['label'] + '/' + results[0]['label'] + ' cold':>11}"
+    print(f"{'stage (seconds; ' + chr(0x2225) + ' = beside others)':<44}{header}")
+    for name in names:
+        cells = "".join(f" {result[key]['stages'].get(name, 0.0):13.2f}" for result in results for key in ("cold", "no_change", "edit"))
+        if growth:
+            small, large = results[0]["cold"]["stages"].get(name, 0.0), results[-1]["cold"]["stages"].get(name, 0.0)
+            cells += f" {large / small:10.1f}x" if small > 0.01 else f" {'-':>11}"
+        print(f"{(name + (' ' + chr(0x2225) if name in PARALLEL else ''))[:44]:<44}{cells}")
+    counters: list[str] = []
+    for result in results:
+        for key in ("cold", "no_change", "edit"):
+            counters += [name for name in sorted(result[key]["counts"]) if name not in counters]
+    print(f"{'counter (count)':<44}{header}")
+    for name in counters:
+        cells = "".join(f" {result[key]['counts'].get(name, 0):13d}" for result in results for key in ("cold", "no_change", "edit"))
+        if growth:
+            small, large = results[0]["cold"]["counts"].get(name, 0), results[-1]["cold"]["counts"].get(name, 0)
+            cells += f" {large / small:10.1f}x" if small else f" {'-':>11}"
+        print(f"{name[:44]:<44}{cells}")
+    if growth:
+        small, large = results[0], results[-1]
+        print(f"{large['label']}/{small['label']}: {large['records'] / small['records']:.1f}x the records, cold build {large['cold']['seconds'] / small['cold']['seconds']:.1f}x the time")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
-    parser.add_argument("--actors", type=int, default=10_000)
+    parser.add_argument("--corpus", action="append", choices=sorted(CORPORA), help="S, M or L (repeatable; default M)")
+    parser.add_argument("--actors", type=int, help="a corpus of your own: actors (with --events and --communes)")
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--communes", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=1, help="cold builds to run (median reported)")
     parser.add_argument("--keep", type=Path, help="write the synthetic trees and outputs here and keep them")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run plain Pelican")
     parser.add_argument("--baseline-articles", type=int, help="build only this many articles with plain Pelican and extrapolate linearly")
-    parser.add_argument("--stages", choices=("auto", "always", "never"), default="auto", help="in-process stage timings: auto = when the full build exceeds 60 s")
+    parser.add_argument("--verify", action="store_true", help="compare the edited rebuild with a cold build of the edited corpus")
     arguments = parser.parse_args()
 
-    work = arguments.keep.resolve() if arguments.keep else Path(tempfile.mkdtemp(prefix="communs-bench-build-"))
-    work.mkdir(parents=True, exist_ok=True)
-    records = arguments.actors + arguments.events
-    figures: dict = {"cpus": os.cpu_count(), "records": records}
+    corpora = [(name, *CORPORA[name]) for name in (arguments.corpus or ([] if arguments.actors else ["M"]))]
+    if arguments.actors:
+        corpora.append(("custom", arguments.actors, arguments.events, arguments.communes))
+    corpora.sort(key=lambda corpus: corpus[1] + corpus[2])
+    top = arguments.keep.resolve() if arguments.keep else Path(tempfile.mkdtemp(prefix="communs-bench-build-"))
+    top.mkdir(parents=True, exist_ok=True)
+    results = []
     try:
-        start = time.perf_counter()
-        generate(work, arguments.actors, arguments.events, arguments.communes)
-        pages_dir = work / "content" / "pages"
-        pages_dir.mkdir(parents=True, exist_ok=True)
-        # Pelican skips a missing PAGE_PATHS folder silently; one free page keeps its reader in the build.
-        shutil.copy2(ROOT / "content" / "pages" / "a-propos.md", pages_dir / "a-propos.md")
-        commit(work)
-        content = work / "content"
-        corpus = sum(p.stat().st_size for p in content.rglob("*.yml"))
-        print(f"corpus: {arguments.actors} actors, {arguments.events} events, {arguments.communes} communes "
-              f"({corpus / 1e6:.1f} MB of YAML) written and committed in {time.perf_counter() - start:.1f} s; "
-              f"{os.cpu_count()} CPUs; SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}")
-
-        output = work / "output"
-        settings = work / "national.py"
-        settings.write_text(NATIONAL_CONF, encoding="utf-8")
-        build = [sys.executable, "-m", "communs.cli", "build", "--content", str(content), "--output", str(output), "--settings", str(settings)]
-        cold_times, cold_peaks = [], []
-        for _run in range(arguments.runs):
-            shutil.rmtree(output, ignore_errors=True)
-            seconds, peak = measure(build, ROOT, work / "build.log")
-            cold_times.append(seconds)
-            cold_peaks.append(peak)
-        cold, cold_peak = statistics.median(cold_times), max(cold_peaks)
-        pages, size = count_pages(output), folder_bytes(output)
-        pagefind_size = folder_bytes(output / "pagefind") if (output / "pagefind").is_dir() else 0
-        weight = commune_weight(content, output)
-
-        before = snapshot(output)
-        rebuild, rebuild_peak = measure(build, ROOT, work / "rebuild.log")
-        after = snapshot(output)
-        touched = sorted(name for name in after if name in before and before[name][0] != after[name][0])
-        different = sorted(name for name in touched if before[name][1] != after[name][1])
-        added, removed = sorted(set(after) - set(before)), sorted(set(before) - set(after))
-        where = Counter(name.split("/", 1)[0] if "/" in name else name for name in touched)
-
-        # One volunteer's edit: an actor's summary changed in the working tree, then a rebuild.
-        edited = sorted((content / "actors").rglob("*.yml"))[0]
-        text = edited.read_text(encoding="utf-8")
-        edited.write_text(re.sub(r"^summary: .*$", "summary: Résumé modifié pour mesurer une reconstruction.", text, count=1, flags=re.M), encoding="utf-8")
-        edit_rebuild, edit_peak = measure(build, ROOT, work / "edit.log")
-        edited.write_text(text, encoding="utf-8")
-
-        baseline = None
-        if not arguments.skip_baseline:
-            articles = arguments.baseline_articles or records
-            base = work / "baseline"
-            shutil.rmtree(base, ignore_errors=True)
-            start = time.perf_counter()
-            generate_articles(base, articles, arguments.communes)
-            markdown = sum(p.stat().st_size for p in (base / "content").glob("*.md"))
-            print(f"baseline corpus: {articles} Markdown articles ({markdown / 1e6:.1f} MB) written in {time.perf_counter() - start:.1f} s")
-            pelican = [sys.executable, "-m", "pelican", str(base / "content"), "-s", str(base / "pelicanconf.py"), "-o", str(base / "output"), "-q"]
-            seconds, peak = measure(pelican, base, base / "pelican.log")
-            scale = records / articles
-            baseline = {
-                "articles": articles, "extrapolated": articles != records, "seconds_measured": seconds,
-                "seconds": seconds * scale, "peak_mib": peak, "pages_measured": count_pages(base / "output"),
-                "bytes_measured": folder_bytes(base / "output"),
-            }
-            baseline["pages"] = round(baseline["pages_measured"] * scale)
-            baseline["bytes"] = round(baseline["bytes_measured"] * scale)
-
-        stages = None
-        if arguments.stages == "always" or (arguments.stages == "auto" and cold > 60):
-            staged_output = work / "output-stages"
-            shutil.rmtree(staged_output, ignore_errors=True)
-            done = subprocess.run([sys.executable, "-c", STAGES, str(content), str(staged_output), str(settings)], cwd=ROOT, env=child_environment(), capture_output=True, text=True, check=True)
-            stages = json.loads(done.stdout.strip().splitlines()[-1])
-            shutil.rmtree(staged_output, ignore_errors=True)
-
-        # The report ---------------------------------------------------------------------------
-        print()
-        print(f"{'scenario':<44} {'seconds':>9} {'peak MiB':>9} {'pages':>7} {'pages/s':>8} {'output MB':>9}")
-        print(row(f"communs build, cold ({records} records)", cold, cold_peak, pages, size))
-        print(row("communs build, no-change rebuild", rebuild, rebuild_peak, count_pages(output), folder_bytes(output)))
-        print(row("communs build, after editing one summary", edit_rebuild, edit_peak, count_pages(output), folder_bytes(output)))
-        if baseline:
-            label = f"plain Pelican, {records} articles" + (f" (EXTRAPOLATED from {baseline['articles']})" if baseline["extrapolated"] else "")
-            print(row(label, baseline["seconds"], baseline["peak_mib"], baseline["pages"], baseline["bytes"]))
-        print()
-        print(f"peak MiB = the largest single process (build, page worker, git or Pagefind), not their sum; {os.cpu_count()} CPUs; "
-              f"cold builds: {arguments.runs} (median)")
-        print(f"output: {size / 1e6:.1f} MB of which Pagefind index {pagefind_size / 1e6:.1f} MB")
-        print(f"no-change rebuild: {len(touched)} of {len(before)} files rewritten (mtime)"
-              + (f" [{', '.join(f'{name}: {n}' for name, n in where.most_common(8))}]" if touched else "")
-              + f", {len(different)} of them with different bytes, {len(added)} files added, {len(removed)} removed"
-              + (f" [added: {', '.join(added[:4])}{', ...' if len(added) > 4 else ''}]" if added else ""))
-        assets = " + ".join(f"{url} {n / 1024:.1f} KiB" for url, n in weight["assets_gz"].items())
-        print(f"commune page weight (gzip -{GZIP_LEVEL}), {weight['page']} ({weight['actors']} actors): "
-              f"HTML {weight['html_gz'] / 1024:.1f} KiB (raw {weight['html_bytes'] / 1024:.1f}, inline map script {weight['inline_script_bytes'] / 1024:.1f} raw)"
-              f" + carte.geojson {weight['geojson_gz'] / 1024:.1f} KiB (raw {weight['geojson_bytes'] / 1024:.1f})"
-              + (f" + {assets}" if assets else "") + f" = {weight['total_gz'] / 1024:.1f} KiB, vendor libraries and tiles excluded")
-        if baseline:
-            ratio = baseline["seconds"] / cold
-            print(f"plain Pelican time / communs time: {ratio:.2f}x (target >= 10x: {'met' if ratio >= 10 else 'NOT met'})"
-                  + (" — Pelican time extrapolated linearly" if baseline["extrapolated"] else ""))
-        print(f"full build under 60 s: {'yes' if cold < 60 else 'NO'} ({cold:.1f} s)")
-        if stages:
-            print(f"stages (one more cold build, in-process timers, total {stages['total']:.1f} s; the Pagefind thread overlaps the exports):")
-            for name, seconds in sorted(stages["stages"].items(), key=lambda item: -item[1]):
-                print(f"  {name:<36} {seconds:7.1f} s  {100 * seconds / stages['total']:5.1f} %")
-            for name, count in sorted(stages.get("counts", {}).items()):
-                print(f"  {name:<36} {count:7d}  (count)")
-
-        figures.update({
-            "cold_s": round(cold, 2), "cold_runs_s": [round(s, 2) for s in cold_times], "cold_peak_mib": round(cold_peak),
-            "pages": pages, "pages_per_s": round(pages / cold, 1), "output_bytes": size, "pagefind_bytes": pagefind_size,
-            "rebuild_s": round(rebuild, 2), "rebuild_peak_mib": round(rebuild_peak),
-            "edit_rebuild_s": round(edit_rebuild, 2), "edit_rebuild_peak_mib": round(edit_peak), "rebuild_files_touched": len(touched),
-            "rebuild_files_different": len(different), "rebuild_files_added": len(added), "rebuild_files_removed": len(removed),
-            "rebuild_files_total": len(before), "rebuild_touched_by_folder": dict(where), "commune_page": weight,
-            "under_60s": cold < 60,
-        })
-        if baseline:
-            figures["baseline"] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in baseline.items()}
-            figures["ratio_pelican_over_communs"] = round(baseline["seconds"] / cold, 3)
-        if stages:
-            figures["stages"] = {k: round(v, 2) for k, v in stages["stages"].items()}
-        print(json.dumps(figures, ensure_ascii=False))
+        for label, actors, events, communes in corpora:
+            work = top / label
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            results.append(run_corpus(label, actors, events, communes, work, arguments))
+        print_report(results)
+        print(json.dumps({"cpus": os.cpu_count(), "corpora": results}, ensure_ascii=False))
     finally:
         if arguments.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(top, ignore_errors=True)
     return 0
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,7 +15,6 @@ import click
 from communs import __version__, resources
 from communs.i18n import _, ngettext
 from communs.records.reporting import FORMATS, format_github, format_json, format_text
-from communs.records.validation import UsageError, validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -24,27 +25,28 @@ def _fail_usage(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _checker(settings_file: Path | None):
-    """The validator, with the territory the settings name (the instance's perimeter)."""
+def _checker(settings_file: Path | None, settings: dict | None = None):
+    """The validator, with the territory the settings name (the instance's perimeter);
+    ``settings``: the file's Pelican settings, when they are already read."""
     from communs.records.territory import TerritoryError, territory_of
     from communs.records.validation import Checker
 
-    if settings_file is None or not settings_file.is_file():
+    if settings is None and (settings_file is None or not settings_file.is_file()):
         return Checker()
     try:
-        return Checker(territory=territory_of(_site_settings(settings_file)))
+        return Checker(territory=territory_of(_site_settings(settings_file, settings)))
     except TerritoryError as error:
         _fail_usage(_("{path} : {error}").format(path=settings_file, error=error))
 
 
-def _site_settings(settings_file: Path):
+def _site_settings(settings_file: Path | None, settings: dict | None = None):
     """What communs reads from a Pelican settings file (checked: an unknown key is an error)."""
     from pelican.settings import read_settings
 
     from communs.settings import SettingsError, SiteSettings
 
     try:
-        return SiteSettings.from_pelican(read_settings(str(settings_file)))
+        return SiteSettings.from_pelican(settings if settings is not None else read_settings(str(settings_file)))
     except SettingsError as error:
         _fail_usage(str(error))
 
@@ -62,7 +64,29 @@ def _progress_bar(label: str):
     return bar, update
 
 
-@click.group(context_settings=CONTEXT)
+class LazyGroup(click.Group):
+    """Commands defined in other modules are imported when they are called: ``communs build``
+    need not load the importers, the review or the contribution service (a rebuild with nothing
+    changed is over in well under a second)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, Callable[[], click.Command]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            self.add_command(self.lazy[name](), name)
+        return super().get_command(ctx, name)
+
+
+def _command(module: str, name: str) -> Callable[[], click.Command]:
+    return lambda: getattr(importlib.import_module(module), name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="communs")
 def main() -> None:
     """communs : annuaire ouvert des acteurs locaux et de leurs événements, versionné dans Git."""
@@ -76,7 +100,9 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help=_("Nombre de processus (par défaut : un par cœur)."))
 @click.option("--stats", is_flag=True, help=_("Afficher aussi un résumé de l'annuaire (fiches par commune et par thématique)."))
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), default=None, help=_("Réglages de l'annuaire, pour son territoire (par défaut : pelicanconf.py à côté du dossier des fiches, s'il existe)."))
-def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: str, revision: str | None, jobs: int | None, stats: bool, settings_file: Path | None) -> None:
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help=_("Dossier où garder le verdict de chaque fiche : une fiche inchangée depuis la vérification précédente n'est pas revérifiée (les contrôles entre fiches portent toujours sur tout l'annuaire)."))
+def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: str, revision: str | None, jobs: int | None, stats: bool, settings_file: Path | None,
+                     cache_dir: Path | None) -> None:
     """Vérifier les fiches : syntaxe, schéma, communes, dates, liens, doublons.
 
     Sans FICHIER, vérifie tout le dossier des fiches. Avec des FICHIERS ou --changed-since, ne
@@ -84,6 +110,8 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     Code de sortie : 0 sans erreur (avertissements permis), 1 si une fiche est invalide, 2 en
     cas d'usage incorrect.
     """
+    from communs.records.validation import UsageError, validate
+
     if settings_file is not None and not settings_file.is_file():
         _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
     checker = _checker(settings_file or content_dir.resolve().parent / "pelicanconf.py")
@@ -91,9 +119,9 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker)
+                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker, cache_dir=cache_dir)
         else:
-            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker)
+            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
         return
@@ -146,51 +174,78 @@ def _directory_stats(report) -> str:
     return "\n".join(lines)
 
 
-def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None, part: str | None = None) -> int:
-    """Validate, then build with Pelican (which indexes the search); an exit status. With ``part``,
+def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, *, quiet: bool = False, cache: Path | None = None,
+           steps: dict | None = None, part: str | None = None) -> int:
+    """Validate, then build with Pelican (which indexes the search); an exit status.
+
+    Nothing is done when nothing the last build was made from changed (``site.stamp``).
+    ``steps`` receives what each step of the build cost: seconds as floats, counts (pages
+    rendered, records checked...) as ints; scripts/bench_build.py prints them. With ``part``,
     one part of the site (see communs.site.parts): a département's is built without Pelican,
     from the records its pages show."""
+    steps = {} if steps is None else steps
+    begun = time.perf_counter()
+    if not settings_file.is_file():
+        _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
+    # A part is built into an output of its own, often on a fresh runner: no stamp for parts.
+    stamp = _stamp(content_dir, output, settings_file, cache) if part is None else None
+    if stamp is not None:
+        saved = stamp.matches()
+        if saved is not None:
+            if not quiet:
+                click.echo(saved.get("report", ""))
+            click.echo(_("Site à jour dans {output} : rien n'a changé depuis la construction précédente.").format(output=output))
+            steps["up to date"] = time.perf_counter() - begun
+            return EXIT_OK
+        stamp.forget()
+    import logging
+
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
+    from communs.records.validation import UsageError, validate
     from communs.site import parts
     from communs.site import plugin as site_plugin
 
-    if not settings_file.is_file():
-        _fail_usage(_("Le fichier de réglages {path} n'existe pas.").format(path=settings_file))
-    checker = _checker(settings_file)
+    logging.getLogger("pelican").setLevel(logging.WARNING)
+    settings = _pelican_settings(content_dir, output, settings_file, cache)
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    checker = _checker(settings_file, settings)
+    steps["settings"] = time.perf_counter() - begun
     if part is not None and part != parts.COMMON:
-        return _build_departement(content_dir, output, settings_file, jobs, part, checker, cache)
+        return _build_departement(content_dir, output, settings, jobs, part, checker, cache_dir, steps)
+    begun = time.perf_counter()
     bar, progress = _progress_bar(_("Vérification"))
     try:
         if bar is not None:
             with bar:
-                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker)
+                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker, cache_dir=cache_dir)
         else:
-            report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker)
+            report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
+    steps["validation"] = time.perf_counter() - begun
+    steps["records"] = report.checked
+    steps["records checked again (not in the validation cache)"] = report.checked - report.reused
     if not report.ok:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
         click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
         return EXIT_INVALID
     if not quiet:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
-    import logging
-
     from pelican import Pelican
 
-    logging.getLogger("pelican").setLevel(logging.WARNING)
-    settings = _pelican_settings(content_dir, output, settings_file, cache)
     site_plugin.PRELOADED.update(
         content=content_dir.resolve(), directory=Directory.from_records(report.records), jobs=jobs,
-        progress=(lambda step, done, total: None), part=part,
+        progress=(lambda step, done, total: None), steps=steps, part=part,
     )
     started = time.perf_counter()
     try:
         Pelican(settings).run()
     finally:
         site_plugin.PRELOADED.clear()
-    _built(output, started, part)
+    if stamp is not None:
+        stamp.save(format_text(report.problems, report.checked))
+    _built(output, started, part, steps)
     return EXIT_OK
 
 
@@ -203,16 +258,15 @@ def _pelican_settings(content_dir: Path, output: Path, settings_file: Path, cach
     return read_settings(str(settings_file), override=override)
 
 
-def _built(output: Path, started: float, part: str | None) -> None:
-    pages = sum(1 for _page in output.rglob("*.html"))
-    seconds = time.perf_counter() - started
+def _built(output: Path, started: float, part: str | None, steps: dict) -> None:
+    pages, seconds = steps.get("pages in the site", 0), time.perf_counter() - started
     if part is None:
         click.echo(_("Site construit dans {output} : {pages} pages en {seconds:.1f} s.").format(output=output, pages=pages, seconds=seconds))
     else:
         click.echo(_("Partie « {part} » construite dans {output} : {pages} pages en {seconds:.1f} s.").format(part=part, output=output, pages=pages, seconds=seconds))
 
 
-def _build_departement(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, part: str, checker, cache: Path | None) -> int:
+def _build_departement(content_dir: Path, output: Path, settings: dict, jobs: int | None, part: str, checker, cache_dir: Path | None, steps: dict) -> int:
     """A département's part: its records and those its pages show, checked, then its pages,
     exports and search bundle (Pelican's own pages are the commun part's)."""
     from communs.records.content import scan
@@ -228,20 +282,23 @@ def _build_departement(content_dir: Path, output: Path, settings_file: Path, job
     known = parts.keys(scan(content_dir)[0])
     if part not in known:
         _fail_usage(_("La partie « {part} » n'existe pas dans cet annuaire. Ses parties : {parts}.").format(part=part, parts=", ".join(known)))
-    settings = _pelican_settings(content_dir, output, settings_file, cache)
-    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    begun = time.perf_counter()
     history = read_history(content_dir, cache_dir)
+    steps["history"] = time.perf_counter() - begun
+    begun = time.perf_counter()
     report = parts.read_part(content_dir, part, checker, jobs=jobs, history=history)
+    steps["validation"] = time.perf_counter() - begun
+    steps["records"] = report.checked
     if not report.ok:
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
         click.echo(_("Le site n'est pas construit : corrigez d'abord ces erreurs."), err=True)
         return EXIT_INVALID
     started = time.perf_counter()
-    build_site(
+    steps.update(build_site(
         Directory.from_records(report.records), SiteSettings.from_pelican(settings), output.resolve(),
         history=history, jobs=jobs, cache_dir=cache_dir, content_dir=content_dir.resolve(), part=part,
-    )
-    _built(output, started, part)
+    ))
+    _built(output, started, part, steps)
     return EXIT_OK
 
 
@@ -262,6 +319,17 @@ def _list_parts(content_dir: Path, shard: str | None, output_format: str) -> Non
         weights = parts.sizes(files)
         chosen = parts.shard({key: weights[key] for key in chosen}, int(number), int(total))
     click.echo(json.dumps(chosen) if output_format == "json" else "\n".join(chosen))
+
+
+def _stamp(content_dir: Path, output: Path, settings_file: Path, cache: Path | None):
+    """The stamp of this build's inputs (``site.stamp``), None when it cannot be taken (the build
+    then says why, in its own words)."""
+    from communs.site.stamp import Stamp
+
+    try:
+        return Stamp(content_dir, output, settings_file, cache)
+    except Exception:  # noqa: BLE001 - a settings file that fails is reported by the build itself
+        return None
 
 
 @main.command("build", context_settings=CONTEXT)
@@ -466,6 +534,7 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
     from dataclasses import asdict
 
     from communs.contrib.lookup import Lookup
+    from communs.records.validation import UsageError, validate
     from communs.records.communes import default_communes
     from communs.records.content import COMMUNE_CODE
     from communs.records.directory import Directory
@@ -498,34 +567,18 @@ def search_command(query: tuple[str, ...], content_dir: Path, commune: str | Non
     sys.exit(EXIT_OK if matches else EXIT_INVALID)
 
 
-# Commands defined in their own modules are registered here, one line each:
-from communs.maintain.newrecord import new_command  # noqa: E402
-
-main.add_command(new_command)
-from communs.importers.cli import import_command  # noqa: E402
-
-main.add_command(import_command)
-from communs.maintain.audit import audit_command  # noqa: E402
-
-main.add_command(audit_command)
-from communs.maintain.review import review_command  # noqa: E402
-
-main.add_command(review_command)
-from communs.maintain.maintainers import maintainers_command  # noqa: E402
-
-main.add_command(maintainers_command)
-
-from communs.maintain.instance import init_command  # noqa: E402
-
-main.add_command(init_command)
-
-from communs.maintain.upgrade import upgrade_command  # noqa: E402
-
-main.add_command(upgrade_command)
-from communs.site.exporting import export_command  # noqa: E402
-
-main.add_command(export_command)
-from communs.importers.sources_cli import make_sources_group  # noqa: E402
+# Commands defined in their own modules, imported when called (see LazyGroup), one line each:
+main.lazy.update({
+    "new": _command("communs.maintain.newrecord", "new_command"),
+    "import": _command("communs.importers.cli", "import_command"),
+    "audit": _command("communs.maintain.audit", "audit_command"),
+    "review": _command("communs.maintain.review", "review_command"),
+    "maintainers": _command("communs.maintain.maintainers", "maintainers_command"),
+    "init": _command("communs.maintain.instance", "init_command"),
+    "upgrade": _command("communs.maintain.upgrade", "upgrade_command"),
+    "export": _command("communs.site.exporting", "export_command"),
+    "sources": lambda: _sources_group(),
+})
 
 
 def _review_markdown(content_dir: Path, base: str, head: str) -> str:
@@ -535,7 +588,10 @@ def _review_markdown(content_dir: Path, base: str, head: str) -> str:
     return format_markdown(review(base, head, content_dir=content_dir, site_url=default_site_url(content_dir), jobs=1))
 
 
-main.add_command(make_sources_group(_review_markdown))
+def _sources_group() -> click.Command:
+    from communs.importers.sources_cli import make_sources_group
+
+    return make_sources_group(_review_markdown)
 
 
 def run() -> None:

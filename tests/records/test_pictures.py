@@ -12,17 +12,10 @@ from pathlib import Path
 
 from conftest import ACTOR, ROOT, only
 from PIL import Image
+from picture_helpers import IMAGE, save
 
 from communs.records.directory import load_directory
 from communs.site import pictures
-
-IMAGE = "image:\n  file: media/compagnie-ti-kaz.jpg\n  alt: La salle de la compagnie pendant un atelier\n  licence: cc-by\n  credit: Compagnie Ti Kaz\n"
-
-
-def save(path: Path, size=(1200, 800), colour=(11, 93, 82), fmt="JPEG", **options) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, colour).save(path, fmt, **options)
-    return path
 
 
 def with_image(tree, text: str = IMAGE):

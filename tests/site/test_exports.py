@@ -490,9 +490,9 @@ def test_hostile_text_stays_data(small):
 
 
 def test_exports_are_deterministic(demo):
-    first = list(exports._files(demo, SITE))
+    first = [(export.url, export.data()) for export in exports.exports_of(demo, SITE)]
     again, _report = load_directory(CONTENT, jobs=1)
-    second = list(exports._files(again, SITE))
+    second = [(export.url, export.data()) for export in exports.exports_of(again, SITE)]
     assert [url for url, _data in first] == [url for url, _data in second]
     for (url, one), (_url, two) in zip(first, second):
         assert one == two, url

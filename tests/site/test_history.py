@@ -85,6 +85,67 @@ def test_the_next_build_process_finds_the_history_cache(tree, tmp_path):
     assert len(list((cache / "communs").glob("history-*.json"))) == 1
 
 
+def _history_in_steps_and_at_once(tree, tmp_path, steps):
+    """Each step changes the tree and returns a commit date; the cached history is read after
+    each commit; the last one must equal a reading of the whole history without cache."""
+    repository = _repository(tree)
+    cache = tmp_path / "cache"
+    reads = []
+    for number, step in enumerate(steps):
+        when = step()
+        _commit(repository, f"Step {number}", when)
+        reads.append(read_history(tree.content, cache))
+    return repository, reads, read_history(tree.content)
+
+
+def test_new_commits_are_read_alone_and_added_to_the_cached_history(tree, tmp_path, monkeypatch):
+    from communs.site import history as module
+
+    path = tree.actor()
+    other = ACTOR.replace("compagnie-ti-kaz", "atelier-zot").replace("Compagnie Ti Kaz", "Atelier Zot")
+
+    def edit():
+        path.write_text(path.read_text(encoding="utf-8").replace("Théâtre jeune public", "Théâtre"), encoding="utf-8")
+        return "2026-02-11T09:30:00+04:00"
+
+    def add():
+        tree.actor(other, name="atelier-zot.yml")
+        return "2026-03-01T09:30:00+00:00"  # another offset
+
+    def move():
+        (tree.content / "actors" / "97411" / "atelier-zot.yml").unlink()
+        tree.actor(other.replace('"97411"', '"97415"').replace('"97400"', '"97460"').replace("{lat: -20.8789, lon: 55.4481}", "{lat: -21.01, lon: 55.27}"),
+                   commune="97415", name="atelier-zot.yml")
+        return "2026-03-05T09:30:00+04:00"
+
+    def remove():
+        path.unlink()
+        return "2026-04-01T09:30:00+04:00"
+
+    revisions = []
+    reading = module._read
+    monkeypatch.setattr(module, "_read", lambda repo, prefix, revs: revisions.append(revs) or reading(repo, prefix, revs))
+    _repository_, reads, whole = _history_in_steps_and_at_once(tree, tmp_path, [lambda: "2026-01-10T10:00:00+04:00", edit, add, move, remove])
+    assert reads[-1] == whole and reads[1].files["actors/97411/compagnie-ti-kaz.yml"].changes == 2
+    # The first reading reads everything, each later one only the commit made since.
+    assert ".." not in revisions[0] and all(".." in revs for revs in revisions[1:5])
+    assert [(c.action, c.record_id) for c in whole.changes[:3]] == [("removed", "compagnie-ti-kaz"), ("moved", "atelier-zot"), ("added", "atelier-zot")]
+
+
+def test_a_rewritten_history_is_read_again_whole(tree, tmp_path):
+    path = tree.actor()
+    repository, reads, _whole = _history_in_steps_and_at_once(tree, tmp_path, [lambda: "2026-01-10T10:00:00+04:00"])
+    path.write_text(path.read_text(encoding="utf-8").replace("Théâtre jeune public", "Théâtre"), encoding="utf-8")
+    _commit(repository, "Edit", "2026-02-11T09:30:00+04:00")
+    assert read_history(tree.content, tmp_path / "cache").files["actors/97411/compagnie-ti-kaz.yml"].changes == 2
+    repository.git.reset("--hard", "HEAD~1")  # the known commit is no ancestor of the new head
+    path.write_text(path.read_text(encoding="utf-8").replace("Théâtre jeune public", "Danse"), encoding="utf-8")
+    _commit(repository, "Other edit", "2026-02-12T09:30:00+04:00")
+    again = read_history(tree.content, tmp_path / "cache")
+    assert again == read_history(tree.content)
+    assert [c.name for c in again.changes] == ["Compagnie Ti Kaz", "Compagnie Ti Kaz"] and again.files["actors/97411/compagnie-ti-kaz.yml"].changes == 2
+
+
 def test_changes_of_a_commune(tree):
     repository = _repository(tree)
     tree.actor()

@@ -324,7 +324,7 @@ def test_an_empty_feed_is_dated_by_the_build_not_the_clock():
     from datetime import date
 
     from communs.settings import SiteSettings
-    from communs.site.feeds import _Feed
+    from communs.site.feeds import Feed
 
-    feed = _Feed(SiteSettings(build_date=date(2026, 11, 23)), title="Appels", link="https://annuaire.example.org/", description="Appels")
+    feed = Feed(SiteSettings(build_date=date(2026, 11, 23)), title="Appels", link="https://annuaire.example.org/", description="Appels")
     assert "<updated>2026-11-23T00:00:00+00:00</updated>" in feed.writeString("utf-8")

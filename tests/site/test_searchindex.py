@@ -57,13 +57,14 @@ def test_one_part_per_departement_and_the_search_page_merges_them(tmp_path):
 def test_an_edit_reindexes_its_part_only_and_leaves_nothing_stale(tmp_path):
     tree = two_departements(tmp_path)
     output = tmp_path / "site"
-    assert build(tree, output)["search_parts"] == 3  # cold: the themes and two départements
+    assert build(tree, output)["search parts indexed"] == 3  # cold: the themes and two départements
     paris = {path: (output / path).stat().st_ino for path in bundle_files(output) if "/parts/75/" in path}
     again = build(tree, output)
-    assert again.get("search_parts", 0) == 0  # nothing changed, nothing indexed
+    assert again.get("search parts indexed", 0) == 0  # nothing changed, nothing indexed
     record = tree.content / "actors" / "97411" / "compagnie-ti-kaz.yml"
     record.write_text(record.read_text().replace("Théâtre jeune public", "Marionnettes"), encoding="utf-8")
-    assert build(tree, output)["search_parts"] == 1  # La Réunion's part only
+    # La Réunion's part, and the themes' (a theme page shows the actor's card and summary); not Paris's
+    assert build(tree, output)["search parts indexed"] == 2
     assert {path: (output / path).stat().st_ino for path in bundle_files(output) if "/parts/75/" in path} == paris
     # No fragment of the old summary; the same pages and files as a cold build of the edited content
     # (Pagefind names fragments after their content; its filter and entry files vary between runs).

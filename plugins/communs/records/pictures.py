@@ -11,9 +11,10 @@ without their metadata (``communs.site.pictures``); the original stays in the re
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
+from communs.fingerprints import bytes_digest
 from communs.i18n import _
 from communs.records.problems import Problem
 from communs.records.record import Record
@@ -37,13 +38,30 @@ def content_root(record_path: Path) -> Path:
     return record_path.parents[2]
 
 
-def picture_problems(record: Record, record_path: Path, brought: Mapping[str, bytes] | None = None) -> list[Problem]:
-    """The problems of a record's picture; ``brought`` holds files that a contribution brings with
-    the record (by their name in it, ``media/<id>.jpg``), checked instead of the tree's."""
+def picture_file(record: Record) -> str | None:
+    """The picture file a record names (``media/<id>.jpg``), relative to the content folder."""
     image = record.data.get("image")
-    if not isinstance(image, dict) or not isinstance(image.get("file"), str):
+    return image["file"] if isinstance(image, dict) and isinstance(image.get("file"), str) else None
+
+
+def picture_state(path: Path) -> str:
+    """What a picture's verdict depends on: the digest of its bytes, or why none are read (absent,
+    a link, too heavy: those verdicts need no decoding)."""
+    if not path.is_file() or path.is_symlink() or path.parent.is_symlink():  # a link could lead anywhere
+        return "missing"
+    size = path.stat().st_size
+    return f"size:{size}" if size > MAX_BYTES else bytes_digest(path.read_bytes())
+
+
+def picture_problems(record: Record, record_path: Path, brought: Mapping[str, bytes] | None = None,
+                     verdicts: MutableMapping[str, str | None] | None = None) -> list[Problem]:
+    """The problems of a record's picture; ``brought`` holds files that a contribution brings with
+    the record (by their name in it, ``media/<id>.jpg``), checked instead of the tree's.
+    ``verdicts`` (picture state and format -> message or None) spares decoding a picture already
+    judged: the validation cache keeps them by digest."""
+    file = picture_file(record)
+    if file is None:
         return []
-    file = image["file"]
     pointer = "/image/file"
     name, _dot, extension = file.rpartition("/")[2].rpartition(".")
     if name != record.id or extension not in FORMATS:
@@ -52,9 +70,16 @@ def picture_problems(record: Record, record_path: Path, brought: Mapping[str, by
         message = check_picture(brought[file], FORMATS[extension])
         return [record.problem("picture-invalid", message, pointer)] if message else []
     path = content_root(record_path) / file
-    if not path.is_file() or path.is_symlink() or path.parent.is_symlink():  # a link could lead anywhere
+    state = picture_state(path)
+    if state == "missing":
         return [record.problem("picture-missing", _("Le fichier {file} n'existe pas dans le dossier des fiches : versez l'image avec la fiche.").format(file=file), pointer)]
-    message = check_picture(path, FORMATS[extension])
+    if verdicts is None:
+        message = check_picture(path, FORMATS[extension])
+    else:
+        key = f"{state}:{FORMATS[extension]}"
+        if key not in verdicts:
+            verdicts[key] = check_picture(path, FORMATS[extension])
+        message = verdicts[key]
     return [record.problem("picture-invalid", message, pointer)] if message else []
 
 

@@ -8,12 +8,12 @@ problems.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+from communs.fingerprints import bytes_digest
 from communs.i18n import _
 from communs.records.content import MAX_FILE_SIZE, NAME_FIELDS, RecordFile, special_file_problem
 from communs.records.problems import Problem, problem
@@ -153,7 +153,7 @@ def parse_record(raw: bytes, source: RecordFile) -> tuple[Record | None, list[Pr
         data=parsed.value,
         value_marks=parsed.value_marks,
         key_marks=parsed.key_marks,
-        digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
+        digest=bytes_digest(raw),
     )
     return record, [p if p.record_id else _with_id(p, record.id) for p in problems]
 
@@ -174,8 +174,8 @@ def _too_large(size: int, file: str) -> Problem:
     )
 
 
-def read_record(source: RecordFile) -> tuple[Record | None, list[Problem]]:
-    """Read a record file from disk; an oversized file is refused before it is read.
+def read_bytes(source: RecordFile) -> tuple[bytes | None, list[Problem]]:
+    """A record file's bytes, or why they are not read: an oversized file is refused before it is read.
 
     Only a regular file is read. The folder scan already leaves FIFOs and the like aside; this
     holds even if one takes a file's place meanwhile: the file is opened without waiting for a
@@ -190,4 +190,10 @@ def read_record(source: RecordFile) -> tuple[Record | None, list[Problem]]:
         raw = opened.read(MAX_FILE_SIZE + 1)
     if len(raw) > MAX_FILE_SIZE:  # it grew since
         return None, [_too_large(len(raw), source.display)]
-    return parse_record(raw, source)
+    return raw, []
+
+
+def read_record(source: RecordFile) -> tuple[Record | None, list[Problem]]:
+    """Read a record file from disk (see ``read_bytes``)."""
+    raw, problems = read_bytes(source)
+    return parse_record(raw, source) if raw is not None else (None, problems)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import ChainMap
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
+from communs.fingerprints import bytes_digest, code_version, digest
 from communs.i18n import _
 from communs.records.communes import Communes, default_communes
 from communs.records.content import ACTOR, CALL, EVENT, FOLDERS, RecordFile, classify, display_path, scan
@@ -26,10 +29,11 @@ from communs.records.crosscheck import (
     reference_problems,
 )
 from communs.records.problems import Problem, problem
-from communs.records.record import Record, parse_record, read_record
+from communs.records.record import Record, parse_record, read_bytes, read_record
 from communs.records.rules import RecordRules
 from communs.records.schemas import SchemaSet, default_schemas
 from communs.records.territory import Territory
+from communs.records.validationcache import ValidationCache
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 1500
@@ -45,6 +49,7 @@ class Report:
     checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)  # the checked records that could be read
+    reused: int = 0  # of the checked files, those whose verdict came from the validation cache
 
     @property
     def errors(self) -> list[Problem]:
@@ -64,6 +69,7 @@ class FileResult:
     problems: list[Problem]
     entry: Entry | None
     record: Record | None  # kept only when asked for: records are heavy to send between processes
+    verdicts: dict[str, str | None] = field(default_factory=dict)  # pictures judged on the way (see pictures.picture_problems)
 
 
 class Checker:
@@ -72,6 +78,17 @@ class Checker:
     def __init__(self, communes: Communes | None = None, schemas: SchemaSet | None = None, territory: Territory | None = None) -> None:
         self.schemas = schemas or default_schemas()
         self.rules = RecordRules(communes or default_communes(), self.schemas, territory)
+        self.shipped = communes is None and schemas is None  # the package's own reference data
+        self.picture_verdicts: dict[str, str | None] = {}  # pictures already judged, by state and format
+
+    @cached_property
+    def version(self) -> str | None:
+        """What every file's verdict depends on besides the file: the code, the schemas, the
+        reference data and the territory; None for reference data given by the caller (not cached)."""
+        if not self.shipped:
+            return None
+        territory = self.rules.territory
+        return digest(code_version(theme=False), territory.perimeter if territory else "", territory.neighbours if territory else "")
 
     def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None, pictures: Mapping[str, bytes] | None = None) -> FileResult:
         """The checks of one record, read from its file or given as ``raw`` bytes (with the
@@ -81,11 +98,12 @@ class Checker:
             if record is None:
                 return FileResult(problems, None, None)
             problems = problems + self.schemas.problems(record) + self.rules.problems(record)
+            judged: dict[str, str | None] = {}
             if "image" in record.data:
                 from communs.records.pictures import picture_problems
 
-                problems += picture_problems(record, source.path, pictures)
-            return FileResult(problems, entry_of(record), record.without_marks() if keep_record else None)
+                problems += picture_problems(record, source.path, pictures, ChainMap(judged, self.picture_verdicts))
+            return FileResult(problems, entry_of(record), record.without_marks() if keep_record else None, judged)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the run
             return FileResult(
                 [
@@ -108,9 +126,10 @@ _worker_checker: Checker | None = None
 _worker_keeps_records = True
 
 
-def _check_in_worker(source: RecordFile) -> FileResult:
+def _check_in_worker(item: tuple[RecordFile, bytes | None]) -> FileResult:
     assert _worker_checker is not None
-    return _worker_checker.check(source, _worker_keeps_records)
+    source, raw = item
+    return _worker_checker.check(source, _worker_keeps_records, raw)
 
 
 def check_files(
@@ -120,13 +139,49 @@ def check_files(
     jobs: int | None = None,
     progress: Progress | None = None,
     keep_records: bool = True,
+    cache: ValidationCache | None = None,
 ) -> list[FileResult]:
+    """The checks of each file, in order; with a ``cache``, only of the files it has no verdict for."""
+    if cache is None:
+        return _check_all([(source, None) for source in sources], checker, jobs=jobs, progress=progress, keep_records=keep_records)
+    checker.picture_verdicts = cache.pictures  # inherited by the forked workers
+    results: list[FileResult | None] = [None] * len(sources)
+    todo: list[tuple[int, RecordFile, bytes, str]] = []
+    for index, source in enumerate(sources):
+        try:
+            raw, problems = read_bytes(source)
+        except OSError:
+            raw, problems = None, []
+        if raw is None:
+            results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
+            continue
+        raw_digest = bytes_digest(raw)
+        found = cache.get(source, raw_digest)
+        if found is None:
+            todo.append((index, source, raw, raw_digest))
+        else:
+            problems, entry, record = found
+            results[index] = FileResult(problems, entry, record if keep_records else None)
+    reused = len(sources) - len(todo)
+    shifted = (lambda done, total: progress(reused + done, reused + total)) if progress and todo else None
+    checked = _check_all([(source, raw) for _index, source, raw, _digest in todo], checker, jobs=jobs, progress=shifted, keep_records=True)
+    for (index, source, _raw, raw_digest), result in zip(todo, checked):
+        cache.put(source, raw_digest, result.problems, result.entry, result.record)
+        cache.add_pictures(result.verdicts)
+        results[index] = result if keep_records else FileResult(result.problems, result.entry, None, result.verdicts)
+    if progress and not todo and sources:
+        progress(len(sources), len(sources))
+    return [result for result in results if result is not None]
+
+
+def _check_all(items: Sequence[tuple[RecordFile, bytes | None]], checker: Checker, *, jobs: int | None, progress: Progress | None, keep_records: bool) -> list[FileResult]:
+    """The checks of files (read from disk, or given as bytes), in worker processes when there are many."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    total = len(sources)
+    total = len(items)
     results: list[FileResult] = []
     if jobs <= 1 or total < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        for index, source in enumerate(sources, start=1):
-            results.append(checker.check(source, keep_records))
+        for index, (source, raw) in enumerate(items, start=1):
+            results.append(checker.check(source, keep_records, raw))
             if progress and (index % 200 == 0 or index == total):
                 progress(index, total)
         return results
@@ -136,7 +191,7 @@ def check_files(
     context = multiprocessing.get_context("fork")
     chunk = max(50, total // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for index, result in enumerate(pool.map(_check_in_worker, sources, chunksize=chunk), start=1):
+        for index, result in enumerate(pool.map(_check_in_worker, items, chunksize=chunk), start=1):
             results.append(result)
             if progress and (index % 200 == 0 or index == total):
                 progress(index, total)
@@ -189,11 +244,17 @@ def validate(
     jobs: int | None = None,
     progress: Progress | None = None,
     keep_records: bool = True,
+    cache_dir: Path | None = None,
 ) -> Report:
-    """Check the whole tree, or only ``files`` / what changed since a Git revision, against the whole."""
+    """Check the whole tree, or only ``files`` / what changed since a Git revision, against the whole.
+
+    With a ``cache_dir``, a file checked before with the same bytes (and the same code, schemas
+    and territory) is not checked again (see ``validationcache``); the checks across records
+    always run on the whole directory."""
     if not content_dir.is_dir():
         raise UsageError(_("Le dossier des fiches {path} n'existe pas.").format(path=display_path(content_dir)))
     checker = checker or Checker()
+    cache = ValidationCache.for_content(cache_dir, content_dir, checker.version) if cache_dir is not None and checker.version else None
     all_files, strays = scan(content_dir)
     partial = files is not None or changed_since is not None
     deleted: list[Path] = []
@@ -224,7 +285,7 @@ def validate(
                         path=path, actors=display_path(content_dir / FOLDERS[ACTOR]), events=display_path(content_dir / FOLDERS[EVENT])
                     )
                 )
-    results = check_files(targets, checker, jobs=jobs, progress=progress, keep_records=keep_records)
+    results = check_files(targets, checker, jobs=jobs, progress=progress, keep_records=keep_records, cache=cache)
     checked = [result.entry for result in results if result.entry is not None]
     for result in results:
         problems += result.problems
@@ -242,7 +303,9 @@ def validate(
         problems += reference_problems(_events_naming_deleted_actors(deleted, all_files, {e.file for e in checked}), record_index)
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.code))
     records = [result.record for result in results if result.record is not None]
-    return Report(checked=len(targets), problems=problems, records=records)
+    if cache is not None:
+        cache.save()
+    return Report(checked=len(targets), problems=problems, records=records, reused=cache.hits if cache is not None else 0)
 
 
 def _context_entries(checked: list[Entry], all_files: Iterable[RecordFile]) -> list[Entry]:

@@ -235,6 +235,17 @@ def catalogue(directory: Directory, site: SiteSettings, history: History | None 
     return {"@context": CONTEXT, "@graph": [catalog]}
 
 
+def inputs(directory: Directory, site: SiteSettings, history: History | None = None) -> str:
+    """What the catalogue is made from besides the code and settings: the départements and themes
+    the records cover, the first and latest change (or the build day without history)."""
+    from communs.fingerprints import digest
+
+    codes = sorted({directory.commune(code).departement for code in directory.commune_codes()})
+    used = sorted({value for record in (*directory.actors.values(), *directory.events.values(), *directory.calls.values()) for value in record.data.get("themes", [])})
+    changes = (history.changes[0].moment.isoformat(), history.changes[-1].moment.isoformat()) if history is not None and history.changes else site.build_date
+    return digest("catalogue", codes, used, changes)
+
+
 def catalogue_jsonld(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """The catalogue's file: UTF-8 JSON-LD, two-space indented, keys in a fixed order."""
     return (json.dumps(catalogue(directory, site, history), ensure_ascii=False, indent=2) + "\n").encode("utf-8")

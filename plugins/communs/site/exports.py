@@ -88,9 +88,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -110,9 +111,11 @@ from communs.records.schemas import SchemaSet
 from communs.records.values import PHONE_REGIONS
 from communs.settings import SiteSettings
 from communs.site import catalogue, schemafiles, urls
+from communs.site.buildcache import BuildCache
 from communs.site.history import FileHistory, History
 from communs.site.jsontext import html_safe
 from communs.site.outputs import write_if_changed
+from communs.site.pieces import Piece, Pieced, write_pieced
 
 CSV_DELIMITER = ";"
 CSV_LIST_SEPARATOR = "|"
@@ -173,22 +176,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json(value: Any, *, compact: bool = False) -> bytes:
-    """Sorted, UTF-8 JSON; ``<``, ``>`` and ``&`` escaped, so that no text of a record can ever
-    close a script or open a tag should a file be embedded in, or mistaken for, HTML.
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
-    One record per line in the big exports (readable in a text editor, diffable), each line
-    written by the C encoder: an indented dump goes through the pure-Python encoder, 10x slower.
-    """
-    if not compact and isinstance(value, dict) and isinstance(value.get("data"), list):
-        head = {k: v for k, v in value.items() if k != "data"}
-        rows = ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) for item in value["data"])
-        prefix = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)[:-1]
-        text = f'{prefix},"data":[\n{rows}\n]}}' if head else f'{{"data":[\n{rows}\n]}}'
-    else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    text = html_safe(text)
-    return (text + "\n").encode("utf-8")
+
+def _json(value: Any) -> bytes:
+    """Sorted, UTF-8 JSON; ``<``, ``>`` and ``&`` escaped, so that no text of a record can ever
+    close a script or open a tag should a file be embedded in, or mistaken for, HTML."""
+    return (html_safe(_dump(value)) + "\n").encode("utf-8")
+
+
+def _json_piece(make: Callable[[], Any]) -> Piece:
+    return html_safe(_dump(make())).encode("utf-8"), None
+
+
+Item = tuple[str, str, Callable[[], Any]]  # a record's id, its key (see ``record_keys``), what makes its value
+
+
+def _data_file(head: dict[str, Any], items: Iterable[Item]) -> Pieced:
+    """A JSON object (``_json``) whose list ``data``, written last, holds one item per line: the big
+    exports, readable in a text editor and diffable, each line written by the C encoder (an
+    indented dump goes through the pure-Python encoder, 10x slower)."""
+    start = (html_safe(_dump(head)[:-1]) + ',"data":[\n' if head else '{"data":[\n').encode("utf-8")
+    return Pieced([(name, key, partial(_json_piece, make)) for name, key, make in items],
+                  head=lambda _metas: start, tail=lambda _metas: b"\n]}\n", separator=b",\n")
+
+
+def _key(keys: Mapping[str, str] | None, record: Record, *more: object) -> str:
+    return ":".join([keys.get(record.id, "") if keys is not None else "", *map(str, more)])
 
 
 def _point(position: tuple[float, float] | None) -> dict | None:
@@ -244,43 +259,44 @@ def _commune_name(directory: Directory, code: str) -> str:
 # JSON ----------------------------------------------------------------------------------------
 
 
-def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Record], history: History | None) -> bytes:
-    data = []
-    for record in records:
-        item = _plain(record.data)
-        item["url"] = _url(site, urls.record(record.kind, record.id))
-        item["commune_name"] = _commune_name(directory, record.folder)
-        modified = _modified(site, history, record)
-        if modified is not None:
-            item[MODIFIED] = modified
-        data.append(item)
-    return _json({
+def _record_item(directory: Directory, site: SiteSettings, history: History | None, record: Record) -> dict:
+    item = _plain(record.data)
+    item["url"] = _url(site, urls.record(record.kind, record.id))
+    item["commune_name"] = _commune_name(directory, record.folder)
+    modified = _modified(site, history, record)
+    if modified is not None:
+        item[MODIFIED] = modified
+    return item
+
+
+def _records_json(directory: Directory, site: SiteSettings, records: Iterable[Record], history: History | None, keys: Mapping[str, str] | None = None) -> Pieced:
+    records = list(records)
+    return _data_file({
         "licence": site.data_licence,
         "licence_url": site.data_licence_url,
         "source": source(site),
         "name": site.site_name,
         "generated": site.build_date.isoformat(),
-        "count": len(data),
-        "data": data,
-    })
+        "count": len(records),
+    }, [(record.id, _key(keys, record), partial(_record_item, directory, site, history, record)) for record in records])
 
 
 def actors_json(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """Every actor as written in its file, with its page's URL, its commune's name and, given
     the Git history, the day of its last change (``date_maj``)."""
-    return _records_json(directory, site, directory.actors.values(), history)
+    return _records_json(directory, site, directory.actors.values(), history).whole()
 
 
 def events_json(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """Every event as written in its file, with its page's URL, its commune's name and, given
     the Git history, the day of its last change (``date_maj``)."""
-    return _records_json(directory, site, directory.events.values(), history)
+    return _records_json(directory, site, directory.events.values(), history).whole()
 
 
 def calls_json(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """Every call to take part, open or closed (``until`` and ``status`` say which), as written
     in its file, with its page's URL, its commune's name and the day of its last change."""
-    return _records_json(directory, site, directory.calls.values(), history)
+    return _records_json(directory, site, directory.calls.values(), history).whole()
 
 
 # CSV -----------------------------------------------------------------------------------------
@@ -372,10 +388,28 @@ def _lookup(data: Any, path: list[str]) -> Any:
     return data
 
 
-def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: Iterable[Record], history: History | None) -> bytes:
+def _records_csv(directory: Directory, site: SiteSettings, kind: str, records: Iterable[Record], history: History | None, keys: Mapping[str, str] | None = None) -> Pieced:
     columns = csv_columns(directory, kind)
     paths = [column.split(".") for column in columns]
-    return _csv_bytes(columns, (_record_row(directory, site, record, columns, paths, history) for record in records))
+    head = _BOM + _csv_line(columns)
+    return Pieced(
+        [(record.id, _key(keys, record), partial(_csv_piece, partial(_record_row, directory, site, record, columns, paths, history))) for record in records],
+        head=lambda _metas: head, tail=lambda _metas: b"",
+    )
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _csv_line(row: Iterable[Any]) -> bytes:
+    """One row as ``_csv_bytes`` writes it (a CSV writer keeps nothing from one row to the next)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_piece(make: Callable[[], list]) -> Piece:
+    return _csv_line(make()), None
 
 
 def _csv_bytes(columns: Iterable[str], rows: Iterable[list]) -> bytes:
@@ -385,7 +419,7 @@ def _csv_bytes(columns: Iterable[str], rows: Iterable[list]) -> bytes:
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(columns)
     writer.writerows(rows)
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return _BOM + buffer.getvalue().encode("utf-8")
 
 
 def _record_row(directory: Directory, site: SiteSettings, record: Record, columns: list[str], paths: list[list[str]], history: History | None) -> list:
@@ -407,7 +441,7 @@ def _record_row(directory: Directory, site: SiteSettings, record: Record, column
 
 def actors_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per actor; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
-    return _records_csv(directory, site, ACTOR, directory.actors.values(), history)
+    return _records_csv(directory, site, ACTOR, directory.actors.values(), history).whole()
 
 
 def links_csv(directory: Directory) -> bytes:
@@ -423,25 +457,23 @@ def links_csv(directory: Directory) -> bytes:
 
 def events_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per event; UTF-8 with BOM, ``;``-separated (see the module's docstring)."""
-    return _records_csv(directory, site, EVENT, directory.events.values(), history)
+    return _records_csv(directory, site, EVENT, directory.events.values(), history).whole()
 
 
 def calls_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """One row per call, open or closed; same encoding and quoting as the other CSV files."""
-    return _records_csv(directory, site, CALL, directory.calls.values(), history)
+    return _records_csv(directory, site, CALL, directory.calls.values(), history).whole()
 
 
 # GeoJSON -------------------------------------------------------------------------------------
 
 
-def _collection(site: SiteSettings, features: list[dict]) -> bytes:
-    return _json({
-        "type": "FeatureCollection",
-        "licence": site.data_licence,
-        "licence_url": site.data_licence_url,
-        "source": source(site),
-        "features": features,
-    })
+def _collection(site: SiteSettings, items: Iterable[Item]) -> Pieced:
+    """A FeatureCollection as ``_json`` writes it (sorted keys: ``features`` first, on one line)."""
+    rest = {"type": "FeatureCollection", "licence": site.data_licence, "licence_url": site.data_licence_url, "source": source(site)}
+    end = ("]," + html_safe(_dump(rest))[1:] + "\n").encode("utf-8")
+    return Pieced([(name, key, partial(_json_piece, make)) for name, key, make in items],
+                  head=lambda _metas: b'{"features":[', tail=lambda _metas: end, separator=b",")
 
 
 def _labels_string(values: Iterable[str]) -> str:
@@ -454,16 +486,21 @@ def actors_geojson(directory: Directory, site: SiteSettings, commune: str | None
     """The actors (of one commune, or all) as an RFC 7946 FeatureCollection; licence and source
     are foreign members (§6.1). Actors with no position at all are left out; those placed at
     their commune's centre say so (``position_precision``: "commune")."""
+    return _actors_collection(directory, site, commune, history).whole()
+
+
+def _actors_collection(directory: Directory, site: SiteSettings, commune: str | None, history: History | None, keys: Mapping[str, str] | None = None) -> Pieced:
     records = directory.actors_in(commune) if commune is not None else directory.actors.values()
-    features = []
-    for record in records:
-        geometry = _point(directory.position(record))
-        if geometry is None:
-            continue
-        data = record.data
-        own = {"id": record.id, "name": record.name, "kind": data.get("kind"), "kind_label": directory.label("kind", data.get("kind", ""))}
-        features.append(_feature(directory, site, history, record, geometry, own))
-    return _collection(site, features)
+    return _collection(site, [
+        (record.id, _key(keys, record), partial(_actor_feature, directory, site, history, record))
+        for record in records if directory.position(record) is not None
+    ])
+
+
+def _actor_feature(directory: Directory, site: SiteSettings, history: History | None, record: Record) -> dict:
+    data = record.data
+    own = {"id": record.id, "name": record.name, "kind": data.get("kind"), "kind_label": directory.label("kind", data.get("kind", ""))}
+    return _feature(directory, site, history, record, _point(directory.position(record)), own)
 
 
 def _feature(directory: Directory, site: SiteSettings, history: History | None, record: Record, geometry: dict, own: dict[str, Any]) -> dict:
@@ -497,22 +534,28 @@ def events_geojson(directory: Directory, site: SiteSettings, history: History | 
     FeatureCollection: at their venue's point, else at their commune's centre, which
     ``position_precision`` says ("adresse" or "commune"). Every event, past ones too, as in
     evenements.json; ``start``/``end``/``recurrence`` as written in the record."""
-    features = []
-    for record in directory.events.values():
-        data = record.data
-        status = data.get("status", "scheduled")
-        if data.get("attendance") == "online" or status == "moved-online":
-            continue
-        geometry = _point(directory.position(record))
-        if geometry is None:
-            continue
-        own = {
-            "id": record.id, "title": record.name, "type": data.get("type"), "type_label": directory.label("type", data.get("type", "")),
-            "start": _plain(data.get("start")), "end": _plain(data.get("end")) or "", "recurrence": data.get("recurrence", ""),
-            "status": status, "venue_name": _venue_name(directory, record),
-        }
-        features.append(_feature(directory, site, history, record, geometry, own))
-    return _collection(site, features)
+    return _events_collection(directory, site, history).whole()
+
+
+def _events_collection(directory: Directory, site: SiteSettings, history: History | None, keys: Mapping[str, str] | None = None) -> Pieced:
+    def placed(record: Record) -> bool:
+        online = record.data.get("attendance") == "online" or record.data.get("status", "scheduled") == "moved-online"
+        return not online and directory.position(record) is not None
+
+    return _collection(site, [
+        (record.id, _key(keys, record), partial(_event_feature, directory, site, history, record))
+        for record in directory.events.values() if placed(record)
+    ])
+
+
+def _event_feature(directory: Directory, site: SiteSettings, history: History | None, record: Record) -> dict:
+    data = record.data
+    own = {
+        "id": record.id, "title": record.name, "type": data.get("type"), "type_label": directory.label("type", data.get("type", "")),
+        "start": _plain(data.get("start")), "end": _plain(data.get("end")) or "", "recurrence": data.get("recurrence", ""),
+        "status": data.get("status", "scheduled"), "venue_name": _venue_name(directory, record),
+    }
+    return _feature(directory, site, history, record, _point(directory.position(record)), own)
 
 
 # iCalendar -----------------------------------------------------------------------------------
@@ -669,7 +712,10 @@ def _calendar_head(calendar: icalendar.Calendar) -> bytes:
     return _heads[key]
 
 
-def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record], name: str, cache: dict | None = None, history: History | None = None) -> bytes:
+def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record], name: str, cache: dict | None = None, history: History | None = None,
+              keys: Mapping[str, str] | None = None) -> Pieced:
+    """A calendar: its head (with the VTIMEZONE of the years its events start in, in the site's
+    zone), then one piece per event (its VEVENTs), each stamped with the build day (DTSTAMP)."""
     zone = _zone(site)
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{site.site_name}//communs//FR")
@@ -687,49 +733,58 @@ def _calendar(directory: Directory, site: SiteSettings, events: Iterable[Record]
         calendar.add("x-wr-timezone", site.timezone)
     calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT12H")
-    # Each VEVENT is serialised once per export run and spliced into every calendar that lists
-    # it (the whole agenda, its commune's, its own file): icalendar's folding is the slow part.
-    lines: list[bytes] = []
-    years: list[int] = []
-    for event in events:
-        found = cache.get(event.id) if cache is not None else None
-        if found is None:
-            vevents, local = _vevent(directory, site, event, zone, history)
-            found = (b"".join(vevent.to_ical() for vevent in vevents), local)
-            if cache is not None:
-                cache[event.id] = found
-        lines.append(found[0])
-        if found[1]:
-            years.append(int(str(event.data["start"])[:4]))
-    if years and zone is not None:
-        lines.insert(0, _vtimezone(site.timezone, min(years), max(years) + _ZONE_YEARS_AFTER))
-    head = _calendar_head(calendar)
-    return head[: -len(_CALENDAR_END)] + b"".join(lines) + _CALENDAR_END
+    start = _calendar_head(calendar)[: -len(_CALENDAR_END)]
+
+    def head(years: list[int | None]) -> bytes:
+        starts = [year for year in years if year is not None]
+        return start + (_vtimezone(site.timezone, min(starts), max(starts) + _ZONE_YEARS_AFTER) if starts and zone is not None else b"")
+
+    return Pieced(
+        [(event.id, _key(keys, event, site.build_date), partial(_vevent_piece, directory, site, event, zone, history, cache)) for event in events],
+        head=head, tail=lambda _years: _CALENDAR_END,
+    )
+
+
+def _vevent_piece(directory: Directory, site: SiteSettings, event: Record, zone: ZoneInfo | None, history: History | None, cache: dict | None) -> Piece:
+    """An event's VEVENTs, and the year it starts when it is written in the site's zone. Each is
+    serialised once per export run and spliced into every calendar that lists it (the whole
+    agenda, its commune's, its themes', its own file): icalendar's folding is the slow part."""
+    found = cache.get(event.id) if cache is not None else None
+    if found is None:
+        vevents, local = _vevent(directory, site, event, zone, history)
+        found = (b"".join(vevent.to_ical() for vevent in vevents), int(str(event.data["start"])[:4]) if local else None)
+        if cache is not None:
+            cache[event.id] = found
+    return found
+
+
+def _calendar_name(directory: Directory, site: SiteSettings, commune: str | None, theme: str | None) -> str:
+    if theme is not None:
+        label = directory.label("themes", theme)
+        if commune is None:
+            return _("{site} — agenda : {theme}").format(site=site.site_name, theme=label)
+        return _("{site} — agenda de {commune} : {theme}").format(site=site.site_name, commune=_commune_name(directory, commune), theme=label)
+    if commune is None:
+        return _("{site} — agenda").format(site=site.site_name)
+    return _("{site} — agenda de {commune}").format(site=site.site_name, commune=_commune_name(directory, commune))
+
+
+def _events_of(directory: Directory, commune: str | None, theme: str | None) -> Iterable[Record]:
+    """The events of a calendar, in its order (by start)."""
+    if theme is not None:
+        return [e for e in directory.events_with_theme(theme) if commune is None or e.folder == commune]
+    return directory.events.values() if commune is None else directory.events_in(commune)
 
 
 def events_ics(directory: Directory, site: SiteSettings, commune: str | None = None, *, theme: str | None = None, history: History | None = None, _cache: dict | None = None) -> bytes:
     """The agenda (of one commune, of one theme, of both, or all) as an iCalendar feed to subscribe to."""
-    if theme is not None:
-        events = [e for e in directory.events_with_theme(theme) if commune is None or e.folder == commune]
-        label = directory.label("themes", theme)
-        if commune is None:
-            name = _("{site} — agenda : {theme}").format(site=site.site_name, theme=label)
-        else:
-            name = _("{site} — agenda de {commune} : {theme}").format(site=site.site_name, commune=_commune_name(directory, commune), theme=label)
-        return _calendar(directory, site, events, name, _cache, history)
-    if commune is None:
-        events: Iterable[Record] = directory.events.values()
-        name = _("{site} — agenda").format(site=site.site_name)
-    else:
-        events = directory.events_in(commune)
-        name = _("{site} — agenda de {commune}").format(site=site.site_name, commune=_commune_name(directory, commune))
-    return _calendar(directory, site, events, name, _cache, history)
+    return _calendar(directory, site, _events_of(directory, commune, theme), _calendar_name(directory, site, commune, theme), _cache, history).whole()
 
 
 def event_ics(directory: Directory, site: SiteSettings, event: Record, *, history: History | None = None, _cache: dict | None = None) -> bytes:
     """One event as an iCalendar file ("add to my calendar"). All of them share one calendar
     name, so that the calendar's head is serialised once per run, not once per event."""
-    return _calendar(directory, site, [event], _("{site} — événement").format(site=site.site_name), _cache, history)
+    return _calendar(directory, site, [event], _("{site} — événement").format(site=site.site_name), _cache, history).whole()
 
 
 # GoGoCarto -----------------------------------------------------------------------------------
@@ -824,16 +879,15 @@ def _gogocarto_element(directory: Directory, site: SiteSettings, record: Record,
 def gogocarto_json(directory: Directory, site: SiteSettings, pictures: Mapping[str, Any] | None = None) -> bytes:
     """The actors in activity in the form a GoGoCarto map imports as an external JSON source
     (see the module's docstring)."""
-    return _json({
-        "licence": site.data_licence,
-        "licence_url": site.data_licence_url,
-        "source": source(site),
-        "data": [
-            _gogocarto_element(directory, site, record, (pictures or {}).get(record.id))
-            for record in directory.actors.values()
-            if record.data.get("status", "active") in GOGOCARTO_STATUSES
-        ],
-    })
+    return _gogocarto(directory, site, pictures).whole()
+
+
+def _gogocarto(directory: Directory, site: SiteSettings, pictures: Mapping[str, Any] | None, keys: Mapping[str, str] | None = None) -> Pieced:
+    return _data_file({"licence": site.data_licence, "licence_url": site.data_licence_url, "source": source(site)}, [
+        (record.id, _key(keys, record), partial(_gogocarto_element, directory, site, record, (pictures or {}).get(record.id)))
+        for record in directory.actors.values()
+        if record.data.get("status", "active") in GOGOCARTO_STATUSES
+    ])
 
 
 # The commune page's map ----------------------------------------------------------------------
@@ -874,7 +928,7 @@ def map_geojson(directory: Directory, site: SiteSettings, code: str, today: date
         if upcoming is None:
             continue
         feature(record, "event", upcoming.first_day.isoformat(), record.data.get("status") == "cancelled")
-    return _json({"type": "FeatureCollection", "features": features}, compact=True)
+    return _json({"type": "FeatureCollection", "features": features})
 
 
 # Writing -------------------------------------------------------------------------------------
@@ -1059,65 +1113,140 @@ def _gogocarto_readme() -> str:
     )
 
 
-def _described_files(directory: Directory, site: SiteSettings, history: History | None) -> Iterator[tuple[str, bytes]]:
-    """The data package of the CSV files, and the places of digital inclusion in the national
-    schema (modules of their own, which read this one)."""
+def record_keys(directory: Directory, history: History | None = None, pictures: Mapping[str, Any] | None = None, *, placed: bool = True) -> dict[str, str]:
+    """What each record's piece of an export is made from, by record id: its bytes and its file's
+    history (date_maj, SEQUENCE); with ``placed``, also an event's venue (its place and location on
+    maps and in calendars) and the record's picture (GoGoCarto)."""
+    from communs.fingerprints import digest
+
+    keys = {}
+    for record in (*directory.actors.values(), *directory.events.values(), *directory.calls.values()):
+        known = _record_history(history, record)
+        venue = directory.venue_of(record) if placed and record.kind == EVENT else None
+        picture = pictures.get(record.id) if placed and pictures else None
+        if known is None and venue is None and picture is None:
+            keys[record.id] = record.digest
+        else:
+            keys[record.id] = digest(record.digest, known and (known.created.isoformat(), known.changed.isoformat(), known.changes),
+                                     venue and venue.digest, picture and picture.digest)
+    return keys
+
+
+@dataclass(frozen=True)
+class Export:
+    """One file of the exports: its site URL, what it is made from (its key) and how to make it;
+    a big file comes in pieces (``pieced`` makes them), a small one from ``make``."""
+
+    url: str
+    key: str
+    make: Callable[[], bytes] | None = None
+    pieced: Callable[[], Pieced] | None = None
+
+    def data(self) -> bytes:
+        return self.pieced().whole() if self.pieced is not None else self.make()  # type: ignore[misc]
+
+
+def _listing(url: str, context: object, records: Iterable[Record], keys: Mapping[str, str]) -> str:
+    """The key of a file with a piece per record: the keys of its records, in its order."""
+    from communs.fingerprints import digest
+
+    return digest(url, context, "\n".join(keys[record.id] for record in records))
+
+
+def _described_files(directory: Directory, site: SiteSettings, history: History | None, keys: Mapping[str, str]) -> Iterator[Export]:
+    """The places of digital inclusion in the national schema and the data package of the CSV
+    files (modules of their own, which read this one)."""
     from communs.site import datapackage, lamednum
 
-    yield urls.data_file(LAMEDNUM_CSV), lamednum.lieux_csv(directory, site, history)
-    yield urls.data_file(DATAPACKAGE_JSON), datapackage.datapackage_json(directory.schemas, site)
+    places = lamednum.places(directory)
+    dated = [record for record in places if not modified_day(site, history, record)]
+    yield Export(urls.data_file(LAMEDNUM_CSV), _listing(LAMEDNUM_CSV, (site.build_date, [r.id for r in dated]) if dated else "", places, keys),
+                 pieced=partial(lamednum.lieux, directory, site, history, keys))
+    yield Export(urls.data_file(DATAPACKAGE_JSON), "schemas", partial(datapackage.datapackage_json, directory.schemas, site))
 
 
-def _files(
+def exports_of(
     directory: Directory, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None,
     *, whole: bool = True, communes: Iterable[str] | None = None,
-) -> Iterator[tuple[str, bytes]]:
-    """Every export as (site URL, bytes): the whole directory's files (``whole``), and those of
-    each commune of ``communes`` (all by default), its events' calendars included."""
+) -> Iterator[Export]:
+    """Every export, with what it is made from: keys are cheap, files are made only when asked.
+    The whole directory's files when ``whole``, and those of each commune of ``communes`` (all by
+    default), its events' calendars included (a part of the site, see ``communs.site.parts``)."""
+    from communs.fingerprints import digest
+
     cache: dict = {}
+    keys = record_keys(directory, history, pictures)
+    own = record_keys(directory, history, placed=False)  # for the files that name no venue nor picture
+    day = site.build_date.isoformat()
+    actors, events, calls = list(directory.actors.values()), list(directory.events.values()), list(directory.calls.values())
+    placed = [record for record in actors if directory.position(record) is not None]
+    active = [record for record in actors if record.data.get("status", "active") in GOGOCARTO_STATUSES]
+    shown = [record for record in events if record.data.get("attendance") != "online" and record.data.get("status", "scheduled") != "moved-online"
+             and directory.position(record) is not None]
     codes = directory.commune_codes() if communes is None else sorted(communes)
+    for url, records, context, pieced, chosen_keys in () if not whole else (
+        (urls.data_file(ACTORS_JSON), actors, day, partial(_records_json, directory, site, actors, history, own), own),
+        (urls.data_file(ACTORS_CSV), actors, "", partial(_records_csv, directory, site, ACTOR, actors, history, own), own),
+        (urls.data_file(ACTORS_GEOJSON), placed, "", partial(_actors_collection, directory, site, None, history, keys), keys),
+        (urls.data_file(EVENTS_JSON), events, day, partial(_records_json, directory, site, events, history, own), own),
+        (urls.data_file(EVENTS_CSV), events, "", partial(_records_csv, directory, site, EVENT, events, history, own), own),
+        (urls.data_file(EVENTS_GEOJSON), shown, "", partial(_events_collection, directory, site, history, keys), keys),
+        (urls.data_file(EVENTS_ICS), events, day, partial(_calendar, directory, site, events, _calendar_name(directory, site, None, None), cache, history, keys), keys),
+        (urls.data_file(CALLS_JSON), calls, day, partial(_records_json, directory, site, calls, history, own), own),
+        (urls.data_file(CALLS_CSV), calls, "", partial(_records_csv, directory, site, CALL, calls, history, own), own),
+        (urls.data_file(GOGOCARTO_JSON), active, "", partial(_gogocarto, directory, site, pictures, keys), keys),
+    ):
+        yield Export(url, _listing(url, context, records, chosen_keys), pieced=pieced)
     if whole:
-        yield urls.data_file(ACTORS_JSON), actors_json(directory, site, history)
-        yield urls.data_file(ACTORS_CSV), actors_csv(directory, site, history)
-        yield urls.data_file(LINKS_CSV), links_csv(directory)
-        yield urls.data_file(ACTORS_GEOJSON), actors_geojson(directory, site, history=history)
-        yield urls.data_file(EVENTS_JSON), events_json(directory, site, history)
-        yield urls.data_file(EVENTS_CSV), events_csv(directory, site, history)
-        yield urls.data_file(EVENTS_GEOJSON), events_geojson(directory, site, history)
-        yield urls.data_file(EVENTS_ICS), events_ics(directory, site, history=history, _cache=cache)
-        yield urls.data_file(CALLS_JSON), calls_json(directory, site, history)
-        yield urls.data_file(CALLS_CSV), calls_csv(directory, site, history)
-        yield urls.data_file(GOGOCARTO_JSON), gogocarto_json(directory, site, pictures)
-        yield from _described_files(directory, site, history)
-        yield urls.data_file(README), readme(directory, site)
-        yield urls.data_file(catalogue.FILE_NAME), catalogue.catalogue_jsonld(directory, site, history)
-        yield from schemafiles.schema_files(directory.schemas, site)
+        links = [(link.source.id, link.source.name, link.type, link.target.id, link.target.name, link.since, link.until, link.note) for link in directory.links]
+        yield Export(urls.data_file(LINKS_CSV), digest(links), partial(links_csv, directory))
+        yield from _described_files(directory, site, history, own)
+        yield Export(urls.data_file(README), digest(len(directory.actors), len(directory.events), day), partial(readme, directory, site))
+        yield Export(urls.data_file(catalogue.FILE_NAME), catalogue.inputs(directory, site, history), partial(catalogue.catalogue_jsonld, directory, site, history))
+        yield from (Export(url, "schemas", partial(bytes, data)) for url, data in schemafiles.schema_files(directory.schemas, site))
     for code in codes:
         place = directory.commune(code)
-        yield urls.commune_geojson(place), actors_geojson(directory, site, code, history)
-        yield urls.commune_ics(place), events_ics(directory, site, code, history=history, _cache=cache)
-        yield urls.commune_map_data(place), map_geojson(directory, site, code, site.build_date)
-    if whole:
-        for value in directory.labels["themes"]:
-            yield urls.theme_ics(value), events_ics(directory, site, theme=value, history=history, _cache=cache)
-    chosen = set(codes)
+        actor_keys = [keys[record.id] for record in directory.actors_in(code)]
+        event_keys = [keys[record.id] for record in directory.events_in(code)]
+        yield Export(urls.commune_geojson(place), digest(actor_keys), partial(actors_geojson, directory, site, code, history))
+        yield Export(urls.commune_ics(place), digest(event_keys, day), partial(events_ics, directory, site, code, history=history, _cache=cache))
+        yield Export(urls.commune_map_data(place), digest(actor_keys, event_keys, day), partial(map_geojson, directory, site, code, site.build_date))
+    by_place: dict[tuple[str, str], list[Record]] = {}
+    for value in directory.labels["themes"]:
+        chosen = directory.events_with_theme(value)
+        for event in chosen:
+            by_place.setdefault((event.folder, value), []).append(event)
+        url = urls.theme_ics(value)
+        if whole:
+            yield Export(url, _listing(url, day, chosen, keys), pieced=partial(_calendar, directory, site, chosen, _calendar_name(directory, site, None, value), cache, history, keys))
+    in_part = set(codes)
     for code, value in directory.commune_themes:
-        if code in chosen:
-            yield urls.commune_theme_ics(code, value), events_ics(directory, site, code, theme=value, history=history, _cache=cache)
-    for code in codes:
-        for event in directory.events_in(code):
-            yield urls.event_ics(event.id), event_ics(directory, site, event, history=history, _cache=cache)
+        if code not in in_part:
+            continue
+        chosen = by_place[(code, value)]
+        yield Export(urls.commune_theme_ics(code, value), digest([keys[event.id] for event in chosen], day),
+                     partial(lambda chosen, name: _calendar(directory, site, chosen, name, cache, history).whole(), chosen, _calendar_name(directory, site, code, value)))
+    for event in events if communes is None else (event for code in codes for event in directory.events_in(code)):
+        yield Export(urls.event_ics(event.id), digest(keys[event.id], day), partial(event_ics, directory, site, event, history=history, _cache=cache))
 
 
-def write_exports(
-    directory: Directory, output: Path, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None,
-    *, whole: bool = True, communes: Iterable[str] | None = None,
-) -> list[Path]:
-    """Write every export under ``output`` (or those of a part of the site: see ``_files``);
-    returns the files actually (re)written."""
+def write_exports(directory: Directory, output: Path, site: SiteSettings, history: History | None = None, pictures: Mapping[str, Any] | None = None,
+                  *, cache: BuildCache | None = None, whole: bool = True, communes: Iterable[str] | None = None) -> list[Path]:
+    """Write every export under ``output`` (or those of a part of the site: see ``exports_of``);
+    returns the files actually (re)written. With the build's ``cache``, a file made from the same
+    inputs as last time is not made again, and a big one is made again piece by piece (``pieces``)."""
     written = []
-    for url, data in _files(directory, site, history, pictures, whole=whole, communes=communes):
-        path = output / url.lstrip("/")
-        if write_if_changed(path, data):
+    for export in exports_of(directory, site, history, pictures, whole=whole, communes=communes):
+        relative = export.url.lstrip("/")
+        path = output / relative
+        if cache is not None and cache.fresh(relative, export.key, path):
+            continue
+        if export.pieced is not None and cache is not None:
+            changed = write_pieced(path, export.pieced(), cache.pieces_index(relative), cache.version)
+        else:
+            changed = write_if_changed(path, export.data())
+        if cache is not None:
+            cache.remember(relative, export.key)
+        if changed:
             written.append(path)
     return written

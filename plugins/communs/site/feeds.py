@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timezone
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -13,6 +14,7 @@ from communs.records import dates
 from communs.records.directory import Directory, open_calls
 from communs.settings import SiteSettings
 from communs.site import urls
+from communs.site.buildcache import BuildCache, digest
 from communs.site.history import ADDED, CHANGED, MOVED, REMOVED, Change, History
 from communs.site.outputs import write_if_changed
 
@@ -20,22 +22,21 @@ FEED_SIZE = 50
 FEEDS = "flux"
 
 
-class _Feed(Atom1Feed):
-    """An Atom feed whose date, when no entry has one (an empty feed), is the build's day rather
-    than the clock's: the same inputs give the same bytes, and parts built apart agree."""
+def _moment(day) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+
+
+class Feed(Atom1Feed):
+    """An Atom feed dated, when it has no dated entry (a commune without changes yet), by the
+    build day rather than by the clock, as feedgenerator does: same input, same bytes."""
 
     def __init__(self, site: SiteSettings, **options) -> None:
         super().__init__(**options)
-        self.build_moment = _moment(site.build_date)
+        self.empty_date = _moment(site.build_date)
 
     def latest_post_date(self) -> datetime:
-        if any(item.get("updateddate") or item.get("pubdate") for item in self.items):
-            return super().latest_post_date()
-        return self.build_moment
-
-
-def _moment(day) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+        dated = any(item.get("updateddate") or item.get("pubdate") for item in self.items)
+        return super().latest_post_date() if dated else self.empty_date
 
 
 def _absolute(site: SiteSettings, path: str) -> str:
@@ -44,7 +45,7 @@ def _absolute(site: SiteSettings, path: str) -> str:
 
 def actors_feed(directory: Directory, site: SiteSettings, history: History | None) -> bytes:
     """The latest actors: by creation date when Git history is known, else all of them by name."""
-    feed = _Feed(
+    feed = Feed(
         site,
         title=f"{site.site_name} — nouveaux acteurs",
         link=_absolute(site, "/"),
@@ -72,7 +73,7 @@ def actors_feed(directory: Directory, site: SiteSettings, history: History | Non
 
 
 def events_feed(directory: Directory, site: SiteSettings) -> bytes:
-    feed = _Feed(
+    feed = Feed(
         site,
         title=f"{site.site_name} — prochains événements",
         link=_absolute(site, f"/{urls.AGENDA}/"),
@@ -101,7 +102,7 @@ def events_feed(directory: Directory, site: SiteSettings) -> bytes:
 def calls_feed(directory: Directory, site: SiteSettings, history: History | None) -> bytes:
     """The open calls, newest first (by the day they were posted when Git history is known, else
     by their start); a call leaves the feed when it closes or ends."""
-    feed = _Feed(
+    feed = Feed(
         site,
         title=f"{site.site_name} — appels à participation",
         link=_absolute(site, urls.calls()),
@@ -136,7 +137,7 @@ ACTIONS = {ADDED: "Ajout", CHANGED: "Modification", MOVED: "Déplacement", REMOV
 
 def changes_feed(directory: Directory, site: SiteSettings, changes: list[Change], title: str, feed_path: str) -> bytes:
     """The latest changes to the directory (or to one commune), newest first."""
-    feed = _Feed(site, title=title, link=_absolute(site, f"/{urls.CHANGES}/"), description=title, language="fr", feed_url=_absolute(site, feed_path))
+    feed = Feed(site, title=title, link=_absolute(site, f"/{urls.CHANGES}/"), description=title, language="fr", feed_url=_absolute(site, feed_path))
     for change in changes[:FEED_SIZE]:
         link = urls.record(change.kind, change.record_id) if change.record_id in directory.records_of(change.kind) else f"/{urls.CHANGES}/"
         commune = directory.communes.get(change.commune)
@@ -178,6 +179,12 @@ def sitemap(site: SiteSettings, page_urls: list[str], modified: dict[str, dateti
 SITEMAP_URLS = 50_000  # the sitemap protocol's limit per file
 
 
+def sitemap_names(page_urls: list[str]) -> list[str]:
+    """The files ``sitemaps`` writes for these pages."""
+    count = sum(1 for url in page_urls if url.endswith("/"))
+    return ["sitemap.xml"] if count <= SITEMAP_URLS else ["sitemap.xml", *(f"sitemap-{n}.xml" for n in range(1, -(-count // SITEMAP_URLS) + 1))]
+
+
 def sitemaps(site: SiteSettings, page_urls: list[str], modified: dict[str, datetime] | None = None) -> dict[str, bytes]:
     """The sitemap files by name: ``sitemap.xml`` alone, or, past SITEMAP_URLS pages, an index
     (``sitemap.xml``) of ``sitemap-1.xml``, ``sitemap-2.xml``… (a national site has 150,000 pages)."""
@@ -197,32 +204,51 @@ def robots(site: SiteSettings) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {_absolute(site, '/sitemap.xml')}\n".encode("utf-8")
 
 
-def write_feeds(directory: Directory, site: SiteSettings, output: Path, history, page_urls: list[str] | None, *, communes: Iterable[str] | None = None) -> None:
-    """The feeds, sitemap and robots.txt; with ``page_urls`` None (a département's part of the
+def write_feeds(directory: Directory, site: SiteSettings, output: Path, history, page_urls: list[str] | None, *,
+                cache: BuildCache | None = None, communes: Iterable[str] | None = None) -> None:
+    """The feeds, the sitemap and robots.txt; with the build's ``cache``, a file made from the same
+    inputs as last time is not made again. With ``page_urls`` None (a département's part of the
     site), only the changes feeds of ``communes`` (every commune by default)."""
-    codes = directory.commune_codes() if communes is None else sorted(communes)
+
+    def write(path: str, key: str, make: Callable[[], bytes]) -> None:
+        if cache is not None and cache.fresh(path, key, output / path):
+            return
+        write_if_changed(output / path, make())
+        if cache is not None:
+            cache.remember(path, key)
+
+    def exists(change: Change) -> bool:
+        return change.record_id in directory.records_of(change.kind)
+
+    def changes_key(changes: list[Change]) -> str:
+        return digest([(repr(change), exists(change)) for change in changes[:FEED_SIZE]])
+
     if history is not None:
-        for code in codes:
+        for code in directory.commune_codes() if communes is None else sorted(communes):
             commune = directory.commune(code)
             path = urls.commune_changes_feed(commune)
-            write_if_changed(
-                output / path.lstrip("/"),
-                changes_feed(directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path),
-            )
+            write(path.lstrip("/"), changes_key(history.changes_in(code)),
+                  partial(changes_feed, directory, site, history.changes_in(code), f"{site.site_name} — modifications à {commune.name}", path))
     if page_urls is None:
         return
-    write_if_changed(output / FEEDS / "acteurs.atom", actors_feed(directory, site, history))
-    write_if_changed(output / FEEDS / "evenements.atom", events_feed(directory, site))
-    write_if_changed(output / FEEDS / "appels.atom", calls_feed(directory, site, history))
+    actors = [(record.id, record.digest) for record in directory.actors.values()]
+    written_history = (history.commit or digest(history.files)) if history is not None else site.build_date
+    write(f"{FEEDS}/acteurs.atom", digest(actors, written_history), lambda: actors_feed(directory, site, history))
+    write(f"{FEEDS}/evenements.atom", digest([(r.id, r.digest) for r in directory.events.values()], site.build_date), lambda: events_feed(directory, site))
+    calls = [(r.id, r.digest, getattr(directory.actors.get(r.data.get("actor")), "digest", "")) for r in directory.calls.values()]
+    write(f"{FEEDS}/appels.atom", digest(calls, written_history, site.build_date), lambda: calls_feed(directory, site, history))
     if history is not None:
-        write_if_changed(
-            output / FEEDS / "modifications.atom",
-            changes_feed(directory, site, history.changes, f"{site.site_name} — dernières modifications", f"/{FEEDS}/modifications.atom"),
-        )
-    written = sitemaps(site, page_urls, record_changes(directory, history))
-    for name, data in written.items():
-        write_if_changed(output / name, data)
-    for old in output.glob("sitemap-*.xml"):
-        if old.name not in written:
-            old.unlink()
-    write_if_changed(output / "robots.txt", robots(site))
+        write(f"{FEEDS}/modifications.atom", changes_key(history.changes),
+              lambda: changes_feed(directory, site, history.changes, f"{site.site_name} — dernières modifications", f"/{FEEDS}/modifications.atom"))
+    modified = record_changes(directory, history)
+    urls_key = digest(sorted(page_urls), sorted((url, moment.isoformat()) for url, moment in modified.items()))
+    if cache is None or not all(cache.fresh(name, urls_key, output / name) for name in sitemap_names(page_urls)):
+        written = sitemaps(site, page_urls, modified)
+        for name, data in written.items():
+            write_if_changed(output / name, data)
+            if cache is not None:
+                cache.remember(name, urls_key)
+        for old in output.glob("sitemap-*.xml"):
+            if old.name not in written:
+                old.unlink()
+    write("robots.txt", "robots", lambda: robots(site))

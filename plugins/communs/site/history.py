@@ -2,15 +2,18 @@
 
 Per record file: when it was created, last changed and how many commits touched it; for the
 directory: the list of changes (added, changed, moved, removed), newest first, with the record's
-name at the time. The result is cached per commit in the build cache, so a rebuild of the same
-commit reads no history at all. A build outside a Git checkout (an exported tarball) works:
-history is then None and pages say it is unavailable.
+name at the time. The result is kept in the build cache with the commit it was read at: a rebuild
+of the same commit reads no history at all, and a rebuild after new commits reads only those
+(``git log <known>..HEAD``) and adds them to what it knew, when the known commit is an ancestor
+of the new one (else, after a rewritten history, everything is read again). A build outside a Git
+checkout (an exported tarball) works: history is then None and pages say it is unavailable.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import threading
@@ -49,6 +52,7 @@ class Change:
 class History:
     files: dict[str, FileHistory]  # "actors/97411/x.yml" -> its history
     changes: list[Change]  # newest first
+    commit: str = ""  # the commit it was read at (what outputs made from it depend on)
 
     @cached_property
     def _by_commune(self) -> dict[str, list[Change]]:
@@ -110,14 +114,47 @@ def read_history(content_dir: Path, cache_dir: Path | None = None) -> History | 
     # The name must be the same in every process (str hashes are salted per process: the cache
     # was never found again by the next build).
     scope_key = hashlib.sha256(prefix.encode("utf-8")).hexdigest()[:8]
-    cache = cache_dir / "communs" / f"history-{head[:16]}-{scope_key}.json" if cache_dir else None
+    cache = cache_dir / "communs" / f"history-{scope_key}.json" if cache_dir else None
+    known: tuple[str, History] | None = None
     if cache is not None and cache.is_file():
         try:
-            return _load(cache)
+            known = _load(cache)
         except (OSError, ValueError, KeyError, TypeError):
-            pass
+            known = None
+    if known is not None and known[0] == head:
+        return known[1]
+    if known is not None and _is_ancestor(repo, known[0], head):
+        history = _merged(known[1], _read(repo, prefix, f"{known[0]}..{head}"))
+    else:
+        history = _read(repo, prefix, head)
+    history.commit = head
+    if cache is not None:
+        _save(cache, head, history)
+    return history
+
+
+def _is_ancestor(repo: git.Repo, ancestor: str, commit: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, commit)
+    except git.GitCommandError:  # not an ancestor, or a commit this clone no longer has
+        return False
+    return True
+
+
+def _earliest(moments: list[datetime]) -> datetime:
+    """The first moment; of two equal instants written with other offsets, always the same one
+    (so that history read in two steps equals history read at once)."""
+    return min(moments, key=lambda moment: (moment, moment.isoformat()))
+
+
+def _latest(moments: list[datetime]) -> datetime:
+    return max(moments, key=lambda moment: (moment, moment.isoformat()))
+
+
+def _read(repo: git.Repo, prefix: str, revisions: str) -> History:
+    """The history of the commits ``revisions`` names (a commit and its ancestors, or a range)."""
     scope = [f"{prefix}{folder}" for folder in FOLDERS.values()]
-    log = repo.git.log("--format=\x01%H %P\x01%aI", "--name-status", "--no-renames", "--", *scope)
+    log = repo.git.log("--format=\x01%H %P\x01%aI", "--name-status", "--no-renames", revisions, "--", *scope)
     moments: dict[str, list[datetime]] = {}
     raw_changes: list[tuple[datetime, str, str, str, str]] = []  # moment, status, path, commit, parent
     commit = parent = ""
@@ -135,12 +172,23 @@ def read_history(content_dir: Path, cache_dir: Path | None = None) -> History | 
         relative = path[len(prefix):]
         moments.setdefault(relative, []).append(moment)
         raw_changes.append((moment, status[:1], relative, commit, parent))
-    files = {path: FileHistory(min(found), max(found), len(found)) for path, found in moments.items()}
-    changes = _changes(repo, prefix, raw_changes)
-    history = History(files, changes)
-    if cache is not None:
-        _save(cache, history)
-    return history
+    files = {path: FileHistory(_earliest(found), _latest(found), len(found)) for path, found in moments.items()}
+    return History(files, _changes(repo, prefix, raw_changes))
+
+
+def _change_order(change: Change) -> tuple:
+    return (change.moment, change.commit, change.record_id)
+
+
+def _merged(known: History, new: History) -> History:
+    """What was known, with the history of the commits made since (none of them in both)."""
+    files = dict(known.files)
+    for path, found in new.files.items():
+        before = files.get(path)
+        files[path] = found if before is None else FileHistory(
+            _earliest([before.created, found.created]), _latest([before.changed, found.changed]), before.changes + found.changes)
+    # Sorted as one reading sorts them: a commit's changes are all on one side, in their order.
+    return History(files, sorted(known.changes + new.changes, key=_change_order, reverse=True))
 
 
 def _changes(repo: git.Repo, prefix: str, raw: list[tuple[datetime, str, str, str, str]]) -> list[Change]:
@@ -174,7 +222,7 @@ def _changes(repo: git.Repo, prefix: str, raw: list[tuple[datetime, str, str, st
             else:
                 action = {"D": REMOVED, "M": CHANGED}.get(status, CHANGED)
             found.append(Change(moment, action, kind, record_id, commune, names.get(key, record_id), commit))
-    found.sort(key=lambda change: (change.moment, change.commit, change.record_id), reverse=True)
+    found.sort(key=_change_order, reverse=True)
     return found
 
 
@@ -211,22 +259,24 @@ def _read_names(repo: git.Repo, specs: list[str]) -> dict[str, str]:
     return names
 
 
-def _save(path: Path, history: History) -> None:
+def _save(path: Path, commit: str, history: History) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
+        "commit": commit,
         "files": {k: [v.created.isoformat(), v.changed.isoformat(), v.changes] for k, v in history.files.items()},
         "changes": [{**asdict(c), "moment": c.moment.isoformat()} for c in history.changes],
     }
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     temporary.replace(path)
 
 
-def _load(path: Path) -> History:
+def _load(path: Path) -> tuple[str, History]:
+    """The commit a cached history was read at, and that history."""
     document = json.loads(path.read_text(encoding="utf-8"))
     files = {k: FileHistory(datetime.fromisoformat(a), datetime.fromisoformat(b), n) for k, (a, b, n) in document["files"].items()}
     changes = [Change(**{**c, "moment": datetime.fromisoformat(c["moment"])}) for c in document["changes"]]
-    return History(files, changes)
+    return str(document["commit"]), History(files, changes, str(document["commit"]))
 
 
 def content_history(content_dir: Path) -> dict[str, FileHistory] | None:

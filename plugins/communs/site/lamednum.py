@@ -41,6 +41,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from communs.records.directory import Directory
@@ -48,6 +50,7 @@ from communs.records.record import Record
 from communs.settings import SiteSettings
 from communs.site import exports
 from communs.site.history import History
+from communs.site.pieces import Pieced
 
 FILE = exports.LAMEDNUM_CSV
 RESOURCE = "lieux-mediation-numerique"
@@ -148,9 +151,25 @@ def row(directory: Directory, site: SiteSettings, record: Record, history: Histo
 
 def lieux_csv(directory: Directory, site: SiteSettings, history: History | None = None) -> bytes:
     """The directory's places of digital inclusion as a CSV file of the schema."""
+    return lieux(directory, site, history).whole()
+
+
+def lieux(directory: Directory, site: SiteSettings, history: History | None = None, keys: Mapping[str, str] | None = None) -> Pieced:
+    """``lieux_csv`` as pieces, a line per place (``keys``: see ``exports.record_keys``; a place
+    without history is dated by the build day)."""
+    header = _line(dict(zip(COLUMNS, COLUMNS)))  # what DictWriter.writeheader writes
+    return Pieced([
+        (record.id, ":".join((keys.get(record.id, "") if keys else "", "" if exports.modified_day(site, history, record) else site.build_date.isoformat())),
+         partial(_place_line, directory, site, record, history))
+        for record in places(directory)
+    ], head=lambda _metas: header, tail=lambda _metas: b"")
+
+
+def _line(values: dict[str, Any]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter=DELIMITER, lineterminator="\r\n")
-    writer.writeheader()
-    for record in places(directory):
-        writer.writerow(row(directory, site, record, history))
+    csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter=DELIMITER, lineterminator="\r\n").writerow(values)
     return buffer.getvalue().encode("utf-8")
+
+
+def _place_line(directory: Directory, site: SiteSettings, record: Record, history: History | None) -> tuple[bytes, None]:
+    return _line(row(directory, site, record, history)), None

@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly it; True when written."""
+def write_if_changed(path: Path, data: bytes, *, known_different: bool = False) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly it (``known_different``: the
+    caller has compared them); True when written."""
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        if not known_different and path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ gathers exactly that page's data from the directory. Templates only format what 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -64,6 +64,13 @@ class SiteBuild:
     # The list of pages ---------------------------------------------------------------------
 
     def specs(self) -> list[PageSpec]:
+        if self._specs is None:
+            self._specs = self._all_specs()
+        return self._specs
+
+    _specs: list[PageSpec] | None = None
+
+    def _all_specs(self) -> list[PageSpec]:
         d = self.directory
         specs = [
             PageSpec("/", "home.html", "home"),
@@ -137,31 +144,159 @@ class SiteBuild:
         ]
         return specs
 
-    def inputs(self, spec: PageSpec) -> str | None:
-        """What a record page is made of, for incremental builds; None for pages always rebuilt."""
+    # What each page is made from --------------------------------------------------------
+
+    def inputs(self, spec: PageSpec) -> str:
+        """What a page is made from besides the code, templates and settings (the build cache's
+        version): the records it shows, the day when it shows what is to come, the history it
+        tells. A rebuild renders a page again only when this changed (``buildcache``); it names
+        what the page's builder and template read, and no more, so that an edit renders the few
+        pages that show what changed."""
+        return digest(spec.url, getattr(self, f"_inputs_{spec.builder}")(*spec.args), self.today if self.today_everywhere else "")
+
+    today_everywhere = False  # set when an instance's templates read ``today`` themselves
+
+    @staticmethod
+    def _digests(records: list[Record]) -> list[str]:
+        return [record.digest for record in records]
+
+    @cached_property
+    def upcoming(self) -> dict[str, bool]:
+        """Whether each event is still to come (or going on) today."""
+        return {record.id: dates.is_upcoming(record.data, self.today) for record in self.directory.events.values()}
+
+    def _coming(self, events: list[Record]) -> list:
+        """What a list of events shows of what is to come: each one's digest, and the day for those
+        whose next date moves with it (a series still running)."""
+        return [(e.digest, self.upcoming[e.id], self.today if self.upcoming[e.id] and e.data.get("recurrence") else None) for e in events]
+
+    @cached_property
+    def records_version(self) -> str:
         d = self.directory
-        if spec.builder == "actor":
-            record = d.actors[spec.args[0]]
-            events = d.events_of(record.id)
-            upcoming = [dates.is_upcoming(event.data, self.today) for event in events]
-            linked = [a.digest for a in d.linked(record.id)] + [link.ended(self.today) for link in (*d.links_from(record.id), *d.links_to(record.id))]
-            calls = [(c.digest, call_is_open(c, self.today)) for c in d.calls_of(record.id)]
-            return digest("actor", record.digest, [e.digest for e in events], upcoming, linked, calls, self._picture_key(record), self.record_history(record))
-        if spec.builder == "event":
-            record = d.events[spec.args[0]]
-            venue = d.venue_of(record)
-            return digest(
-                "event", record.digest, [a.digest for a in d.organizers_of(record)], venue.digest if venue else "",
-                self.today, self._picture_key(record), self.record_history(record),
-            )
-        if spec.builder == "call":
-            record = d.calls[spec.args[0]]
-            actor = d.actors[record.data["actor"]]
-            return digest("call", record.digest, actor.digest, call_is_open(record, self.today), self.record_history(record))
-        if spec.builder == "embed_agenda" and spec.args[0] == "actor":
-            record_id = spec.args[1]
-            return digest("embed-actor", d.actors[record_id].digest, [e.digest for e in d.events_of(record_id)], self.today)
-        return None
+        return digest([(record.id, record.digest) for record in (*d.actors.values(), *d.events.values(), *d.calls.values())])
+
+    @cached_property
+    def history_version(self) -> str:
+        return self.history.commit or digest(self.history.files, self.history.changes) if self.history is not None else "none"
+
+    def _change(self, change: Change) -> tuple:
+        return (repr(change), bool(self.change_link(change)))
+
+    def _links(self, links: list) -> list:
+        return [(link.source.digest, link.target.digest, link.type, link.since, link.until, link.note, link.ended(self.today)) for link in links]
+
+    def _dated(self, items: list[Dated]) -> list:
+        return [(item.record.digest, repr(item.occurrence)) for item in items]
+
+    def _calls(self, calls: list[Record]) -> list:
+        """What a list of calls shows: each call, its actor's name (on its card), whether it is
+        still open today."""
+        actors = self.directory.actors
+        return [(c.digest, getattr(actors.get(c.data.get("actor")), "digest", ""), call_is_open(c, self.today)) for c in calls]
+
+    def _inputs_home(self) -> object:
+        return (self.records_version, self.today, self.history_version)
+
+    def _inputs_communes_index(self) -> object:
+        return self.commune_counts
+
+    def _inputs_themes_index(self) -> object:
+        d = self.directory
+        return [(value, len(d.actors_with_theme(value)), len(d.events_with_theme(value))) for value in d.labels["themes"]]
+
+    def _inputs_agenda(self) -> object:
+        return self._inputs_agenda_month(self.today.year, self.today.month)
+
+    def _inputs_agenda_month(self, year: int, month: int) -> object:
+        current = (year, month) == (self.today.year, self.today.month)
+        return (year, month, self._dated(self.agenda_by_month.get((year, month), [])), self.agenda_months, self.directory.commune_themes,
+                self.today if current else None)
+
+    def _inputs_archive(self) -> object:
+        return [(r.id, r.digest) for r in self.directory.events.values() if not self.upcoming[r.id]]
+
+    def _inputs_search(self) -> object:
+        return sorted(self.search_parts)
+
+    def _inputs_data(self) -> object:
+        first = self.history.changes[0].moment.isoformat() if self.history is not None and self.history.changes else self.today
+        return (self.directory.commune_codes(), first)
+
+    def _inputs_contribute(self, kind: str) -> object:
+        return kind
+
+    def _inputs_plain(self) -> object:
+        return ""
+
+    def _inputs_commune(self, code: str) -> object:
+        d = self.directory
+        changes = [self._change(change) for change in self.history.changes_in(code)[:COMMUNE_CHANGES]] if self.history is not None else None
+        return (code, self._digests(d.actors_in(code)), self._digests(d.events_in(code)), self.today, changes, self.programme_links(code),
+                self.network_url("commune", code), self._calls(d.calls_in(code)))
+
+    def _inputs_changes(self, number: int) -> object:
+        if self.history is None:
+            return "none"
+        chunk = self.history.changes[(number - 1) * CHANGES_PER_PAGE: number * CHANGES_PER_PAGE]
+        return (number, -(-len(self.history.changes) // CHANGES_PER_PAGE), [self._change(change) for change in chunk])
+
+    def _inputs_theme(self, value: str) -> object:
+        d = self.directory
+        actors = d.actors_with_theme(value)
+        # Beyond THEME_CARDS actors, the page shows their count per commune, not their cards.
+        shown = self._digests(actors) if len(actors) <= THEME_CARDS else sorted(Counter(actor.folder for actor in actors).items())
+        return (value, len(actors), shown, self._digests(d.events_with_theme(value)), self.today, self.network_url("theme", value),
+                self._calls(d.calls_with_theme(value)))
+
+    def _inputs_actor(self, record_id: str) -> object:
+        d = self.directory
+        record = d.actors[record_id]
+        linked = [a.digest for a in d.linked(record.id)] + [link.ended(self.today) for link in (*d.links_from(record.id), *d.links_to(record.id))]
+        return (record.digest, self._coming(d.events_of(record.id)), linked, self._picture_key(record), self.record_history(record),
+                self.network_url("commune", record.folder), self._calls(d.calls_of(record.id)))
+
+    def _inputs_event(self, record_id: str) -> object:
+        d = self.directory
+        record = d.events[record_id]
+        venue = d.venue_of(record)
+        return (record.digest, self._digests(d.organizers_of(record)), venue.digest if venue else "", self.today, self._picture_key(record),
+                self.record_history(record))
+
+    def _inputs_call(self, record_id: str) -> object:
+        d = self.directory
+        record = d.calls[record_id]
+        until, since = record.data["until"], record.data.get("since") or ""
+        today = self.today.isoformat()
+        # Whether it is open, past its end or not begun yet: what the day changes on its page.
+        return (record.digest, self.record_history(record), until < today, since > today, self._calls(d.calls_of(record.data["actor"])),
+                d.actors[record.data["actor"]].digest)
+
+    def _inputs_calls_index(self) -> object:
+        return self._calls(self.open_calls(self.directory.calls.values()))
+
+    def _inputs_embed_agenda(self, scope: str, key: str) -> object:
+        d = self.directory
+        if scope == "commune":
+            return (scope, key, self._digests(d.events_in(key)), self.today)
+        if scope == "theme":
+            return (scope, key, self._digests(d.events_with_theme(key)), self.today)
+        return (scope, key, d.actors[key].digest, self._digests(d.events_of(key)), self.today)
+
+    def _inputs_embed_map(self, code: str) -> object:
+        return code
+
+    def _inputs_programme(self, code: str, year: int, month: int) -> object:
+        d = self.directory
+        items = self.programmes[(code, year, month)]
+        around = [(self._digests(d.organizers_of(item.record)), getattr(d.venue_of(item.record), "digest", "")) for item in items]
+        return (code, year, month, self._dated(items), around, self.programme_links(code))
+
+    def _inputs_network(self, scope: str, key: str) -> object:
+        return (scope, key, self._links(self.network_links[(scope, key)]))
+
+    def _inputs_sector(self) -> object:
+        d = self.directory
+        return (self._digests(d.actors_with_theme(urls.SECTOR_THEME)), self._links(d.links), self.network_url("theme", urls.SECTOR_THEME))
 
     def in_sitemap(self, spec: PageSpec) -> bool:
         """Pages search engines are asked to index: not the widgets (other sites' frames) nor the
@@ -384,14 +519,6 @@ class SiteBuild:
             if key is not None:
                 parts.setdefault(key, []).append(spec)
         return parts
-
-    def search_inputs(self, spec: PageSpec, inputs: str | None) -> Any:
-        """What a page gives the search index, for knowing which parts to index again; ``inputs``
-        is the page's own digest (``self.inputs``), already computed for the page itself."""
-        if spec.builder == "commune":
-            code = spec.args[0]
-            return [spec.url, [r.digest for r in self.directory.actors_in(code)], [r.digest for r in self.directory.events_in(code)], self.today]
-        return inputs or spec.url
 
     def search(self) -> dict:
         return {"search_bundles": [searchindex.bundle_path(key) for key in sorted(self.search_parts) if key != searchindex.MAIN]}

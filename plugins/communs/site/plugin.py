@@ -21,7 +21,7 @@ from communs.records.directory import Directory, InvalidDirectory, load_director
 from communs.records.territory import Territory
 from communs.settings import SiteSettings
 from communs.site import urls
-from communs.site.buildcache import BuildCache, code_version, digest, files_version
+from communs.site.buildcache import BuildCache, code_version, digest, files_version, remove_stale
 from communs.site.history import read_history
 from communs.site.outputs import write_if_changed
 from communs.site.render import Renderer, environment, render_all
@@ -62,17 +62,22 @@ class DirectoryGenerator:
 
                 raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
         cache = self.settings.get("CACHE_PATH")
+        started = time.perf_counter()
         self.history = read_history(self.content_dir, Path(cache) if cache else None)
+        PRELOADED.get("steps", {})["git history"] = time.perf_counter() - started
 
     def generate_output(self, writer: Any = None) -> None:
         assert self.directory is not None
         progress: Progress | None = PRELOADED.get("progress")
         cache = self.settings.get("CACHE_PATH")
-        build_site(
+        steps = build_site(
             self.directory, self.site, self.output, history=self.history, progress=progress,
             jobs=PRELOADED.get("jobs"), cache_dir=Path(cache) if cache else None, content_dir=self.content_dir,
             part=PRELOADED.get("part"),
         )
+        # Pelican's own pages (content/pages) are pages of the site too.
+        steps["pages in the site"] += len(self.context.get("pages", ())) + len(self.context.get("hidden_pages", ()))
+        PRELOADED.get("steps", {}).update(steps)
 
 
 def build_site(
@@ -86,14 +91,17 @@ def build_site(
     cache_dir: Path | None = None,
     content_dir: Path | None = None,
     part: str | None = None,
-) -> dict[str, float]:
-    """Write every page and file that comes from the records; returns the time of each step.
+) -> dict[str, float | int]:
+    """Write every page and file that comes from the records; returns what each step cost
+    (seconds as floats, counts as ints).
 
-    Record pages whose inputs have not changed since the last build (same records, code,
-    settings and, for events, day) are not rendered again; exports and the search index are
-    redone only when something they hold changed. Pagefind indexes while the exports are written.
-    With ``part`` (see ``communs.site.parts``), only that part's pages and files are written,
-    with its manifest; ``directory`` then holds what that part reads.
+    Every output has a key of what it is made from (``SiteBuild.inputs`` for pages, the exports'
+    and feeds' own): one whose key has not changed since the last build is not made again, a big
+    export is remade piece by piece, a search part is indexed again only when one of its pages
+    changed, and the files the last build wrote that this one does not are removed.
+    Pagefind indexes while the exports are written. With ``part`` (see ``communs.site.parts``),
+    only that part's pages and files are written, with its manifest; ``directory`` then holds
+    what that part reads.
     """
     from communs.site import exports, feeds, headers, parts, pictures, searchindex, vendor
     from communs.site.pages import SiteBuild, template_filters, template_globals
@@ -101,93 +109,119 @@ def build_site(
     scope = parts.Scope(part)
     if part is not None:
         (output / parts.MANIFEST).unlink(missing_ok=True)
-
-    timings: dict[str, float] = {}
+    steps: dict[str, float | int] = {}
     started = time.perf_counter()
-    cache = BuildCache.for_output(cache_dir, output)
     version = digest(code_version(), files_version(site.template_overrides), replace(site, build_date=date.min))
+    cache = BuildCache.for_output(cache_dir, output, version)
     build = SiteBuild(directory, site, history)
+    build.today_everywhere = reads_today(site.template_overrides)
     if content_dir is not None:
         build.pictures = pictures.publish(directory, content_dir, output)
-    timings["pictures"] = time.perf_counter() - started
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides), build.builders(), output)
-    specs = build.specs()
-    todo, keys, page_inputs = [], {}, {}
-    for spec in filter(scope.has_page, specs):
-        inputs = page_inputs[spec.url] = build.inputs(spec)
-        key = digest(version, inputs) if inputs is not None else None
-        if key is not None and cache.fresh(spec.url, key, output / urls.output_path(spec.url)):
-            continue
-        todo.append(spec)
-        if key is not None:
-            keys[spec.url] = key
-    render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
-    for url, key in keys.items():
-        cache.remember(url, key)
-    timings["pages"] = time.perf_counter() - started
-    timings["pages_rendered"] = len(todo)
+    steps["pictures"] = time.perf_counter() - started
 
-    everything = digest(version, site.build_date, sorted(r.digest for r in (*directory.actors.values(), *directory.events.values())),
-                        sorted(picture.digest for picture in build.pictures.values()))
+    started = time.perf_counter()
+    every = build.specs()
+    specs = [spec for spec in every if scope.has_page(spec)]
+    todo, keys, page_keys = [], {}, {}
+    for spec in specs:
+        path = urls.output_path(spec.url)
+        key = page_keys[spec.url] = build.inputs(spec)
+        if not cache.fresh(path, key, output / path):
+            todo.append(spec)
+            keys[path] = key
+    steps["page keys"] = time.perf_counter() - started
+    started = time.perf_counter()
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides), build.builders(), output)
+    render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    for path, key in keys.items():
+        cache.remember(path, key)
+    steps["pages"] = time.perf_counter() - started
+    steps["pages rendered"] = len(todo)
+    steps["pages in the site"] = sum(1 for spec in specs if urls.output_path(spec.url).endswith(".html"))
+
     indexing, search_keys = None, {}
     if site.search:
-        search_keys, stale = {}, {}
+        stale = {}
         chosen = {key: pages for key, pages in build.search_parts.items() if scope.has_search_part(key, searchindex.MAIN)}
         for key, pages in chosen.items():
-            search_keys[key] = digest(version, site.build_date, [build.search_inputs(spec, page_inputs[spec.url]) for spec in pages])
+            search_keys[key] = digest([page_keys[spec.url] for spec in pages])
             if not cache.fresh(f"@search:{key}", search_keys[key], searchindex.bundle_dir(output, key) / "pagefind-entry.json"):
                 stale[key] = [spec.url for spec in pages]
         searchindex.remove_parts(output, keep=set(chosen))
-        timings["search_parts"] = len(stale)
+        steps["search parts indexed"] = len(stale)
         if stale:
             # Pagefind runs (a process per part, one at a time) while Python writes the exports.
-            indexing = ThreadPoolExecutor(max_workers=1).submit(searchindex.index_parts, output, stale)
+            indexing = ThreadPoolExecutor(max_workers=1).submit(_timed, searchindex.index_parts, output, stale)
 
     started = time.perf_counter()
-    # The exports also carry each record's last change (date_maj, SEQUENCE): its history counts.
-    dated = digest(everything, sorted((path, known.changed.isoformat(), known.changes) for path, known in history.files.items()) if history else None)
     communes = [code for code in directory.commune_codes() if scope.has_commune(code)]
-    # A file the exports always write, to know they are still there.
-    written = urls.data_file("acteurs.json") if scope.whole else urls.commune_geojson(directory.commune(communes[0])) if communes else "/"
-    if not cache.fresh("@exports", dated, output / urls.output_path(written)):
-        exports.write_exports(directory, output, site, history, build.pictures, whole=scope.whole, communes=communes)
-        if scope.whole:
-            write_if_changed(output / urls.COMMUNES / "carte.geojson", overview_geojson(directory, site, build.territory))
-        cache.remember("@exports", dated)
-    timings["exports"] = time.perf_counter() - started
+    written = exports.write_exports(directory, output, site, history, build.pictures, cache=cache, whole=scope.whole, communes=communes)
+    if scope.whole:
+        overview = digest([(code, len(directory.actors_in(code)), len(directory.events_in(code))) for code in directory.commune_codes()],
+                          sorted(build.territory.codes) if build.territory is not None else None)
+        path = f"{urls.COMMUNES}/carte.geojson"
+        if not cache.fresh(path, overview, output / path):
+            written += [output / path] if write_if_changed(output / path, overview_geojson(directory, site, build.territory)) else []
+            cache.remember(path, overview)
+    steps["exports"] = time.perf_counter() - started
+    steps["export files rewritten"] = len(written)
 
     started = time.perf_counter()
-    page_urls = [spec.url for spec in specs if build.in_sitemap(spec)] if scope.whole else None
-    feeds.write_feeds(directory, site, output, history, page_urls, communes=communes)
+    # The commun part's sitemap lists every page of the site, the départements' included.
+    page_urls = [spec.url for spec in every if build.in_sitemap(spec)] if scope.whole else None
+    feeds.write_feeds(directory, site, output, history, page_urls, cache=cache, communes=communes)
     if scope.whole:
         write_if_changed(output / headers.FILE, headers.headers_file())
-        vendor.copy_vendor(output)
-        copy_theme_static(output)
-    timings["feeds"] = time.perf_counter() - started
+        cache.owns(headers.FILE)
+        for path in vendor.copy_vendor(output, every=True):
+            cache.owns(path.relative_to(output).as_posix())
+        for path in copy_theme_static(output):
+            cache.owns(path.relative_to(output).as_posix())
+    steps["feeds and static files"] = time.perf_counter() - started
 
     started = time.perf_counter()
     if indexing is not None:
-        indexing.result()  # raises what Pagefind's failure raised
+        steps["search index (a thread beside the exports)"] = indexing.result()  # raises what Pagefind's failure raised
     for key, value in search_keys.items():
         cache.remember(f"@search:{key}", value)
-    timings["search_wait"] = time.perf_counter() - started
+    steps["waiting for the search index"] = time.perf_counter() - started
+    started = time.perf_counter()
+    steps["stale files removed"] = remove_stale(output, cache)
     if part is not None:
         # Written last: a part whose build failed has no manifest, and is never assembled.
         expected = sorted({parts.key_of(code) for code in directory.commune_codes()}) if part == parts.COMMON else None
         inputs = digest(version, site.build_date, parts.content_digest(content_dir) if content_dir is not None else "")
         parts.write_manifest(output, part, inputs, expected)
     cache.save()
-    return timings
+    steps["cache"] = time.perf_counter() - started
+    return steps
 
 
-def copy_theme_static(output: Path) -> None:
-    """The theme's CSS and JavaScript, under /theme/ (only files whose bytes changed)."""
+def _timed(function: Callable[..., Any], *args: Any) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def reads_today(folders: tuple[str, ...]) -> bool:
+    """Whether an instance's own templates read the build day (``today``): their pages then
+    depend on it, whatever they show."""
+    return any("today" in path.read_text(encoding="utf-8", errors="replace") for folder in folders for path in Path(folder).rglob("*") if path.is_file())
+
+
+def copy_theme_static(output: Path) -> list[Path]:
+    """The theme's CSS and JavaScript, under /theme/ (only files whose bytes changed); returns
+    every file of it in the output."""
     from communs.site.render import theme_dir
 
     static = theme_dir() / "static"
+    copied = []
     for path in sorted(static.rglob("*")):
         if path.is_file():
-            write_if_changed(output / "theme" / path.relative_to(static), path.read_bytes())
+            target = output / "theme" / path.relative_to(static)
+            write_if_changed(target, path.read_bytes())
+            copied.append(target)
+    return copied
 
 
 def overview_geojson(directory: Directory, site: SiteSettings, territory: Territory | None = None) -> bytes:

@@ -66,8 +66,9 @@ def vendor_sources(node_modules: Path | None = None) -> dict[str, Path]:
     return {target: node_modules / source for source, target in VENDOR_FILES}
 
 
-def write_vendor(base: Path, node_modules: Path | None = None) -> list[Path]:
-    """Write the vendor files under ``base`` as they are published; returns the files written.
+def write_vendor(base: Path, node_modules: Path | None = None, *, every: bool = False) -> list[Path]:
+    """Write the vendor files under ``base`` as they are published; returns the files written
+    (``every``: every vendor file, written or already in place).
 
     A file whose bytes are already in place is left alone (its mtime too), so a second call
     rewrites nothing and returns an empty list.
@@ -75,14 +76,14 @@ def write_vendor(base: Path, node_modules: Path | None = None) -> list[Path]:
     written: list[Path] = []
     for target, source in vendor_sources(node_modules).items():
         path = Path(base) / target
-        if write_if_changed(path, source.read_bytes()):
+        if write_if_changed(path, source.read_bytes()) or every:
             written.append(path)
     return written
 
 
-def copy_vendor(output: Path, node_modules: Path | None = None) -> list[Path]:
-    """Copy the vendor files into ``output/theme/vendor/``; returns the files written."""
-    return write_vendor(Path(output) / VENDOR_DIR, node_modules)
+def copy_vendor(output: Path, node_modules: Path | None = None, *, every: bool = False) -> list[Path]:
+    """Copy the vendor files into ``output/theme/vendor/``; returns the files written (see ``write_vendor``)."""
+    return write_vendor(Path(output) / VENDOR_DIR, node_modules, every=every)
 
 
 def vendor_url(site_url: str, name: str) -> str:

@@ -1,0 +1,176 @@
+"""What the checks of each record file found, kept between runs: a rebuild checks again only the
+files that changed.
+
+A file's verdict (its problems, its entry for the checks across records, the record's data) is
+found again by the file's place and the digest of its bytes; a record with a picture also by the
+picture's state (``pictures.picture_state``), and pictures' own verdicts by their digest, so that
+an unchanged picture is not decoded again. The whole cache is dropped when the code, the schemas,
+the reference data or the territory change (``Checker.version``). The checks across records
+(unique ids, references, duplicates, links) are not cached: they run on the whole directory
+every time, from the entries.
+
+The verdicts are kept in one JSON file per commune folder and kind of record, so that an edit
+rewrites one small file. JSON, because a CI cache may be restored from elsewhere and reading it
+must never run anything (as unpickling would).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from communs.fingerprints import digest
+from communs.records.content import RecordFile
+from communs.records.crosscheck import Entry
+from communs.records.pictures import content_root, picture_file, picture_state
+from communs.records.problems import Problem
+from communs.records.record import Record
+
+FORMAT = 2  # of the files themselves
+HEAD = "version.json"
+PICTURES = "pictures.json"
+# What an entry says beyond its file's place (kind, file, commune come from there): every other field.
+_PLACE = ("kind", "file", "commune")
+_ENTRY_FIELDS = tuple(field.name for field in fields(Entry) if field.name not in _PLACE)
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back as the tuples an entry holds (it holds no list)."""
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
+
+
+def _entry(source: RecordFile, value: dict[str, Any]) -> Entry:
+    if set(value) != set(_ENTRY_FIELDS):
+        raise KeyError("an entry of another version")
+    return Entry(kind=source.kind, file=source.display, commune=source.folder, **{name: _tuples(value[name]) for name in _ENTRY_FIELDS})
+
+
+def _round_trips(data: Any) -> bool:
+    """Whether a record's data comes back from JSON as it is (YAML keys are texts and values plain
+    types; anything else is checked again each time rather than changed)."""
+    try:
+        return json.loads(json.dumps(data, ensure_ascii=False)) == data
+    except (TypeError, ValueError):
+        return False
+
+
+def _write(path: Path, value: Any) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    temporary.replace(path)
+
+
+class ValidationCache:
+    """Verdicts of record files by (place, digest), and of pictures by digest, in a folder of JSON files."""
+
+    def __init__(self, folder: Path | None, version: str) -> None:
+        self.folder = folder
+        self.version = version
+        self.shards: dict[str, dict[str, dict[str, Any]]] = {}  # "actor-97411" -> display -> verdict
+        self.pictures: dict[str, str | None] = {}
+        self.used: dict[str, set[str]] = {}
+        self.dirty: set[str] = set()
+        self.pictures_changed = False
+        self.hits = 0  # files whose verdict was found
+        self.fits = False  # the folder's files are this version's
+        if folder is None or not folder.is_dir():
+            return
+        try:
+            head = json.loads((folder / HEAD).read_text(encoding="utf-8"))
+            self.fits = head.get("format") == FORMAT and head.get("version") == version
+        except (OSError, ValueError, AttributeError):
+            self.fits = False
+        if not self.fits:
+            return
+        for path in folder.glob("*.json"):
+            if path.name in (HEAD, PICTURES):
+                continue
+            try:
+                shard = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(shard, dict):
+                self.shards[path.stem] = shard
+        try:
+            pictures = json.loads((folder / PICTURES).read_text(encoding="utf-8"))
+            self.pictures = dict(pictures) if isinstance(pictures, dict) else {}
+        except (OSError, ValueError, TypeError):
+            self.pictures = {}
+
+    @classmethod
+    def for_content(cls, cache_dir: Path, content_dir: Path, version: str) -> "ValidationCache":
+        scope = digest(content_dir.resolve())[:16]
+        return cls(cache_dir / "communs" / f"validation-{scope}", version)
+
+    @staticmethod
+    def shard_of(source: RecordFile) -> str:
+        return f"{source.kind}-{source.folder}"
+
+    def get(self, source: RecordFile, raw_digest: str) -> tuple[list[Problem], Entry | None, Record | None] | None:
+        """The verdict of a file with these bytes at this place, if its picture (if any) is unchanged."""
+        shard = self.shard_of(source)
+        found = self.shards.get(shard, {}).get(source.display)
+        if not isinstance(found, dict) or found.get("digest") != raw_digest:
+            return None
+        try:
+            picture = found.get("picture")
+            if picture is not None and picture_state(content_root(source.path) / picture[0]) != picture[1]:
+                return None
+            problems = [Problem(**problem) for problem in found["problems"]]
+            entry = _entry(source, found["entry"]) if found.get("entry") is not None else None
+            data = found.get("data")
+            record = Record(kind=source.kind, file=source.display, folder=source.folder, stem=source.stem, data=data, digest=raw_digest) if isinstance(data, dict) else None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            return None  # written by another version of this module, or damaged: check again
+        self.used.setdefault(shard, set()).add(source.display)
+        self.hits += 1
+        return problems, entry, record
+
+    def put(self, source: RecordFile, raw_digest: str, problems: list[Problem], entry: Entry | None, record: Record | None) -> None:
+        if any(problem.code == "internal-error" for problem in problems) or (record is not None and not _round_trips(record.data)):
+            return  # a check that broke may not break next time; data JSON would change is read again
+        value: dict[str, Any] = {"digest": raw_digest, "problems": [problem.as_dict() for problem in problems], "entry": None}
+        if entry is not None:
+            known = asdict(entry)
+            value["entry"] = {name: known[name] for name in _ENTRY_FIELDS}
+        if record is not None:
+            value["data"] = record.data
+            file = picture_file(record)
+            if file is not None:
+                value["picture"] = [file, picture_state(content_root(source.path) / file)]
+        shard = self.shard_of(source)
+        self.shards.setdefault(shard, {})[source.display] = value
+        self.used.setdefault(shard, set()).add(source.display)
+        self.dirty.add(shard)
+
+    def add_pictures(self, verdicts: dict[str, str | None]) -> None:
+        """Pictures judged during this run (state and format -> message, None when fine)."""
+        if verdicts:
+            self.pictures.update(verdicts)
+            self.pictures_changed = True
+
+    def save(self) -> None:
+        """Write the folders whose verdicts changed; a deleted or changed file's old verdict goes."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.fits:
+            for path in self.folder.glob("*.json"):
+                path.unlink()
+            _write(self.folder / HEAD, {"format": FORMAT, "version": self.version})
+            self.fits = True
+        for shard, verdicts in self.shards.items():
+            used = self.used.get(shard, set())
+            path = self.folder / f"{shard}.json"
+            if not used:
+                path.unlink(missing_ok=True)
+            elif shard in self.dirty or len(used) != len(verdicts):
+                _write(path, {display: verdicts[display] for display in sorted(used)})
+        states = {value["picture"][1] for shard, verdicts in self.shards.items() for display, value in verdicts.items()
+                  if display in self.used.get(shard, ()) and value.get("picture")}
+        pictures = {key: verdict for key, verdict in sorted(self.pictures.items()) if key.rpartition(":")[0] in states}
+        if self.pictures_changed or len(pictures) != len(self.pictures):
+            _write(self.folder / PICTURES, pictures)

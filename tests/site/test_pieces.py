@@ -1,0 +1,52 @@
+"""Files made of pieces: remade piece by piece, they equal a file made whole; a file that is not
+the one the index describes, or an index of other code or settings, is not trusted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from communs.site.pieces import Pieced, write_pieced
+
+
+def pieced(values: dict[str, str], made: list[str]) -> Pieced:
+    def make(name: str):
+        def piece():
+            made.append(name)
+            return values[name].encode(), len(values[name])
+        return piece
+
+    return Pieced([(name, values[name], make(name)) for name in sorted(values)],
+                  head=lambda metas: f"[{sum(metas)}]\n".encode(), tail=lambda metas: b"\n.\n", separator=b",\n")
+
+
+def test_only_changed_pieces_are_made_and_the_bytes_equal_a_whole_file(tmp_path: Path):
+    target, index = tmp_path / "out.txt", tmp_path / "index.json"
+    made: list[str] = []
+    values = {"a": "un", "b": "deux", "c": "trois"}
+    assert write_pieced(target, pieced(values, made), index, "v1")
+    assert made == ["a", "b", "c"]
+    made.clear()
+    values = {"a": "un", "b": "DEUX", "d": "quatre"}  # b changed, c gone, d new
+    assert write_pieced(target, pieced(values, made), index, "v1")
+    assert made == ["b", "d"]
+    assert target.read_bytes() == pieced(values, []).whole() == b"[12]\nun,\nDEUX,\nquatre\n.\n"
+    made.clear()
+    assert not write_pieced(target, pieced(values, made), index, "v1") and made == []
+
+
+def test_a_file_changed_by_hand_or_another_version_is_made_whole(tmp_path: Path):
+    target, index = tmp_path / "out.txt", tmp_path / "index.json"
+    values = {"a": "un", "b": "deux"}
+    write_pieced(target, pieced(values, []), index, "v1")
+    target.write_bytes(target.read_bytes().replace(b"un", b"UN"))  # same size, other bytes
+    made: list[str] = []
+    write_pieced(target, pieced(values, made), index, "v1")
+    assert made == ["a", "b"] and target.read_bytes() == pieced(values, []).whole()
+    made.clear()
+    write_pieced(target, pieced(values, made), index, "v2")  # other code or settings
+    assert made == ["a", "b"]
+    index.write_text("not json")
+    made.clear()
+    write_pieced(target, pieced(values, made), index, "v2")
+    assert made == ["a", "b"] and json.loads(index.read_text())["version"] == "v2"
