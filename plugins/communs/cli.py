@@ -302,16 +302,24 @@ def _build_departement(content_dir: Path, output: Path, settings: dict, jobs: in
     return EXIT_OK
 
 
-def _list_parts(content_dir: Path, shard: str | None, output_format: str) -> None:
+def _list_parts(content_dir: Path, shard: str | None, output_format: str, revision: str | None = None) -> None:
     import json
 
     from communs.records.content import scan
+    from communs.records.validation import UsageError
     from communs.site import parts
 
     if not content_dir.is_dir():
         _fail_usage(_("Le dossier des fiches {path} n'existe pas.").format(path=content_dir))
     files, _strays = scan(content_dir)
     chosen = parts.keys(files)
+    if revision is not None:
+        try:
+            touched = parts.changed_parts(content_dir, revision)
+        except UsageError as error:
+            _fail_usage(str(error))
+        # A département whose last record left is touched, but has no part any more.
+        chosen = [key for key in touched if key in chosen]
     if shard is not None:
         number, _slash, total = shard.partition("/")
         if not (number.isdigit() and total.isdigit() and 1 <= int(number) <= int(total)):
@@ -342,7 +350,9 @@ def _stamp(content_dir: Path, output: Path, settings_file: Path, cache: Path | N
 @click.option("--parts", "list_parts", is_flag=True, help=_("Lister les parties du site, sans rien construire (une par ligne, ou en JSON avec --format json)."))
 @click.option("--shard", metavar="N/TOTAL", default=None, help=_("Avec --parts : seulement les parties du lot N sur TOTAL, lots équilibrés par nombre de fiches."))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help=_("Avec --parts : text (une partie par ligne) ou json (pour une matrice de CI)."))
-def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, cache: Path | None, part: str | None, list_parts: bool, shard: str | None, output_format: str) -> None:
+@click.option("--changed-since", "revision", metavar="REV", default=None, help=_("Avec --parts : seulement les parties que touchent les changements depuis cette révision Git (« commun » si autre chose que des fiches a changé)."))
+def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: int | None, cache: Path | None, part: str | None, list_parts: bool, shard: str | None,
+                  output_format: str, revision: str | None) -> None:
     """Construire le site : vérifier les fiches, produire les pages, cartes, exports et l'index de recherche.
 
     Refuse de construire si une fiche est invalide (code de sortie 1, mêmes messages que
@@ -353,10 +363,12 @@ def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: in
     if list_parts:
         if part is not None:
             _fail_usage(_("--parts liste les parties, --part en construit une : choisissez l'une des deux."))
-        _list_parts(content_dir, shard, output_format)
+        _list_parts(content_dir, shard, output_format, revision)
         return
     if shard is not None:
         _fail_usage(_("--shard ne s'emploie qu'avec --parts."))
+    if revision is not None:
+        _fail_usage(_("--changed-since ne s'emploie qu'avec --parts."))
     sys.exit(_build(content_dir, output, settings_file, jobs, cache=cache, part=part))
 
 

@@ -13,11 +13,16 @@
 #    GitHub, to revue.md on GitLab (an artifact), else printed; COMMUNS_SUMMARY overrides. It is
 #    what a maintainer reads first.
 # 4. `communs build --settings publishconf.py`, when the records are valid: the site still builds.
+#    A large directory (COMMUNS_PR_BUILD=parts, or auto — the default — from COMMUNS_PR_PARTS_FROM
+#    records, 20000 by default) builds only the parts of the site the change touches (`communs
+#    build --parts --changed-since`: the départements of its records), and the whole site when
+#    it changes anything but records; the deploy workflow still builds every part.
 #
 # Exit status: 0 fine, 1 invalid records, stale CODEOWNERS or a failed build, 2 usage error.
 # Environment: COMMUNS (the command; default communs), COMMUNS_SUMMARY, COMMUNS_CODEQUALITY
 # (GitLab report; default gl-code-quality-report.json), COMMUNS_BUILD_OUTPUT (default: a
-# temporary folder), PYTHON (default python3).
+# temporary folder), COMMUNS_PR_BUILD (site, parts or auto), COMMUNS_PR_PARTS_FROM, PYTHON
+# (default python3).
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,6 +37,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$format" in github|gitlab|text) ;; *) echo "Format inconnu : $format (github, gitlab ou text)" >&2; exit 2 ;; esac
+build_mode="${COMMUNS_PR_BUILD:-auto}"
+case "$build_mode" in site|parts|auto) ;; *) echo "COMMUNS_PR_BUILD vaut site, parts ou auto, et non « $build_mode »." >&2; exit 2 ;; esac
+parts_from="${COMMUNS_PR_PARTS_FROM:-20000}"
+case "$parts_from" in ''|*[!0-9]*) echo "COMMUNS_PR_PARTS_FROM attend un nombre de fiches, et non « $parts_from »." >&2; exit 2 ;; esac
 if [ $# -ne 1 ] || [ -z "$1" ]; then
   echo "Usage : $0 [--format github|gitlab|text] BASE (par exemple origin/main)" >&2
   exit 2
@@ -106,9 +115,34 @@ fi
 # 4. The site still builds (only worth trying with valid records: the build refuses others).
 if [ "$status" -eq 0 ]; then
   output="${COMMUNS_BUILD_OUTPUT:-$work/site}"
+  if [ "$build_mode" = auto ]; then
+    records="$(find content/actors content/events content/calls -name '*.yml' 2>/dev/null | wc -l)"
+    if [ "$records" -ge "$parts_from" ]; then build_mode=parts; else build_mode=site; fi
+  fi
+  touched=""
+  if [ "$build_mode" = parts ]; then
+    if ! touched="$("$communs" build --parts --changed-since "$merge_base")"; then
+      say_error "communs build --parts n'a pas pu lister les parties touchées."
+      exit 2
+    fi
+    # More than records changed (settings, pages, templates, code): every page may show it.
+    if printf '%s\n' "$touched" | grep -qx commun; then build_mode=site; fi
+  fi
   group "Construction du site"
-  "$communs" build --settings publishconf.py --output "$output" --cache "$work/cache"
-  built=$?
+  built=0
+  if [ "$build_mode" = site ]; then
+    "$communs" build --settings publishconf.py --output "$output" --cache "$work/cache"
+    built=$?
+  elif [ -z "$touched" ]; then
+    echo "Aucune partie du site n'est touchée par cette modification."
+  else
+    echo "Parties du site construites (celles que la modification touche) : $(echo $touched)"
+    for part in $touched; do
+      "$communs" build --settings publishconf.py --part "$part" --output "$output/$part" --cache "$work/cache/$part"
+      built=$?
+      [ "$built" -ne 0 ] && break
+    done
+  fi
   endgroup
   if [ "$built" -ne 0 ]; then
     say_error "Le site ne se construit plus avec cette modification (communs build, code $built)."

@@ -255,6 +255,34 @@ def test_a_good_pull_request_builds_the_site(pr_repo, tmp_path):
     assert report.read_text(encoding="utf-8") in summary.read_text(encoding="utf-8")
 
 
+def test_a_large_directory_checks_only_the_parts_a_pull_request_touches(pr_repo, tmp_path):
+    """COMMUNS_PR_BUILD=parts (auto past COMMUNS_PR_PARTS_FROM records): the département of the
+    changed records is built, not the whole site; a change of settings builds the whole site."""
+    repo = git.Repo(pr_repo)
+    (pr_repo / "content/actors/97411/nouvel-acteur.yml").write_text(BAD_ACTOR.replace("kind: asso", "kind: association").replace(", cuisine", ""), encoding="utf-8")
+    repo.git.checkout("main", "--", "content/events/97411/2026-12-20-kabar-fet-kaf.yml")
+    _commit_all(repo, "Fixed")
+    output = tmp_path / "site"
+    result = run_script("validate-pull-request.sh", "--format", "text", "origin/main", cwd=pr_repo, COMMUNS_PR_PARTS_FROM="10",
+                        COMMUNS_SUMMARY=str(tmp_path / "summary.md"), COMMUNS_BUILD_OUTPUT=str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Parties du site construites (celles que la modification touche) : 974" in result.stdout
+    assert sorted(path.name for path in output.iterdir()) == ["974"]
+    assert (output / "974" / "acteurs" / "nouvel-acteur" / "index.html").is_file()
+    assert not (output / "974" / "index.html").exists()  # the home page is the commun part's
+
+    (pr_repo / "publishconf.py").write_text((pr_repo / "publishconf.py").read_text(encoding="utf-8") + "\n# réglage changé\n", encoding="utf-8")
+    _commit_all(repo, "Settings")
+    whole = tmp_path / "whole"
+    result = run_script("validate-pull-request.sh", "--format", "text", "origin/main", cwd=pr_repo, COMMUNS_PR_BUILD="parts",
+                        COMMUNS_SUMMARY=str(tmp_path / "summary.md"), COMMUNS_BUILD_OUTPUT=str(whole))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (whole / "index.html").is_file() and (whole / "acteurs" / "nouvel-acteur" / "index.html").is_file()
+
+    wrong = run_script("validate-pull-request.sh", "--format", "text", "origin/main", cwd=pr_repo, COMMUNS_PR_BUILD="tout")
+    assert wrong.returncode == 2 and "COMMUNS_PR_BUILD vaut site, parts ou auto, et non « tout »." in wrong.stderr
+
+
 def test_the_deploy_jobs_build_the_parts_in_shards_and_assemble_the_site(pr_repo, tmp_path):
     """GitLab's parallel jobs (build-parts.sh N/TOTAL), then the assembly: the site of build-site.sh."""
     git.Repo(pr_repo).git.checkout("main")

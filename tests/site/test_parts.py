@@ -230,6 +230,32 @@ def test_parts_in_shards_balance_the_records(national):
     assert bad.returncode == 2 and "--shard attend « N/TOTAL »" in bad.stderr
 
 
+def test_the_parts_a_change_touches(national, tmp_path):
+    """What a pull request check builds: the départements of the records changed (both ends of a
+    move), and the commun part when something else than records changed."""
+
+    def touched(root: Path, revision: str) -> list[str]:
+        result = communs("build", "--content", "content", "--parts", "--changed-since", revision, cwd=root)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert touched(national, "HEAD~1") == ["13", "69"]  # the move from Marseille to Lyon
+    assert touched(national, "HEAD") == []
+    copy = tmp_path / "copy"
+    shutil.copytree(national, copy, symlinks=True)
+    path = next((copy / "content" / "actors" / "97411").glob("*.yml"))
+    path.write_text(path.read_text(encoding="utf-8").replace("\nname: ", "\nname: Nouveau nom — ", 1), encoding="utf-8")
+    assert touched(copy, "HEAD") == ["974"]  # the working tree counts, as for communs validate
+    assert json.loads(communs("build", "--content", "content", "--parts", "--format", "json", "--changed-since", "HEAD", cwd=copy).stdout) == ["974"]
+    (copy / "national.py").write_text(SETTINGS + "# réglage changé\n", encoding="utf-8")
+    assert touched(copy, "HEAD") == ["974", "commun"]
+
+    unknown = communs("build", "--content", "content", "--parts", "--changed-since", "nope", cwd=national)
+    assert unknown.returncode == 2 and "La révision Git « nope » est inconnue." in unknown.stderr
+    alone = communs("build", "--content", "content", "--changed-since", "HEAD", cwd=national)
+    assert alone.returncode == 2 and "--changed-since ne s'emploie qu'avec --parts." in alone.stderr
+
+
 def test_an_unknown_part_is_refused(national, tmp_path):
     result = communs("build", "--content", "content", "--settings", "national.py", "--output", str(tmp_path / "out"), "--part", "33", cwd=national)
     assert result.returncode == 2

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from communs.i18n import _
 from communs.records.communes import departement_of_code
-from communs.records.content import ACTOR, RecordFile, scan
+from communs.records.content import ACTOR, KINDS, RecordFile, scan
 from communs.records.crosscheck import Index, cross_problems, entry_of_file
 from communs.records.validation import Checker, Report, check_files
 from communs.site.history import History
@@ -182,6 +182,32 @@ def read_part(content_dir: Path, key: str, checker: Checker, *, jobs: int | None
     problems += cross_problems([read[source.display] for source in own if source.display in read], index)
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.code))
     return Report(checked=len(own), problems=problems, records=[result.record for result in results if result.record is not None])
+
+
+def changed_parts(content_dir: Path, revision: str) -> list[str]:
+    """The parts a change since ``revision`` touches (working tree included): the départements of
+    the records it adds, modifies, deletes or moves (both ends of a move), and the commun part
+    when it changes any other file Git tracks (settings, free pages, pictures, templates, code:
+    what every page may show). A change that touches nothing gives no part."""
+    from communs.records.validation import changed_paths
+
+    changed, deleted = changed_paths(content_dir, revision)
+    touched = set()
+    for path in (*changed, *deleted):
+        if path.suffix == ".yml" and path.parent.parent.name in KINDS:
+            touched.add(key_of(path.parent.name))
+        else:
+            touched.add(COMMON)
+    import git
+
+    repo = git.Repo(content_dir, search_parent_directories=True)
+    top = Path(repo.working_tree_dir)
+    records = {os.path.relpath(content_dir / folder, top) for folder in KINDS}
+    # Tracked files only: a CI job's own reports (revue.md…) are untracked, never part of the change.
+    others = repo.git.diff("--name-only", "--no-renames", "-z", revision).split("\0")
+    if any(name and not any(name == folder or name.startswith(folder + "/") for folder in records) for name in others):
+        touched.add(COMMON)
+    return [key for key in sorted(touched - {COMMON})] + ([COMMON] if COMMON in touched else [])
 
 
 def content_digest(content_dir: Path) -> str:
