@@ -57,10 +57,35 @@ def _round_trips(data: Any) -> bool:
         return False
 
 
+# The files this process read or wrote, by path: their state (size, time, inode) and what they
+# hold. A long-lived process (``communs serve``) reads again only the files that changed since.
+_read: dict[Path, tuple[tuple[int, int, int], Any]] = {}
+
+
+def _state(path: Path) -> tuple[int, int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns, status.st_ino
+
+
+def _load(path: Path) -> Any:
+    """A JSON file's value, from memory when the file is as this process last saw it."""
+    state = _state(path)
+    known = _read.get(path)
+    if known is not None and known[0] == state:
+        return known[1]
+    value = json.loads(path.read_text(encoding="utf-8"))
+    _read[path] = (state, value)
+    return value
+
+
 def _write(path: Path, value: Any) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     temporary.replace(path)
+    try:
+        _read[path] = (_state(path), value)
+    except OSError:
+        _read.pop(path, None)
 
 
 class ValidationCache:
@@ -89,13 +114,13 @@ class ValidationCache:
             if path.name in (HEAD, PICTURES):
                 continue
             try:
-                shard = json.loads(path.read_text(encoding="utf-8"))
+                shard = _load(path)
             except (OSError, ValueError):
                 continue
             if isinstance(shard, dict):
-                self.shards[path.stem] = shard
+                self.shards[path.stem] = dict(shard)  # a copy: this run's verdicts go into it
         try:
-            pictures = json.loads((folder / PICTURES).read_text(encoding="utf-8"))
+            pictures = _load(folder / PICTURES)
             self.pictures = dict(pictures) if isinstance(pictures, dict) else {}
         except (OSError, ValueError, TypeError):
             self.pictures = {}

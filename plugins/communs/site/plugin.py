@@ -103,10 +103,11 @@ def build_site(
     only that part's pages and files are written, with its manifest; ``directory`` then holds
     what that part reads.
     """
-    from communs.site import exports, feeds, headers, parts, pictures, searchindex, vendor
+    from communs.site import exports, feeds, headers, maps, parts, pictures, searchindex, vendor
     from communs.site.pages import SiteBuild, template_filters, template_globals
 
     scope = parts.Scope(part)
+    maps.keep_rendered_in(cache_dir / "communs" / "maps" if cache_dir is not None else None)
     if part is not None:
         (output / parts.MANIFEST).unlink(missing_ok=True)
     steps: dict[str, float | int] = {}
@@ -131,7 +132,7 @@ def build_site(
             keys[path] = key
     steps["page keys"] = time.perf_counter() - started
     started = time.perf_counter()
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides), build.builders(), output)
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), output)
     render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
     for path, key in keys.items():
         cache.remember(path, key)

@@ -48,12 +48,25 @@ def install_gettext(env: jinja2.Environment) -> None:
     env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
 
 
-def environment(filters: dict[str, Callable], globals_: dict[str, Any], overrides: tuple[str, ...] = ()) -> jinja2.Environment:
+# Environments kept by the builds of a long-lived process (``communs serve``), by override folders.
+_kept: dict[tuple[str, ...], jinja2.Environment] = {}
+
+
+def environment(filters: dict[str, Callable], globals_: dict[str, Any], overrides: tuple[str, ...] = (), *, keep: bool = False) -> jinja2.Environment:
     """The theme's templates, autoescaped, with gettext and the site's helpers.
 
     A template of an ``overrides`` folder replaces the theme's of the same name, and may extend
-    it as ``!theme/<name>`` (Pelican's convention for THEME_TEMPLATES_OVERRIDES).
+    it as ``!theme/<name>`` (Pelican's convention for THEME_TEMPLATES_OVERRIDES). With ``keep``,
+    the environment of the last call with these overrides is given again with these filters and
+    globals (compiled templates look both up as they render): a build in the same process does
+    not compile its templates again, and a template whose file changed is compiled anew (Jinja
+    checks each file's time).
     """
+    if keep and overrides in _kept:
+        env = _kept[overrides]
+        env.filters.update(filters)
+        env.globals.update(globals_)
+        return env
     theme = str(theme_dir() / "templates")
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
@@ -68,6 +81,8 @@ def environment(filters: dict[str, Callable], globals_: dict[str, Any], override
     install_gettext(env)
     env.filters.update(filters)
     env.globals.update(globals_)
+    if keep:
+        _kept[overrides] = env
     return env
 
 
