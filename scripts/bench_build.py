@@ -9,7 +9,12 @@ throw-away Git repository and built with SOURCE_DATE_EPOCH fixed (deterministic 
 2. a rebuild with no change; 3. a rebuild after editing one actor's summary (what a volunteer's
    correction costs);
 4. with ``--verify``, a cold build of the edited corpus, compared byte for byte with the edited
-   rebuild (Pagefind's unstable index files aside, see tests/site/test_plugin.py).
+   rebuild (Pagefind's unstable index files aside, see tests/site/test_plugin.py);
+5. ``communs serve`` on a free port (unless ``--skip-serve``): seconds to the first answer 200 of
+   ``/`` over the last build's output, then, once its first build is done, seconds from an edit of
+   one actor's summary until that actor's page served shows the new text (with the CPU seconds
+   the serving process spent meanwhile); then the same first answer from an empty output folder
+   (the caches outside it kept: validation verdicts, Git history).
 
 Each build runs as a child process measured from outside: wall time, CPU time (user + system of
 the whole process tree: on a shared machine it moves less than wall time), peak memory of the
@@ -27,7 +32,7 @@ RELATIVE_URLS=True and TIMEZONE are set. ``--baseline-articles N`` builds only N
 extrapolates linearly (labelled so).
 
     python scripts/bench_build.py [--corpus S|M|L ...] [--actors N --events N --communes N]
-                                  [--keep DIR] [--skip-baseline] [--baseline-articles N] [--verify]
+                                  [--keep DIR] [--skip-baseline] [--baseline-articles N] [--verify] [--skip-serve]
 """
 
 from __future__ import annotations
@@ -40,10 +45,14 @@ import os
 import random
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -282,6 +291,80 @@ def compare(edited: Path, cold: Path) -> list[str]:
     return sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
 
 
+SERVE_TIMEOUT = 1800.0  # seconds: a cold start of L takes long
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return 0, b""
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and of its children it has waited for (Linux; else 0)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def until(condition, what: str, process: subprocess.Popen, log: Path, step: float = 0.02) -> float:
+    """Seconds until ``condition()`` holds; fails loudly when the server dies or takes too long."""
+    started = time.perf_counter()
+    while not condition():
+        if process.poll() is not None or time.perf_counter() - started > SERVE_TIMEOUT:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+            raise SystemExit(f"communs serve: no {what} (exit {process.poll()})\n{tail}")
+        time.sleep(step)
+    return time.perf_counter() - started
+
+
+def serve(content: Path, output: Path, settings: Path, log: Path, edited: Path | None) -> dict:
+    """``communs serve``: seconds to the first 200 of ``/``; with ``edited``, once its first build
+    is done, seconds from an edit of that actor's summary until its page shows the new text."""
+    port = free_port()
+    command = [sys.executable, "-m", "communs.cli", "serve", "--content", str(content), "--output", str(output), "--settings", str(settings), "--port", str(port)]
+    site = f"http://127.0.0.1:{port}"
+    figures: dict = {}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env=dict(child_environment(), PYTHONUNBUFFERED="1"), stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        figures["first_page"] = until(lambda: fetch(site + "/")[0] == 200, "first page", process, log)
+        if edited is not None:
+            done = ("Site construit", "Site à jour")
+            until(lambda: any(word in log.read_text(encoding="utf-8", errors="replace") for word in done), "first build", process, log, 0.1)
+            time.sleep(1.5)  # past the racy-file second of that build (site.stamp)
+            text = edited.read_text(encoding="utf-8")
+            marker = f"Résumé modifié pour mesurer le service {time.time_ns()}."
+            page = f"{site}/acteurs/{edited.stem}/"
+            cpu = process_cpu(process.pid)
+            edited.write_text(re.sub(r"^summary: .*$", f"summary: {marker}", text, count=1, flags=re.M), encoding="utf-8")
+            try:
+                figures["edit_visible"] = until(lambda: marker.encode() in fetch(page)[1], "edited page", process, log, 0.01)
+                figures["edit_cpu"] = process_cpu(process.pid) - cpu
+            finally:
+                edited.write_text(text, encoding="utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return figures
+
+
 def run_corpus(label: str, actors: int, events: int, communes: int, work: Path, arguments: argparse.Namespace) -> dict:
     start = time.perf_counter()
     generate(work, actors, events, communes)
@@ -342,6 +425,15 @@ def run_corpus(label: str, actors: int, events: int, communes: int, work: Path, 
         result["edit_differs_from_cold"] = compare(output, cold)
         shutil.rmtree(cold, ignore_errors=True)
     edited.write_text(text, encoding="utf-8")
+    if not arguments.skip_serve:
+        # Over the last build's output (its first build puts the edit above back), then from an empty one.
+        result["serve"] = serve(content, output, settings, work / "serve.log", edited)
+        empty = work / "output-serve"
+        shutil.rmtree(empty, ignore_errors=True)
+        result["serve"]["first_page_empty_output"] = serve(content, empty, settings, work / "serve-empty.log", None)["first_page"]
+        shutil.rmtree(empty, ignore_errors=True)
+        print(f"  communs serve: first page {result['serve']['first_page']:.1f} s (last build's output), "
+              f"{result['serve']['first_page_empty_output']:.1f} s (empty output); an edit visible in {result['serve']['edit_visible']:.2f} s", flush=True)
     if not arguments.skip_baseline:
         result["baseline"] = baseline(work, records, communes, arguments.baseline_articles)
     return result
@@ -380,6 +472,11 @@ def print_report(results: list[dict]) -> None:
         if "baseline" in result:
             ratio = result["baseline"]["seconds"] / result["cold"]["seconds"]
             print(f"{label}: plain Pelican time / communs cold build time: {ratio:.2f}x" + (" (Pelican extrapolated linearly)" if result["baseline"]["extrapolated"] else ""))
+        if "serve" in result:
+            served = result["serve"]
+            print(f"{label}: communs serve: first page served {served['first_page']:.2f} s over the last build's output, "
+                  f"{served['first_page_empty_output']:.2f} s from an empty output; an edit visible in {served['edit_visible']:.2f} s "
+                  f"({served['edit_cpu']:.1f} CPU s of the serving process)")
         weight = result["commune_page"]
         assets = " + ".join(f"{url} {n / 1024:.1f} KiB" for url, n in weight["assets_gz"].items())
         print(f"{label}: commune page weight (gzip -{GZIP_LEVEL}), {weight['page']} ({weight['actors']} actors): "
@@ -428,6 +525,7 @@ def main() -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="do not run plain Pelican")
     parser.add_argument("--baseline-articles", type=int, help="build only this many articles with plain Pelican and extrapolate linearly")
     parser.add_argument("--verify", action="store_true", help="compare the edited rebuild with a cold build of the edited corpus")
+    parser.add_argument("--skip-serve", action="store_true", help="do not measure communs serve (first page served, an edit visible)")
     arguments = parser.parse_args()
 
     corpora = [(name, *CORPORA[name]) for name in (arguments.corpus or ([] if arguments.actors else ["M"]))]

@@ -245,8 +245,40 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
         site_plugin.PRELOADED.clear()
     if stamp is not None:
         stamp.save(format_text(report.problems, report.checked))
+    site_plugin.LAST["checker"] = checker
     _built(output, started, part, steps)
     return EXIT_OK
+
+
+def _show_at_once(paths: set[Path], content_dir: Path) -> list[str]:
+    """``communs serve``: when the changed ``paths`` are only edits of records the last build had,
+    each valid and seen by the checks across records as before (same id, name, commune,
+    references, contacts...) and with the same picture, their pages rendered at once (before the
+    rebuild that follows); their URLs, or nothing when the rebuild alone must decide."""
+    from communs.records.content import ACTOR, CALL, EVENT, RecordFile, classify
+    from communs.records.crosscheck import entry_of
+    from communs.site import plugin as site_plugin
+
+    build, checker = site_plugin.LAST.get("build"), site_plugin.LAST.get("checker")
+    if build is None or checker is None or not paths:
+        return []
+    known = {ACTOR: build.directory.actors, EVENT: build.directory.events, CALL: build.directory.calls}
+    records = []
+    for path in sorted(paths):
+        source = classify(path, content_dir) if path.is_file() else None
+        if not isinstance(source, RecordFile):
+            return []
+        old = known[source.kind].get(source.stem)
+        if old is None or old.folder != source.folder:
+            return []
+        result = checker.check(source)
+        new = result.record
+        if new is None or any(problem.is_error for problem in result.problems) or new.id != old.id:
+            return []
+        if entry_of(new) != entry_of(old) or new.data.get("image") != old.data.get("image"):
+            return []
+        records.append(new)
+    return site_plugin.show_records(records)
 
 
 def _pelican_settings(content_dir: Path, output: Path, settings_file: Path, cache: Path | None) -> dict:
@@ -481,12 +513,21 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
         ready.set()
         while True:
             try:
-                changes.get(timeout=1.0)
+                batch = set(changes.get(timeout=1.0))
             except queue.Empty:
                 continue
             while not changes.empty():
-                changes.get_nowait()  # several changes at once: one rebuild
-            click.echo(_("Changement détecté : reconstruction…"))
+                batch |= changes.get_nowait()  # several changes at once: one rebuild
+            # An edit of a record shows at once on its page; the rebuild remakes the rest.
+            try:
+                shown = _show_at_once({Path(name) for _change, name in batch}, content_dir)
+            except Exception as error:  # noqa: BLE001 - the rebuild below says what is wrong
+                shown = []
+                click.echo(_("Affichage immédiat impossible ({error}) : reconstruction…").format(error=type(error).__name__), err=True)
+            if shown:
+                click.echo(_("Fiche modifiée affichée ({pages}) : reconstruction du reste du site…").format(pages=", ".join(shown)))
+            else:
+                click.echo(_("Changement détecté : reconstruction…"))
             _build(content_dir, output, settings_file, None, quiet=True)
     except KeyboardInterrupt:
         pass

@@ -237,3 +237,36 @@ def test_a_replaced_picture(site):
     save(picture, size=(900, 700), colour=(200, 40, 40))
     site.build()
     assert_same_as_cold(site)
+
+
+def test_an_edit_shown_at_once_is_the_page_a_build_makes(site):
+    """``communs serve`` renders an edited record's page before the rebuild: the same bytes as a
+    cold build's page, and the rebuild that follows still equals a cold build. Changes the checks
+    across records could see otherwise (a new name, a new file) wait for the rebuild."""
+    from communs.cli import _show_at_once
+    from communs.records.validation import Checker
+    from communs.site import plugin
+
+    plugin.LAST["checker"] = Checker()
+    path = site.actors[2]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^summary: .*$", "summary: Un résumé corrigé et vu tout de suite.", text), encoding="utf-8")
+    page = f"acteurs/{path.stem}/index.html"
+    assert _show_at_once({path}, site.content) == [f"/{page.removesuffix('index.html')}"]
+    shown = (site.output / page).read_bytes()
+    assert "Un résumé corrigé et vu tout de suite" in shown.decode("utf-8")
+    assert shown == (site.cold() / page).read_bytes()
+
+    site.build()
+    assert_same_as_cold(site)
+    plugin.LAST["checker"] = Checker()
+    renamed = site.actors[3]
+    renamed.write_text(re.sub(r"(?m)^name: .*$", "name: Un tout autre nom", renamed.read_text(encoding="utf-8")), encoding="utf-8")
+    assert _show_at_once({renamed}, site.content) == []  # duplicates are looked for by name: the rebuild decides
+    broken = site.actors[4]
+    broken.write_text(broken.read_text(encoding="utf-8").replace("kind: ", "kind: pas-un-type-", 1), encoding="utf-8")
+    assert _show_at_once({broken}, site.content) == []
+    added = path.with_name("une-fiche-nouvelle.yml")
+    added.write_text(text.replace(f"id: {path.stem}", "id: une-fiche-nouvelle"), encoding="utf-8")
+    assert _show_at_once({added}, site.content) == []
+    assert _show_at_once({path, site.content / "notes.txt"}, site.content) == []

@@ -91,9 +91,7 @@ class SiteBuild:
         pages = max(1, -(-len(self.history.changes) // CHANGES_PER_PAGE)) if self.history else 1
         specs += [PageSpec(urls.changes_page(number), "changes.html", "changes", (number,)) for number in range(1, pages + 1)]
         specs += [PageSpec(urls.theme(value), "theme.html", "theme", (value,)) for value in d.labels["themes"]]
-        specs += [PageSpec(urls.actor(r.id), "actor.html", "actor", (r.id,), r.folder) for r in d.actors.values()]
-        specs += [PageSpec(urls.event(r.id), "event.html", "event", (r.id,), r.folder) for r in d.events.values()]
-        specs += [PageSpec(urls.call(r.id), "call.html", "call", (r.id,), r.folder) for r in d.calls.values()]
+        specs += [self.record_spec(r) for records in (d.actors, d.events, d.calls) for r in records.values()]
         specs += [
             PageSpec(urls.commune_programme(d.commune(code), year, month), "programme.html", "programme", (code, year, month), code)
             for code, year, month in sorted(self.programmes)
@@ -101,6 +99,12 @@ class SiteBuild:
         specs += self.embed_specs()
         specs += self.network_specs()
         return specs
+
+    @staticmethod
+    def record_spec(record: Record) -> PageSpec:
+        """The page of one record."""
+        url = {ACTOR: urls.actor, EVENT: urls.event, CALL: urls.call}[record.kind](record.id)
+        return PageSpec(url, f"{record.kind}.html", record.kind, (record.id,), record.folder)
 
     def network_specs(self) -> list[PageSpec]:
         """A network page per commune and per theme that has links, and the culture sector view."""

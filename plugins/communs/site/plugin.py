@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from communs.records.directory import Directory, InvalidDirectory, load_directory
+from communs.records.record import Record
 from communs.records.territory import Territory
 from communs.settings import SiteSettings
 from communs.site import urls
@@ -28,6 +29,9 @@ from communs.site.render import Renderer, environment, render_all
 
 # Set by `communs build` so that the plugin reuses the directory it has just validated.
 PRELOADED: dict[str, Any] = {}
+# The last whole build of this process that went to its end: its ``build`` (pages.SiteBuild: the
+# directory, settings, history and pictures it was made from) and ``output`` (see show_records).
+LAST: dict[str, Any] = {}
 Progress = Callable[[str, int, int], None]
 
 
@@ -195,7 +199,39 @@ def build_site(
         parts.write_manifest(output, part, inputs, expected)
     cache.save()
     steps["cache"] = time.perf_counter() - started
+    if part is None:
+        LAST.update(build=build, output=output)
     return steps
+
+
+def show_records(records: list[Record]) -> list[str]:
+    """The pages of edited ``records`` rendered at once, each record in the place of the one of the
+    same id in the last build's directory (``LAST``); their URLs.
+
+    For ``communs serve``: a volunteer sees their edit before the rebuild that follows has
+    remade what else shows it. That rebuild renders these pages again from the same inputs (their
+    keys changed), so the site ends as a build would make it. The caller makes sure the records
+    are valid and that the checks across records see them as before (``crosscheck.entry_of``).
+    """
+    from communs.site.pages import SiteBuild, template_filters, template_globals
+
+    last = LAST.get("build")
+    if last is None or not records:
+        return []
+    replaced = {(record.kind, record.id): record for record in records}
+    d = last.directory
+    every = [replaced.pop((r.kind, r.id), r) for records_of in (d.actors, d.events, d.calls) for r in records_of.values()]
+    if replaced:
+        return []  # not an edit of a record the last build had
+    directory = Directory.from_records(every, d.communes, d.schemas)
+    build = SiteBuild(directory, last.site, last.history)
+    build.pictures, build.today_everywhere = last.pictures, last.today_everywhere
+    site = last.site
+    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), LAST["output"])
+    specs = [build.record_spec(record) for record in records]
+    for spec in specs:
+        renderer.write(spec)
+    return [spec.url for spec in specs]
 
 
 def _timed(function: Callable[..., Any], *args: Any) -> float:
