@@ -48,8 +48,26 @@ def install_gettext(env: jinja2.Environment) -> None:
     env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
 
 
-# Environments kept by the builds of a long-lived process (``communs serve``), by override folders.
-_kept: dict[tuple[str, ...], jinja2.Environment] = {}
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled by this process, in memory, by name and source (Jinja compares a
+    checksum of the source: a template whose file changed is compiled anew)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+# Kept by the builds of a long-lived process (``communs serve``). Only the compiled code is kept,
+# not the environment: its templates' imported macros hold the filters and globals of the build
+# that first imported them (the directory of that build).
+_compiled = _CompiledTemplates()
 
 
 def environment(filters: dict[str, Callable], globals_: dict[str, Any], overrides: tuple[str, ...] = (), *, keep: bool = False) -> jinja2.Environment:
@@ -57,16 +75,8 @@ def environment(filters: dict[str, Callable], globals_: dict[str, Any], override
 
     A template of an ``overrides`` folder replaces the theme's of the same name, and may extend
     it as ``!theme/<name>`` (Pelican's convention for THEME_TEMPLATES_OVERRIDES). With ``keep``,
-    the environment of the last call with these overrides is given again with these filters and
-    globals (compiled templates look both up as they render): a build in the same process does
-    not compile its templates again, and a template whose file changed is compiled anew (Jinja
-    checks each file's time).
+    the templates this process compiled for an earlier build are not compiled again.
     """
-    if keep and overrides in _kept:
-        env = _kept[overrides]
-        env.filters.update(filters)
-        env.globals.update(globals_)
-        return env
     theme = str(theme_dir() / "templates")
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
@@ -77,12 +87,11 @@ def environment(filters: dict[str, Callable], globals_: dict[str, Any], override
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_compiled if keep else None,
     )
     install_gettext(env)
     env.filters.update(filters)
     env.globals.update(globals_)
-    if keep:
-        _kept[overrides] = env
     return env
 
 
