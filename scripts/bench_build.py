@@ -373,6 +373,9 @@ def run_corpus(label: str, actors: int, events: int, communes: int, work: Path, 
     # Pelican skips a missing PAGE_PATHS folder silently; one free page keeps its reader in the build.
     shutil.copy2(ROOT / "content" / "pages" / "a-propos.md", pages_dir / "a-propos.md")
     commit(work)
+    # A record written within a second of a build's start is "racily clean" (site.stamp): the
+    # stamp of that build is never trusted, and the no-change rebuild would run in full.
+    time.sleep(1.1)
     content = work / "content"
     corpus = sum(p.stat().st_size for p in content.rglob("*.yml"))
     records = actors + events
