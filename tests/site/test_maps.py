@@ -208,3 +208,36 @@ def test_map_parts_is_fast_once_warm():
     per_call = (time.perf_counter() - start) / 200
     print(f"map_parts: {per_call * 1e6:.0f} µs per call (warm)")
     assert per_call < 0.002
+
+
+def test_map_code_kept_between_builds_is_folium_code(tmp_path):
+    """A build keeps each configuration's code in its cache: the next one reads it (without
+    importing folium) and gets the same bytes; a damaged file is rendered again."""
+    import os
+    import subprocess
+    import sys
+
+    from communs.site import maps
+
+    maps._rendered.cache_clear()
+    maps.keep_rendered_in(tmp_path)
+    try:
+        first = commune_map()
+        kept = sorted(tmp_path.glob("*.json"))
+        assert len(kept) == 1
+        maps._rendered.cache_clear()
+        assert commune_map() == first
+        kept[0].write_text("[1, 2", encoding="utf-8")
+        maps._rendered.cache_clear()
+        assert commune_map() == first
+    finally:
+        maps.keep_rendered_in(None)
+        maps._rendered.cache_clear()
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom communs.settings import SiteSettings\nfrom communs.site import maps\n"
+        f"maps.keep_rendered_in(Path({str(tmp_path)!r}))\n"
+        f"maps.map_parts(element_id='carte-commune', site=SiteSettings(site_url={SITE.site_url!r}), data_url={DATA_URL!r}, center=(-20.8789, 55.4481), label={LABEL!r})\n"
+        "print('folium' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(Path(maps.__file__).parents[2])})
+    assert done.stdout.strip() == "False"

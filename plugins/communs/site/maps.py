@@ -11,7 +11,9 @@ folium's elements are given fixed ids (its own are random) and live inside one f
 map, so two maps on a page do not collide and the same inputs give the same bytes. Rendering a
 folium figure takes milliseconds, so the rendered code is cached per configuration (site URL,
 tiles, clustering, language); what varies per page (element id, data, centre, zoom, height)
-is passed to that code as one JSON object, never spliced into it.
+is passed to that code as one JSON object, never spliced into it. folium itself (``mapscript``)
+is imported only to render a configuration's code, which a build keeps in its cache folder
+(``keep_rendered_in``): importing it takes longer than a rebuild after an edit should.
 
 Feature properties the script reads: ``name``, ``url`` (http(s) or site-relative, else the
 name is not a link), ``subtitle``, ``type`` ("actor" or "event"), ``cancelled`` (true/false),
