@@ -63,11 +63,10 @@ class Workspace:
         self.repo = self._open()
 
     def _open(self) -> git.Repo:
-        if (self.mirror_dir / "HEAD").exists():
-            return git.Repo(self.mirror_dir)
         self.mirror_dir.parent.mkdir(parents=True, exist_ok=True)
         # Copies of the service started together on one data folder would create the mirror at
         # once (and fail on its config file's lock): the first creates it, the others open it.
+        # Always under the lock: a mirror whose HEAD is written may still lack the rest.
         import fcntl
 
         descriptor = os.open(self.data_dir / "mirror.lock", os.O_RDWR | os.O_CREAT, 0o600)
