@@ -536,6 +536,27 @@ def test_write_exports_writes_every_file_then_only_changes(demo, tmp_path):
     assert "donnees/acteurs.json" in changed and "donnees/evenements.ics" in changed
 
 
+def test_big_exports_are_streamed_to_their_file_with_the_bytes_made_whole(demo, tmp_path):
+    """The whole-directory files go to disk piece by piece (never held whole): with or without
+    the build cache, cold or over other bytes, they are the bytes ``Export.data()`` makes."""
+    from communs.site.buildcache import BuildCache
+
+    made = {export.url: export.data() for export in exports.exports_of(demo, SITE) if export.pieced is not None}
+    assert {urls.data_file(name) for name in ("acteurs.json", "acteurs.csv", "gogocarto.json", "evenements.ics")} <= set(made)
+    exports.write_exports(demo, tmp_path / "plain", SITE)
+    for url, data in made.items():
+        assert (tmp_path / "plain" / url.lstrip("/")).read_bytes() == data, url
+    output = tmp_path / "cached"
+    for name in ("acteurs.json", "evenements.ics"):  # other bytes already there, longer and shorter
+        (output / "donnees").mkdir(parents=True, exist_ok=True)
+        (output / "donnees" / name).write_bytes(made[urls.data_file(name)][:100] if name.endswith(".json") else made[urls.data_file(name)] * 2)
+    cache = BuildCache.for_output(tmp_path / "cache", output, "v1")
+    exports.write_exports(demo, output, SITE, cache=cache)
+    for url, data in made.items():
+        assert (output / url.lstrip("/")).read_bytes() == data, url
+    assert not [p for p in output.rglob(".*") if p.is_file()]  # no scratch file left behind
+
+
 @pytest.mark.parametrize("text", ["=1+1", " =1+1", "\u00a0=1+1", "\u202f@SUM(A1)", "  -2+3"])
 def test_csv_neutralises_formulas_even_after_leading_spaces(text):
     assert exports._cell(text) == "'" + text

@@ -50,3 +50,35 @@ def test_a_file_changed_by_hand_or_another_version_is_made_whole(tmp_path: Path)
     made.clear()
     write_pieced(target, pieced(values, made), index, "v2")
     assert made == ["a", "b"] and json.loads(index.read_text())["version"] == "v2"
+
+
+def test_pieces_are_streamed_in_chunks_and_an_unchanged_file_keeps_its_time(tmp_path: Path, monkeypatch):
+    """A file bigger than the chunk read at a time, copied span by span from the last build."""
+    import os
+
+    from communs.site import pieces
+    from communs.site.outputs import write_chunks_if_changed
+
+    monkeypatch.setattr(pieces, "CHUNK", 7)  # several chunks per span and per file
+    target, index = tmp_path / "out.txt", tmp_path / "index.json"
+    values = {f"k{n:02d}": f"value number {n}" for n in range(30)}
+    assert write_pieced(target, pieced(values, []), index, "v1")
+    assert target.read_bytes() == pieced(values, []).whole()
+    os.utime(target, ns=(1, 1))
+    made: list[str] = []
+    assert not write_pieced(target, pieced(values, made), index, "v1") and made == []
+    assert target.stat().st_mtime_ns == 1
+    values["k07"] = "changed"
+    del values["k20"]
+    assert write_pieced(target, pieced(values, made), index, "v1") and made == ["k07"]
+    assert target.read_bytes() == pieced(values, []).whole()
+    assert write_pieced(tmp_path / "plain.txt", pieced(values, []), None) and (tmp_path / "plain.txt").read_bytes() == target.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.json", "out.txt", "plain.txt"]  # no scratch file left
+
+    # Chunks compared with the file there: same bytes keep it, a longer or shorter text replaces it.
+    os.utime(target, ns=(1, 1))
+    whole = target.read_bytes()
+    assert not write_chunks_if_changed(target, [whole[:5], whole[5:]]) and target.stat().st_mtime_ns == 1
+    assert write_chunks_if_changed(target, [whole, b"+"]) and target.read_bytes() == whole + b"+"
+    assert write_chunks_if_changed(target, [whole[:-1]]) and target.read_bytes() == whole[:-1]
+    assert write_chunks_if_changed(tmp_path / "new" / "file.txt", iter([b"a", b"b"])) and (tmp_path / "new" / "file.txt").read_bytes() == b"ab"

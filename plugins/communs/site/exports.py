@@ -1241,8 +1241,8 @@ def write_exports(directory: Directory, output: Path, site: SiteSettings, histor
         path = output / relative
         if cache is not None and cache.fresh(relative, export.key, path):
             continue
-        if export.pieced is not None and cache is not None:
-            changed = write_pieced(path, export.pieced(), cache.pieces_index(relative), cache.version)
+        if export.pieced is not None:  # streamed to the file, never held whole
+            changed = write_pieced(path, export.pieced(), cache.pieces_index(relative) if cache is not None else None, cache.version if cache is not None else "")
         else:
             changed = write_if_changed(path, export.data())
         if cache is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -24,6 +25,39 @@ def write_if_changed(path: Path, data: bytes, *, known_different: bool = False) 
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_chunks_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
+    """``write_if_changed`` for a file made in chunks and never held whole: written beside the
+    target while it is compared with the file already there, renamed over it only when the bytes
+    differ (the old file then keeps its mtime); True when written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        try:
+            old = open(path, "rb")  # noqa: SIM115 (closed below, after the last chunk)
+        except FileNotFoundError:
+            old = None
+        same = old is not None
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                for chunk in chunks:
+                    stream.write(chunk)
+                    if same:
+                        same = old.read(len(chunk)) == chunk  # type: ignore[union-attr]
+            same = same and old.read(1) == b""  # type: ignore[union-attr]
+        finally:
+            if old is not None:
+                old.close()
+        if same:
+            os.unlink(temporary)
+            return False
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

@@ -5,23 +5,27 @@ fixed order with a separator between them, and a tail. ``Pieced.whole()`` makes 
 edit, ``write_pieced`` makes again only the pieces whose key changed and copies the others from
 the file the last build wrote, found through an index kept in the build cache (each piece's key,
 place and length, and the digest of the whole file). A file that is not the one indexed (changed
-by hand, written by another build) is made whole again. Both ways give the same bytes.
+by hand, written by another build) is made whole again. Both ways give the same bytes, and
+neither holds the whole file in memory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from communs.fingerprints import bytes_digest
-from communs.site.outputs import write_if_changed
+from communs.site.outputs import write_chunks_if_changed
 
 Piece = tuple[bytes, Any]  # the piece's bytes and what the head or tail needs to know of it (JSON)
 INDEX_FORMAT = 1
+CHUNK = 1 << 20  # bytes read or copied at a time
 
 
 @dataclass(frozen=True)
@@ -48,64 +52,100 @@ def _index(path: Path) -> dict[str, Any] | None:
     return index if isinstance(index, dict) and index.get("format") == INDEX_FORMAT else None
 
 
+def _file_digest(stream: BinaryIO) -> str:
+    """``bytes_digest`` of a file's bytes, read a chunk at a time."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for chunk in iter(lambda: stream.read(CHUNK), b""):
+        hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _copy(source: BinaryIO, target: BinaryIO, start: int, end: int) -> None:
+    """The bytes ``start:end`` of ``source`` appended to ``target``, a chunk at a time."""
+    source.seek(start)
+    while start < end:
+        chunk = source.read(min(CHUNK, end - start))
+        if not chunk:
+            raise OSError("the file changed while it was read")
+        target.write(chunk)
+        start += len(chunk)
+
+
 def write_pieced(target: Path, pieced: Pieced, index_path: Path | None, version: str = "") -> bool:
     """Write ``pieced`` at ``target`` reusing the pieces of the last build whose key is unchanged
     (and made with the same ``version`` of the code and settings); True when the bytes changed.
 
-    Pieces that follow each other in the old file as in the new one are copied as one span."""
+    Pieces that follow each other in the old file as in the new one are copied as one span. The
+    file is never held whole in memory (the national exports weigh hundreds of megabytes): the
+    pieces go to a scratch file beside the target, then the head (known once every piece is
+    made), that body and the tail go to the target, compared with the old bytes as they go."""
     known: dict[str, list] = {}
-    old = memoryview(b"")
     index = _index(index_path) if index_path is not None else None
-    if index is not None and index.get("version") == version and target.is_file():
-        data = target.read_bytes()
-        if len(data) == index.get("size") and bytes_digest(data) == index.get("digest"):
-            known, old = index["pieces"], memoryview(data)
-    separator = pieced.separator
-    chunks: list[bytes | memoryview] = []
-    metas: list[Any] = []
-    entries: dict[str, list] = {}
-    span: list[int] | None = None  # [start, end] in the old file of the pieces being copied
-    place = 0  # from the end of the head
-    for number, (name, key, make) in enumerate(pieced.items):
-        found = known.get(name)
-        if found is not None and found[0] == key and found[1] + found[2] <= len(old):
-            start, length, meta = found[1], found[2], found[3]
-            if span is not None and number and span[1] + len(separator) == start and old[span[1]:start] == separator:
-                span[1] = start + length
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        old: BinaryIO | None = None
+        old_size = 0
+        if index is not None and index.get("version") == version and target.is_file() and target.stat().st_size == index.get("size"):
+            old = stack.enter_context(open(target, "rb"))
+            if _file_digest(old) == index.get("digest"):
+                known, old_size = index["pieces"], index["size"]
+        body = stack.enter_context(tempfile.TemporaryFile(dir=target.parent))
+        separator = pieced.separator
+        metas: list[Any] = []
+        entries: dict[str, list] = {}
+        span: list[int] | None = None  # [start, end] in the old file of the pieces being copied
+        place = 0  # from the end of the head
+        for number, (name, key, make) in enumerate(pieced.items):
+            found = known.get(name)
+            if found is not None and found[0] == key and found[1] + found[2] <= old_size:
+                start, length, meta = found[1], found[2], found[3]
+                if span is not None and number and span[1] + len(separator) == start and _read(old, span[1], start) == separator:
+                    span[1] = start + length
+                else:
+                    if span is not None:
+                        _copy(old, body, *span)  # type: ignore[arg-type]
+                    if number:
+                        body.write(separator)
+                    span = [start, start + length]
             else:
                 if span is not None:
-                    chunks.append(old[span[0]:span[1]])
+                    _copy(old, body, *span)  # type: ignore[arg-type]
+                    span = None
                 if number:
-                    chunks.append(separator)
-                span = [start, start + length]
-        else:
-            if span is not None:
-                chunks.append(old[span[0]:span[1]])
-                span = None
+                    body.write(separator)
+                chunk, meta = make()
+                length = len(chunk)
+                body.write(chunk)
             if number:
-                chunks.append(separator)
-            chunk, meta = make()
-            length = len(chunk)
-            chunks.append(chunk)
-        if number:
-            place += len(separator)
-        metas.append(meta)
-        entries[name] = [key, place, length, meta]
-        place += length
-    if span is not None:
-        chunks.append(old[span[0]:span[1]])
-    head = pieced.head(metas)
-    data = b"".join([head, *chunks, pieced.tail(metas)])
-    # The old bytes, when read, tell whether anything changed without reading the file again.
-    changed = (data != old) if len(old) else write_if_changed(target, data)
-    if len(old) and changed:
-        write_if_changed(target, data, known_different=True)
+                place += len(separator)
+            metas.append(meta)
+            entries[name] = [key, place, length, meta]
+            place += length
+        if span is not None:
+            _copy(old, body, *span)  # type: ignore[arg-type]
+        head = pieced.head(metas)
+        tail = pieced.tail(metas)
+        body.seek(0)
+        hasher = hashlib.blake2b(digest_size=16)
+
+        def chunks() -> Iterator[bytes]:
+            for chunk in (head, *iter(lambda: body.read(CHUNK), b""), tail):
+                hasher.update(chunk)
+                yield chunk
+
+        changed = write_chunks_if_changed(target, chunks())
     if index_path is not None:
         for entry in entries.values():
             entry[1] += len(head)
         index_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"format": INDEX_FORMAT, "version": version, "size": len(data), "digest": bytes_digest(data), "pieces": entries},
-                                        separators=(",", ":")), encoding="utf-8")
+        temporary.write_text(json.dumps({"format": INDEX_FORMAT, "version": version, "size": len(head) + place + len(tail), "digest": hasher.hexdigest(),
+                                         "pieces": entries}, separators=(",", ":")), encoding="utf-8")
         temporary.replace(index_path)
     return changed
+
+
+def _read(stream: BinaryIO | None, start: int, end: int) -> bytes:
+    assert stream is not None
+    stream.seek(start)
+    return stream.read(end - start)
