@@ -148,3 +148,21 @@ def test_reading_a_record_never_waits_on_a_fifo(tmp_path):
     result = subprocess.run([sys.executable, "-c", script, str(fifo)], capture_output=True, text=True, env=environment, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("None [('special-file', ") and "est un tube nommé (FIFO)" in result.stdout
+
+
+def test_field_names_and_short_texts_are_one_string_across_records_and_their_pickles():
+    """A national directory repeats its field names, codes and vocabulary values in every record:
+    they are interned when read, so that records (and a batch of them sent between processes)
+    hold each once; long texts are left alone, and the values are the same."""
+    import pickle
+
+    from communs.records.yamlreader import INTERNED_LENGTH, read_yaml
+
+    long_text = "x" * (INTERNED_LENGTH + 1)
+    texts = [f"id: acteur-{n}\nkind: association\nthemes: [culture, sport]\nsummary: {long_text}\n" for n in range(2)]
+    first, second = (read_yaml(text).value for text in texts)
+    assert first == {"id": "acteur-0", "kind": "association", "themes": ["culture", "sport"], "summary": long_text}
+    for one, two in ((first, second), tuple(pickle.loads(pickle.dumps([first, second])))):
+        assert [key for key in one] == [key for key in two] and all(a is b for a, b in zip(one, two))
+        assert one["kind"] is two["kind"] and one["themes"][1] is two["themes"][1]
+        assert one["summary"] == two["summary"]

@@ -10,6 +10,7 @@ than a round-trip library because the validator reads tens of thousands of files
 from __future__ import annotations
 
 import re
+from sys import intern
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,11 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_DEPTH = 32
+# Keys, and texts up to this length (codes, vocabulary values, tags, dates), are interned: the
+# records of a national directory repeat them hundreds of thousands of times, and one string
+# each saves a third of their memory (and of their pickles between processes, which then hold
+# each such text once per batch).
+INTERNED_LENGTH = 40
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -189,12 +195,14 @@ class _Builder:
                 if stack and stack[-1][0].__class__ is dict and stack[-1][2] is None:
                     frame = stack[-1]  # a key
                     mark = event.start_mark
-                    frame[2] = event.value
+                    frame[2] = intern(event.value)
                     frame[3] = (mark.line + 1, mark.column + 1)
                     continue
                 if event.anchor is not None or event.tag is not None:
                     self.check_node_options(event, self._next_pointer(stack))
                 value = _resolve_plain(event.value) if (not event.style and event.implicit[0]) else event.value
+                if value.__class__ is str and len(value) <= INTERNED_LENGTH:
+                    value = intern(value)
                 self._place(stack, value, event.start_mark)
             elif cls is _MappingStart or cls is _SequenceStart:
                 if len(stack) >= MAX_DEPTH:
