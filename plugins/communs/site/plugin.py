@@ -7,6 +7,7 @@ directory once (validating it: invalid records stop the build with the validator
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -137,7 +138,13 @@ def build_site(
     steps["page keys"] = time.perf_counter() - started
     started = time.perf_counter()
     renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), output)
-    render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    # The page workers are forked: a collection in one of them would write into every object
+    # inherited from this process, and so copy the memory of the whole directory once per worker.
+    gc.freeze()
+    try:
+        render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+    finally:
+        gc.unfreeze()
     for path, key in keys.items():
         cache.remember(path, key)
     steps["pages"] = time.perf_counter() - started
