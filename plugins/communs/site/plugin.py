@@ -138,8 +138,12 @@ def build_site(
     steps["page keys"] = time.perf_counter() - started
     started = time.perf_counter()
     renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), output)
-    # The page workers are forked: a collection in one of them would write into every object
-    # inherited from this process, and so copy the memory of the whole directory once per worker.
+    # The page workers are forked, and a worker copies every page of memory whose objects it
+    # reads (CPython counts references in the objects). A commune's pages go together: the records
+    # they read were read one after another, in content order, and lie side by side in memory,
+    # so that each worker copies mostly the records of its own communes, not the whole directory.
+    # A collection in a worker would write into every object inherited: the collector is frozen.
+    todo.sort(key=lambda spec: spec.commune or "")
     gc.freeze()
     try:
         render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
