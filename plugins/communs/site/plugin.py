@@ -138,21 +138,26 @@ def build_site(
     steps["page keys"] = time.perf_counter() - started
     started = time.perf_counter()
     renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), output)
-    # The page workers are forked, and a worker copies every page of memory whose objects it
-    # reads (CPython counts references in the objects). A commune's pages go together: the records
-    # they read were read one after another, in content order, and lie side by side in memory,
-    # so that each worker copies mostly the records of its own communes, not the whole directory.
-    # A collection in a worker would write into every object inherited: the collector is frozen.
-    todo.sort(key=lambda spec: spec.commune or "")
+    # Page workers are forked, and a worker copies every page of memory whose objects it reads
+    # (CPython counts references in the objects): a page of the whole directory (home, agenda,
+    # themes...) would make a worker copy every record. Those pages are rendered here, then the
+    # pages of each commune in workers, commune after commune: the records a commune's pages read
+    # were read one after another (content order) and lie side by side in memory, so that each
+    # worker copies mostly the records of its own communes. A collection in a worker would write
+    # into every object inherited: the collector is frozen meanwhile.
+    whole = [spec for spec in todo if spec.commune is None]
+    local = sorted((spec for spec in todo if spec.commune is not None), key=lambda spec: spec.commune)
+    render_all(renderer, whole, jobs=1, progress=(lambda done, _total: progress("pages", done, len(todo))) if progress else None)
     gc.freeze()
     try:
-        render_all(renderer, todo, jobs=jobs, progress=(lambda done, total: progress("pages", done, total)) if progress else None)
+        render_all(renderer, local, jobs=jobs, progress=(lambda done, _total: progress("pages", len(whole) + done, len(todo))) if progress else None)
     finally:
         gc.unfreeze()
     for path, key in keys.items():
         cache.remember(path, key)
     steps["pages"] = time.perf_counter() - started
     steps["pages rendered"] = len(todo)
+    steps["pages rendered in the build's own process (of no commune)"] = len(whole)
     steps["pages in the site"] = sum(1 for spec in specs if urls.output_path(spec.url).endswith(".html"))
 
     indexing, search_keys = None, {}
