@@ -365,14 +365,19 @@ def serve(content: Path, output: Path, settings: Path, log: Path, edited: Path |
     return figures
 
 
-def run_corpus(label: str, actors: int, events: int, communes: int, work: Path, arguments: argparse.Namespace) -> dict:
-    start = time.perf_counter()
+def write_corpus(work: Path, actors: int, events: int, communes: int) -> None:
+    """The synthetic records under ``work/content``, with one free page, committed."""
     generate(work, actors, events, communes)
     pages_dir = work / "content" / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
     # Pelican skips a missing PAGE_PATHS folder silently; one free page keeps its reader in the build.
     shutil.copy2(ROOT / "content" / "pages" / "a-propos.md", pages_dir / "a-propos.md")
     commit(work)
+
+
+def run_corpus(label: str, actors: int, events: int, communes: int, work: Path, arguments: argparse.Namespace) -> dict:
+    start = time.perf_counter()
+    write_corpus(work, actors, events, communes)
     # A record written within a second of a build's start is "racily clean" (site.stamp): the
     # stamp of that build is never trusted, and the no-change rebuild would run in full.
     time.sleep(1.1)

@@ -42,8 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from bench_build import NATIONAL_CONF, child_environment, commit  # noqa: E402
-from synthetic import generate  # noqa: E402
+from bench_build import NATIONAL_CONF, child_environment, write_corpus  # noqa: E402
 
 TARGET_MIB = 3 * 1024
 SAMPLE_SECONDS = 0.2
@@ -123,11 +122,7 @@ def corpus(work: Path, actors: int, events: int, communes: int) -> Path:
     shutil.rmtree(work / "content", ignore_errors=True)
     shutil.rmtree(work / ".git", ignore_errors=True)
     started = time.perf_counter()
-    generate(work, actors, events, communes)
-    pages = work / "content" / "pages"
-    pages.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "content" / "pages" / "a-propos.md", pages / "a-propos.md")
-    commit(work)
+    write_corpus(work, actors, events, communes)
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     print(f"corpus written and committed in {time.perf_counter() - started:.0f} s")
     return work / "content"
@@ -152,7 +147,7 @@ def main() -> int:
     try:
         content = corpus(work, arguments.actors, arguments.events, arguments.communes)
         settings = work / "national.py"
-        settings.write_text(NATIONAL_CONF, encoding="utf-8")
+        settings.write_text(NATIONAL_CONF.format(cache=str(work / "cache")), encoding="utf-8")  # each build names its own --cache
         files, _strays = scan(content)
         own = Counter(parts.key_of(source.folder) for source in files)
         keys = parts.keys(files)
