@@ -19,31 +19,30 @@ def write_if_changed(path: Path, data: bytes, *, known_different: bool = False) 
         if not known_different and path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target, then rename: a reader never sees half a file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True
+        pass
+    return _write_beside(path, [data], compare=False)
 
 
 def write_chunks_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
     """``write_if_changed`` for a file made in chunks and never held whole: written beside the
     target while it is compared with the file already there, renamed over it only when the bytes
     differ (the old file then keeps its mtime); True when written."""
+    return _write_beside(path, chunks, compare=True)
+
+
+def _write_beside(path: Path, chunks: Iterable[bytes], *, compare: bool) -> bool:
+    """Write ``chunks`` beside ``path``, then rename over it: a reader never sees half a file.
+    With ``compare``, the chunks are compared with the file there as they are written, and the
+    new file is dropped when the bytes are the same; True when renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        try:
-            old = open(path, "rb")  # noqa: SIM115 (closed below, after the last chunk)
-        except FileNotFoundError:
-            old = None
+        old = None
+        if compare:
+            try:
+                old = open(path, "rb")  # noqa: SIM115 (closed below, after the last chunk)
+            except FileNotFoundError:
+                pass
         same = old is not None
         try:
             with os.fdopen(handle, "wb") as stream:
