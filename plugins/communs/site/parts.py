@@ -202,10 +202,9 @@ def changed_parts(content_dir: Path, revision: str) -> list[str]:
 
     repo = git.Repo(content_dir, search_parent_directories=True)
     top = Path(repo.working_tree_dir)
-    records = {os.path.relpath(content_dir / folder, top) for folder in KINDS}
-    # Tracked files only: a CI job's own reports (revue.md…) are untracked, never part of the change.
-    others = repo.git.diff("--name-only", "--no-renames", "-z", revision).split("\0")
-    if any(name and not any(name == folder or name.startswith(folder + "/") for folder in records) for name in others):
+    # Any other tracked file (a CI job's own reports, revue.md…, are untracked: never the change's).
+    elsewhere = [f":(exclude){os.path.relpath(content_dir / folder, top)}" for folder in KINDS]
+    if repo.git.diff("--name-only", revision, "--", ".", *elsewhere):  # git runs at the top of the working tree
         touched.add(COMMON)
     return [key for key in sorted(touched - {COMMON})] + ([COMMON] if COMMON in touched else [])
 
