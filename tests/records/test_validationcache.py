@@ -5,6 +5,8 @@ cache is plain JSON that is dropped when it does not fit."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,47 @@ def test_the_command_line_keeps_its_verdicts_in_the_folder_it_is_given(tree, cac
     assert first.exit_code == second.exit_code == 1
     assert first.output == second.output and "compagnie-ti-kaz" in first.output  # the suggestion, again
     assert cache_file(cache).is_file()
+
+
+def test_a_file_known_by_its_state_is_not_read_again(tree, cache, monkeypatch):
+    """As Git does: a file whose size, modification time and inode are those its verdict was saved
+    with (and not racily clean then) is not read again; one touched is read once more, then known
+    by its new state."""
+    from communs.records import validation
+
+    actor = tree.actor()
+    tree.event()
+    long_ago = time.time_ns() - 3600 * 10**9
+    for path in tree.content.rglob("*.yml"):
+        os.utime(path, ns=(long_ago, long_ago))
+    first = cached(tree, cache)
+    reads: list[str] = []
+    read_bytes = validation.read_bytes
+    monkeypatch.setattr(validation, "read_bytes", lambda source: reads.append(source.display) or read_bytes(source))
+    again = cached(tree, cache)
+    assert reads == [] and again.reused == 2 and again.problems == first.problems
+    assert {r.id: r.digest for r in again.records} == {r.id: r.digest for r in first.records}
+    os.utime(actor, ns=(long_ago + 10**9, long_ago + 10**9))  # touched: same bytes
+    touched = cached(tree, cache)
+    assert [Path(read).name for read in reads] == ["compagnie-ti-kaz.yml"] and touched.reused == 2
+    reads.clear()
+    assert cached(tree, cache).reused == 2 and reads == []
+
+
+def test_a_racily_clean_file_is_read_again(tree, cache):
+    """A file changed in place within the same clock tick as its check (same size, time and
+    inode) is not trusted by its state: its new bytes are read and checked."""
+    actor = tree.actor()
+    tree.event()
+    cached(tree, cache)  # the file was written just now: within a second of this check
+    before = actor.stat()
+    text = actor.read_text(encoding="utf-8")
+    assert "Théâtre jeune public" in text
+    with open(actor, "r+b") as opened:  # same inode, same size
+        opened.write(text.replace("Théâtre jeune public", "Théâtre jeune publix").encode("utf-8"))
+    os.utime(actor, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = actor.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    report = cached(tree, cache)
+    assert report.reused == 1
+    assert next(r for r in report.records if r.kind == "actor").data["summary"].startswith("Théâtre jeune publix")

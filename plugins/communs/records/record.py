@@ -33,15 +33,17 @@ class Record:
     value_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     key_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     digest: str = ""  # of the file's bytes: what incremental builds compare
+    # Its id (the ``id`` field, else the file's stem): read hundreds of thousands of times by a
+    # build, so worked out once.
+    id: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = self.data.get("id")
+        object.__setattr__(self, "id", value if isinstance(value, str) else self.stem)
 
     def without_marks(self) -> "Record":
         """The same record without positions, which only problem reports need (lighter to send)."""
         return replace(self, value_marks={}, key_marks={})
-
-    @property
-    def id(self) -> str:
-        value = self.data.get("id")
-        return value if isinstance(value, str) else self.stem
 
     @property
     def name(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import ChainMap
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -146,27 +147,47 @@ def check_files(
         return _check_all([(source, None) for source in sources], checker, jobs=jobs, progress=progress, keep_records=keep_records)
     checker.picture_verdicts = cache.pictures  # inherited by the forked workers
     results: list[FileResult | None] = [None] * len(sources)
-    todo: list[tuple[int, RecordFile, bytes, str]] = []
+    todo: list[tuple[int, RecordFile, bytes | None, str, tuple[int, int, int] | None, int]] = []
+    seen = time.time_ns()  # before any file is looked at
     for index, source in enumerate(sources):
         try:
-            raw, problems = read_bytes(source)
+            status = os.lstat(source.path)
+            state: tuple[int, int, int] | None = (status.st_size, status.st_mtime_ns, status.st_ino)
         except OSError:
-            raw, problems = None, []
-        if raw is None:
-            results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
-            continue
-        raw_digest = bytes_digest(raw)
+            state = None
+        raw_digest = cache.known_digest(source, state) if state is not None else None
+        raw: bytes | None = None
+        if raw_digest is None:
+            try:
+                raw, problems = read_bytes(source)
+            except OSError:
+                raw, problems = None, []
+            if raw is None:
+                results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
+                continue
+            raw_digest = bytes_digest(raw)
         found = cache.get(source, raw_digest)
         if found is None:
-            todo.append((index, source, raw, raw_digest))
+            if raw is None:  # a verdict whose state was trusted but that cannot be used (damaged, picture changed)
+                try:
+                    raw, problems = read_bytes(source)
+                except OSError:
+                    raw, problems = None, []
+                if raw is None:
+                    results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
+                    continue
+                raw_digest = bytes_digest(raw)
+            todo.append((index, source, raw, raw_digest, state, seen))
         else:
+            if raw is not None and state is not None:
+                cache.note_state(source, raw_digest, state, seen)
             problems, entry, record = found
             results[index] = FileResult(problems, entry, record if keep_records else None)
     reused = len(sources) - len(todo)
     shifted = (lambda done, total: progress(reused + done, reused + total)) if progress and todo else None
-    checked = _check_all([(source, raw) for _index, source, raw, _digest in todo], checker, jobs=jobs, progress=shifted, keep_records=True)
-    for (index, source, _raw, raw_digest), result in zip(todo, checked):
-        cache.put(source, raw_digest, result.problems, result.entry, result.record)
+    checked = _check_all([(source, raw) for _index, source, raw, _digest, _state, _seen in todo], checker, jobs=jobs, progress=shifted, keep_records=True)
+    for (index, source, _raw, raw_digest, state, seen), result in zip(todo, checked):
+        cache.put(source, raw_digest, result.problems, result.entry, result.record, state, seen)
         cache.add_pictures(result.verdicts)
         results[index] = result if keep_records else FileResult(result.problems, result.entry, None, result.verdicts)
     if progress and not todo and sources:

@@ -9,6 +9,11 @@ the reference data or the territory change (``Checker.version``). The checks acr
 (unique ids, references, duplicates, links) are not cached: they run on the whole directory
 every time, from the entries.
 
+A file is known by its size, modification time and inode as Git knows it: when they are those
+the verdict was saved with, and the file was not modified within a second of being read then
+(``RACY_NS``: it may have changed again within the same clock tick), its bytes are not read again
+to be digested. Any other file is read and digested.
+
 The verdicts are kept in one JSON file per commune folder and kind of record, so that an edit
 rewrites one small file. JSON, because a CI cache may be restored from elsewhere and reading it
 must never run anything (as unpickling would).
@@ -16,8 +21,9 @@ must never run anything (as unpickling would).
 
 from __future__ import annotations
 
-import json
 import os
+
+import orjson
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -29,7 +35,8 @@ from communs.records.pictures import content_root, picture_file, picture_state
 from communs.records.problems import Problem
 from communs.records.record import Record
 
-FORMAT = 2  # of the files themselves
+FORMAT = 3  # of the files themselves
+RACY_NS = 1_000_000_000
 HEAD = "version.json"
 PICTURES = "pictures.json"
 # What an entry says beyond its file's place (kind, file, commune come from there): every other field.
@@ -39,7 +46,9 @@ _ENTRY_FIELDS = tuple(field.name for field in fields(Entry) if field.name not in
 
 def _tuples(value: Any) -> Any:
     """JSON's lists back as the tuples an entry holds (it holds no list)."""
-    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
+    if type(value) is not list:
+        return value
+    return tuple([_tuples(item) if type(item) is list else item for item in value])
 
 
 def _entry(source: RecordFile, value: dict[str, Any]) -> Entry:
@@ -52,7 +61,7 @@ def _round_trips(data: Any) -> bool:
     """Whether a record's data comes back from JSON as it is (YAML keys are texts and values plain
     types; anything else is checked again each time rather than changed)."""
     try:
-        return json.loads(json.dumps(data, ensure_ascii=False)) == data
+        return orjson.loads(orjson.dumps(data)) == data
     except (TypeError, ValueError):
         return False
 
@@ -73,14 +82,14 @@ def _load(path: Path) -> Any:
     known = _read.get(path)
     if known is not None and known[0] == state:
         return known[1]
-    value = json.loads(path.read_text(encoding="utf-8"))
+    value = orjson.loads(path.read_bytes())
     _read[path] = (state, value)
     return value
 
 
 def _write(path: Path, value: Any) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    temporary.write_bytes(orjson.dumps(value))
     temporary.replace(path)
     try:
         _read[path] = (_state(path), value)
@@ -104,7 +113,7 @@ class ValidationCache:
         if folder is None or not folder.is_dir():
             return
         try:
-            head = json.loads((folder / HEAD).read_text(encoding="utf-8"))
+            head = orjson.loads((folder / HEAD).read_bytes())
             self.fits = head.get("format") == FORMAT and head.get("version") == version
         except (OSError, ValueError, AttributeError):
             self.fits = False
@@ -134,6 +143,28 @@ class ValidationCache:
     def shard_of(source: RecordFile) -> str:
         return f"{source.kind}-{source.folder}"
 
+    def known_digest(self, source: RecordFile, state: tuple[int, int, int]) -> str | None:
+        """The digest of a file's bytes saved with its verdict, when the file's ``state`` (size,
+        modification time, inode) is the one saved and was not racily clean then; None otherwise
+        (the file is then read and digested)."""
+        found = self.shards.get(self.shard_of(source), {}).get(source.display)
+        if not isinstance(found, dict):
+            return None
+        saved, seen = found.get("state"), found.get("seen")
+        if not isinstance(saved, list) or not isinstance(seen, int) or tuple(saved) != state or state[1] >= seen - RACY_NS:
+            return None
+        value = found.get("digest")
+        return value if isinstance(value, str) else None
+
+    def note_state(self, source: RecordFile, raw_digest: str, state: tuple[int, int, int], seen: int) -> None:
+        """A file read again with the bytes its verdict was saved for (touched, copied, checked
+        out again): its new state is saved, so that the next run need not read it."""
+        shard = self.shard_of(source)
+        found = self.shards.get(shard, {}).get(source.display)
+        if isinstance(found, dict) and found.get("digest") == raw_digest and (found.get("state") != list(state) or found.get("seen") != seen):
+            self.shards[shard][source.display] = {**found, "state": list(state), "seen": seen}
+            self.dirty.add(shard)
+
     def get(self, source: RecordFile, raw_digest: str) -> tuple[list[Problem], Entry | None, Record | None] | None:
         """The verdict of a file with these bytes at this place, if its picture (if any) is unchanged."""
         shard = self.shard_of(source)
@@ -154,10 +185,15 @@ class ValidationCache:
         self.hits += 1
         return problems, entry, record
 
-    def put(self, source: RecordFile, raw_digest: str, problems: list[Problem], entry: Entry | None, record: Record | None) -> None:
+    def put(self, source: RecordFile, raw_digest: str, problems: list[Problem], entry: Entry | None, record: Record | None,
+            state: tuple[int, int, int] | None = None, seen: int | None = None) -> None:
+        """A file's verdict; ``state`` is the file's (size, time, inode) taken at ``seen`` (ns),
+        before its bytes were read."""
         if any(problem.code == "internal-error" for problem in problems) or (record is not None and not _round_trips(record.data)):
             return  # a check that broke may not break next time; data JSON would change is read again
         value: dict[str, Any] = {"digest": raw_digest, "problems": [problem.as_dict() for problem in problems], "entry": None}
+        if state is not None and seen is not None:
+            value["state"], value["seen"] = list(state), seen
         if entry is not None:
             known = asdict(entry)
             value["entry"] = {name: known[name] for name in _ENTRY_FIELDS}

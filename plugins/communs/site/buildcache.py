@@ -11,10 +11,11 @@ empty) is stale, and removed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
+import orjson
 
 from communs.fingerprints import code_files, code_version, digest, files_digest
 
@@ -40,7 +41,7 @@ class BuildCache:
         self._saved_version = None
         if path is not None and path.is_file():
             try:
-                document = json.loads(path.read_text(encoding="utf-8"))
+                document = orjson.loads(path.read_bytes())
                 files = document["files"] if document.get("format") == FORMAT else {}
                 self._saved_version = document.get("version")
                 # Made with other code or settings, nothing is fresh; the files are still the build's.
@@ -55,10 +56,10 @@ class BuildCache:
         name = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=8).hexdigest()
         return cls(cache_dir / "communs" / f"build-{name}.json", version)
 
-    def fresh(self, key: str, value: str, target: Path) -> bool:
+    def fresh(self, key: str, value: str, target: Path | str) -> bool:
         """Whether the output ``key`` (its path in the output folder) is made from ``value`` as
         last time and still there; a fresh output stays the build's."""
-        if value and self.known.get(key) == value and target.exists():
+        if value and self.known.get(key) == value and os.path.exists(target):
             self.entries[key] = value
             return True
         return False
@@ -85,7 +86,7 @@ class BuildCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"format": FORMAT, "version": self.version, "files": self.entries}, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+        temporary.write_bytes(orjson.dumps({"format": FORMAT, "version": self.version, "files": self.entries}, option=orjson.OPT_SORT_KEYS))
         temporary.replace(self.path)
 
 

@@ -1236,11 +1236,12 @@ def write_exports(directory: Directory, output: Path, site: SiteSettings, histor
     returns the files actually (re)written. With the build's ``cache``, a file made from the same
     inputs as last time is not made again, and a big one is made again piece by piece (``pieces``)."""
     written = []
+    top = str(output)
     for export in exports_of(directory, site, history, pictures, whole=whole, communes=communes):
         relative = export.url.lstrip("/")
-        path = output / relative
-        if cache is not None and cache.fresh(relative, export.key, path):
+        if cache is not None and cache.fresh(relative, export.key, f"{top}/{relative}"):
             continue
+        path = output / relative
         if export.pieced is not None:  # streamed to the file, never held whole
             changed = write_pieced(path, export.pieced(), cache.pieces_index(relative) if cache is not None else None, cache.version if cache is not None else "")
         else:

@@ -12,7 +12,6 @@ checkout (an exported tarball) works: history is then None and pages say it is u
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 
 import git
+import orjson
 import yaml
 
 from communs.records.content import FOLDERS, KINDS
@@ -267,13 +267,13 @@ def _save(path: Path, commit: str, history: History) -> None:
         "changes": [{**asdict(c), "moment": c.moment.isoformat()} for c in history.changes],
     }
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    temporary.write_bytes(orjson.dumps(document))
     temporary.replace(path)
 
 
 def _load(path: Path) -> tuple[str, History]:
     """The commit a cached history was read at, and that history."""
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = orjson.loads(path.read_bytes())
     files = {k: FileHistory(datetime.fromisoformat(a), datetime.fromisoformat(b), n) for k, (a, b, n) in document["files"].items()}
     changes = [Change(**{**c, "moment": datetime.fromisoformat(c["moment"])}) for c in document["changes"]]
     return str(document["commit"]), History(files, changes, str(document["commit"]))

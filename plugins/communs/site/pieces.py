@@ -12,7 +12,6 @@ neither holds the whole file in memory.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +19,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import orjson
 
 from communs.site.outputs import write_chunks_if_changed
 
@@ -46,7 +47,7 @@ class Pieced:
 
 def _index(path: Path) -> dict[str, Any] | None:
     try:
-        index = json.loads(path.read_text(encoding="utf-8"))
+        index = orjson.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
     return index if isinstance(index, dict) and index.get("format") == INDEX_FORMAT else None
@@ -99,7 +100,9 @@ def write_pieced(target: Path, pieced: Pieced, index_path: Path | None, version:
             found = known.get(name)
             if found is not None and found[0] == key and found[1] + found[2] <= old_size:
                 start, length, meta = found[1], found[2], found[3]
-                if span is not None and number and span[1] + len(separator) == start and _read(old, span[1], start) == separator:
+                # Pieces next to each other in the old file (whose bytes are the indexed ones) have a
+                # separator between them: they are copied as one span.
+                if span is not None and number and span[1] + len(separator) == start:
                     span[1] = start + length
                 else:
                     if span is not None:
@@ -139,13 +142,9 @@ def write_pieced(target: Path, pieced: Pieced, index_path: Path | None, version:
             entry[1] += len(head)
         index_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"format": INDEX_FORMAT, "version": version, "size": len(head) + place + len(tail), "digest": hasher.hexdigest(),
-                                         "pieces": entries}, separators=(",", ":")), encoding="utf-8")
+        temporary.write_bytes(orjson.dumps({"format": INDEX_FORMAT, "version": version, "size": len(head) + place + len(tail), "digest": hasher.hexdigest(),
+                                            "pieces": entries}))
         temporary.replace(index_path)
     return changed
 
 
-def _read(stream: BinaryIO | None, start: int, end: int) -> bytes:
-    assert stream is not None
-    stream.seek(start)
-    return stream.read(end - start)

@@ -129,10 +129,11 @@ def build_site(
     every = build.specs()
     specs = [spec for spec in every if scope.has_page(spec)]
     todo, keys, page_keys = [], {}, {}
+    top = str(output)
     for spec in specs:
         path = urls.output_path(spec.url)
         key = page_keys[spec.url] = build.inputs(spec)
-        if not cache.fresh(path, key, output / path):
+        if not cache.fresh(path, key, f"{top}/{path}"):
             todo.append(spec)
             keys[path] = key
     steps["page keys"] = time.perf_counter() - started
