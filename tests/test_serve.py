@@ -50,6 +50,8 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path):
     try:
         page = f"http://127.0.0.1:{port}/acteurs/compagnie-ti-kaz/"
         assert _wait_for(lambda: "Compagnie Ti Kaz" in _get(page), 120), "the site was never served"
+        # Its pages are rendered on demand until the first build is complete (test below): waited for.
+        assert _wait_for(lambda: _answer(f"http://127.0.0.1:{port}/donnees/acteurs.json")[0] == 200, 400), "the first build never ended"
         # A missing page gets the site's own 404 page, in French, with a 404 status.
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/nulle-part/", timeout=5)
@@ -71,31 +73,45 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path):
     assert "Traceback" not in output
 
 
-def test_serve_answers_at_once_while_the_first_build_runs(tmp_path):
-    """The server starts before the build: a visitor meets a page saying the site is being built
-    (503, reloading itself), then the site."""
+def _answer(url: str) -> tuple[int, bytes, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def test_serve_renders_pages_while_the_first_build_runs(tmp_path):
+    """The server starts before the build: over an empty output, a page asked for is rendered on
+    the spot from the validated records, with the bytes the build then writes; files that are not
+    pages (exports, search index) answer a page saying the site is being built (503, reloading
+    itself) until the build is complete."""
     port = _free_port()
+    output = tmp_path / "output"
     environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=DEMO_EPOCH)
     server = subprocess.Popen(
-        [sys.executable, "-m", "communs.cli", "serve", "--content", str(ROOT / "content"), "--output", str(tmp_path / "output"),
+        [sys.executable, "-m", "communs.cli", "serve", "--content", str(ROOT / "content"), "--output", str(output),
          "--settings", str(ROOT / "pelicanconf.py"), "--port", str(port)],
         cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    answers: list[tuple[int, str]] = []
-
-    def first_answer() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                answers.append((response.status, response.read().decode("utf-8")))
-        except urllib.error.HTTPError as error:
-            answers.append((error.code, error.read().decode("utf-8")))
-        return True
-
+    base = f"http://127.0.0.1:{port}"
+    answers: list[tuple[int, bytes, dict]] = []
     try:
-        assert _wait_for(first_answer, 60), "the server never answered"
-        status, body = answers[0]
-        assert status == 503 and "Le site se construit" in body and 'http-equiv="refresh"' in body
-        assert _wait_for(lambda: "communs" in _get(f"http://127.0.0.1:{port}/"), 400), "the site was never served"  # a whole build of the demo on a loaded machine
+        assert _wait_for(lambda: answers.append(_answer(f"{base}/")) or True, 60), "the server never answered"
+        data = _answer(f"{base}/donnees/acteurs.json")
+        actor = _answer(f"{base}/acteurs/compagnie-ti-kaz/")
+        nowhere = _answer(f"{base}/nulle-part/")
+        status, home, headers = answers[0]
+        assert status == 200 and "communs" in home.decode("utf-8") and headers["Cache-Control"] == "no-store"
+        assert actor[0] == 200 and "Compagnie Ti Kaz" in actor[1].decode("utf-8")
+        for waiting in (data, nowhere):  # not a page, or no page there: after the build
+            assert waiting[0] == 503 and "Le site se construit" in waiting[1].decode("utf-8") and 'http-equiv="refresh"' in waiting[1].decode("utf-8")
+        # a whole build of the demo on a loaded machine
+        assert _wait_for(lambda: _answer(f"{base}/donnees/acteurs.json")[0] == 200, 400), "the site was never served"
+        assert home == (output / "index.html").read_bytes()
+        assert actor[1] == (output / "acteurs" / "compagnie-ti-kaz" / "index.html").read_bytes()
+        assert _answer(f"{base}/")[1] == home
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        log, _ = server.communicate(timeout=30)
+    assert "Traceback" not in log

@@ -281,6 +281,31 @@ def _show_at_once(paths: set[Path], content_dir: Path) -> list[str]:
     return site_plugin.show_records(records)
 
 
+def _preview(content_dir: Path, output: Path, settings_file: Path):
+    """``communs serve`` over an empty output: the pages of the records, rendered when asked while
+    the first build runs (``site.preview.Pages``); None when the records are not valid (the build
+    says why) or the settings cannot be read."""
+    from communs.records.directory import Directory
+    from communs.records.validation import UsageError, validate
+    from communs.settings import SettingsError, SiteSettings
+    from communs.site import preview
+    from communs.site.history import read_history
+
+    if not settings_file.is_file() or not content_dir.is_dir():
+        return None
+    settings = _pelican_settings(content_dir, output, settings_file, None)
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    try:
+        site = SiteSettings.from_pelican(settings)
+        report = validate(content_dir, keep_records=True, checker=_checker(settings_file, settings), cache_dir=cache_dir)
+    except (SettingsError, UsageError):
+        return None
+    if not report.ok:
+        return None
+    content = content_dir.resolve()  # as the build reads it (Pelican's PATH)
+    return preview.Pages(Directory.from_records(report.records), site, read_history(content, cache_dir), content, output)
+
+
 def _pelican_settings(content_dir: Path, output: Path, settings_file: Path, cache: Path | None) -> dict:
     from pelican.settings import read_settings
 
@@ -446,13 +471,17 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
 
     from communs.site import headers as site_headers
 
-    # Served at once: the last build's site if there is one, else, until the first build is
-    # complete, a page that says the site is being built and reloads itself (the first build of a
-    # large directory takes a while; half a site would answer 404 for pages not yet written).
+    # Served at once: the last build's site if there is one; else, until the first build is
+    # complete, each page rendered when asked (site.preview: records valid and read), and for
+    # other files or invalid records a page that says the site is being built and reloads itself
+    # (the first build of a large directory takes a while; half a site would answer 404 for pages
+    # not yet written).
     output.mkdir(parents=True, exist_ok=True)
     ready = threading.Event()
     if (output / "index.html").is_file():
         ready.set()
+    prepared = threading.Event()  # the pages rendered when asked are ready (or will not be)
+    preview: dict = {}
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
     building = _("Le site se construit… Cette page se rechargera toute seule dans quelques secondes.")
     waiting_page = (
@@ -471,6 +500,20 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
             super().end_headers()
 
         def send_head(self):  # noqa: ANN202 - the standard library's signature
+            if not ready.is_set() and prepared.wait(timeout=120) and not ready.is_set():
+                pages = preview.get("pages")
+                try:
+                    body = pages.page(self.path) if pages is not None else None
+                except Exception as error:  # noqa: BLE001 - the build that runs will say what is wrong
+                    click.echo(_("Page non rendue à la demande ({error}) : elle attend la construction.").format(error=type(error).__name__), err=True)
+                    body = None
+                if body is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Cache-Control", "no-store")
+                    self.end_headers()
+                    return io.BytesIO(body)
             if not ready.is_set():
                 self.send_response(503)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -493,7 +536,13 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-    server = http.server.ThreadingHTTPServer((host, port), functools.partial(QuietHandler, directory=str(output)))
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - the standard library's signature
+            if isinstance(sys.exc_info()[1], ConnectionError):
+                return  # a browser that went elsewhere before the end of an answer: nothing is wrong
+            super().handle_error(request, client_address)
+
+    server = Server((host, port), functools.partial(QuietHandler, directory=str(output)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))
     # Changes are watched from now on: an edit made while the first build runs is not missed.
@@ -507,10 +556,17 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
 
     threading.Thread(target=watch_changes, daemon=True).start()
     try:
+        if not ready.is_set():
+            try:
+                preview["pages"] = _preview(content_dir, output, settings_file)
+            except Exception as error:  # noqa: BLE001 - the build that follows says what is wrong
+                click.echo(_("Pages à la demande indisponibles ({error}) : le site s'affichera une fois construit.").format(error=type(error).__name__), err=True)
+        prepared.set()
         status = _build(content_dir, output, settings_file, None)
         if status != EXIT_OK and not (output / "index.html").is_file():
             sys.exit(status)
         ready.set()
+        preview.clear()  # its records: the build's are served from now on
         while True:
             try:
                 batch = set(changes.get(timeout=1.0))
