@@ -1113,23 +1113,20 @@ def _gogocarto_readme() -> str:
     )
 
 
-def record_keys(directory: Directory, history: History | None = None, pictures: Mapping[str, Any] | None = None, *, placed: bool = True) -> dict[str, str]:
-    """What each record's piece of an export is made from, by record id: its bytes and its file's
-    history (date_maj, SEQUENCE); with ``placed``, also an event's venue (its place and location on
-    maps and in calendars) and the record's picture (GoGoCarto)."""
+def record_keys(directory: Directory, history: History | None = None, pictures: Mapping[str, Any] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """What each record's piece of an export is made from, by record id, in one pass: ``own``, its
+    bytes and its file's history (date_maj, SEQUENCE); ``placed``, also an event's venue (its
+    place and location on maps and in calendars) and the record's picture (GoGoCarto)."""
     from communs.fingerprints import digest
 
-    keys = {}
+    placed, own = {}, {}
     for record in (*directory.actors.values(), *directory.events.values(), *directory.calls.values()):
         known = _record_history(history, record)
-        venue = directory.venue_of(record) if placed and record.kind == EVENT else None
-        picture = pictures.get(record.id) if placed and pictures else None
-        if known is None and venue is None and picture is None:
-            keys[record.id] = record.digest
-        else:
-            keys[record.id] = digest(record.digest, known and (known.created.isoformat(), known.changed.isoformat(), known.changes),
-                                     venue and venue.digest, picture and picture.digest)
-    return keys
+        key = own[record.id] = record.digest if known is None else digest(record.digest, known.created, known.changed, known.changes)
+        venue = directory.venue_of(record) if record.kind == EVENT else None
+        picture = pictures.get(record.id) if pictures else None
+        placed[record.id] = key if venue is None and picture is None else digest(key, venue and venue.digest, picture and picture.digest)
+    return placed, own
 
 
 @dataclass(frozen=True)
@@ -1175,8 +1172,7 @@ def exports_of(
     from communs.fingerprints import digest
 
     cache: dict = {}
-    keys = record_keys(directory, history, pictures)
-    own = record_keys(directory, history, placed=False)  # for the files that name no venue nor picture
+    keys, own = record_keys(directory, history, pictures)  # own: for the files that name no venue nor picture
     day = site.build_date.isoformat()
     actors, events, calls = list(directory.actors.values()), list(directory.events.values()), list(directory.calls.values())
     placed = [record for record in actors if directory.position(record) is not None]
