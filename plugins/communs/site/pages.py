@@ -60,6 +60,7 @@ class SiteBuild:
         self.today = site.build_date
         self.history = history
         self.pictures: dict[str, Any] = {}  # record id -> site.pictures.Picture, once published
+        self._next: dict[str, dates.Occurrence | None] = {}  # see next_of
 
     # The list of pages ---------------------------------------------------------------------
 
@@ -167,7 +168,17 @@ class SiteBuild:
     @cached_property
     def upcoming(self) -> dict[str, bool]:
         """Whether each event is still to come (or going on) today."""
-        return {record.id: dates.is_upcoming(record.data, self.today) for record in self.directory.events.values()}
+        return {record.id: self.next_of(record) is not None for record in self.directory.events.values()}
+
+    def next_of(self, event: Record) -> dates.Occurrence | None:
+        """An event's next occurrence (``dates.next_occurrence`` today), worked out once per build:
+        its commune's, its themes', its organisers' pages and agendas all ask (a series is
+        unrolled each time)."""
+        try:
+            return self._next[event.id]
+        except KeyError:
+            found = self._next[event.id] = dates.next_occurrence(event.data, self.today)
+            return found
 
     def _coming(self, events: list[Record]) -> list:
         """What a list of events shows of what is to come: each one's digest, and the day for those
@@ -328,7 +339,7 @@ class SiteBuild:
         """Each event once, at its next occurrence, soonest first."""
         found = []
         for record in events:
-            following = dates.next_occurrence(record.data, self.today)
+            following = self.next_of(record)
             if following is not None:
                 found.append(Dated(record, following))
         found.sort(key=lambda item: (item.occurrence.first_day, dates.iso(item.occurrence.start), item.record.id))
@@ -761,7 +772,7 @@ class SiteBuild:
 
     def archive(self) -> dict:
         d = self.directory
-        past = [r for r in d.events.values() if not dates.is_upcoming(r.data, self.today)]
+        past = [r for r in d.events.values() if not self.upcoming[r.id]]
         past.sort(key=lambda r: (r.data["start"], r.id), reverse=True)
         return {"events": past}
 
