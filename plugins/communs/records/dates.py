@@ -32,7 +32,7 @@ def _day(moment: date | datetime) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Occurrence:
     """One time an event takes place; ``end`` is of the same kind as ``start`` (inclusive last day
     for all-day events) and equals ``start`` when the record gives no end."""
@@ -42,6 +42,9 @@ class Occurrence:
     status: str = ""  # "cancelled" or "moved" for an exception of a series; "" otherwise
     note: str = ""  # why, in the record's words
     planned: date | None = None  # for a moved occurrence: the day the rule gave it
+
+    def __repr__(self) -> str:  # written out: page keys hold many (the generated one is slower)
+        return f"Occurrence({self.start!r}, {self.end!r}, {self.status!r}, {self.note!r}, {self.planned!r})"
 
     @property
     def cancelled(self) -> bool:

@@ -30,14 +30,19 @@ from communs.records.content import FOLDERS, KINDS
 ADDED, CHANGED, MOVED, REMOVED = "added", "changed", "moved", "removed"
 
 
-@dataclass(frozen=True, slots=True)
+# Their repr is written out: page and feed keys hold tens of thousands of them (the generated
+# one goes through a guard against recursion, several times slower).
+@dataclass(frozen=True, slots=True, repr=False)
 class FileHistory:
     created: datetime
     changed: datetime
     changes: int
 
+    def __repr__(self) -> str:
+        return f"FileHistory({self.created!r}, {self.changed!r}, {self.changes!r})"
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Change:
     moment: datetime
     action: str  # added | changed | moved | removed
@@ -46,6 +51,9 @@ class Change:
     commune: str  # the folder it is in after the change (before it, for a removal)
     name: str  # the record's name or title at the time
     commit: str
+
+    def __repr__(self) -> str:
+        return f"Change({self.moment!r}, {self.action!r}, {self.kind!r}, {self.record_id!r}, {self.commune!r}, {self.name!r}, {self.commit!r})"
 
 
 @dataclass
