@@ -82,3 +82,25 @@ def test_pieces_are_streamed_in_chunks_and_an_unchanged_file_keeps_its_time(tmp_
     assert write_chunks_if_changed(target, [whole, b"+"]) and target.read_bytes() == whole + b"+"
     assert write_chunks_if_changed(target, [whole[:-1]]) and target.read_bytes() == whole[:-1]
     assert write_chunks_if_changed(tmp_path / "new" / "file.txt", iter([b"a", b"b"])) and (tmp_path / "new" / "file.txt").read_bytes() == b"ab"
+
+
+def test_a_built_file_is_written_beside_then_renamed_readable_by_all(tmp_path: Path):
+    """Its folder made when missing, readable by all whatever the umask, a scratch name a
+    crashed run left behind never in the way, and nothing left beside it."""
+    import os
+    import threading
+
+    from communs.site.outputs import write_if_changed
+
+    target = tmp_path / "a" / "b" / "page.html"
+    before = os.umask(0o077)
+    try:
+        assert write_if_changed(target, b"one")
+    finally:
+        os.umask(before)
+    assert target.read_bytes() == b"one" and target.stat().st_mode & 0o777 == 0o644
+    leftover = target.parent / f".page.html.{os.getpid()}.{threading.get_ident()}.tmp"
+    leftover.write_bytes(b"half a file")
+    assert write_if_changed(target, b"two") and target.read_bytes() == b"two" and target.stat().st_mode & 0o777 == 0o644
+    assert not write_if_changed(target, b"two")
+    assert sorted(p.name for p in target.parent.iterdir()) == [leftover.name, "page.html"]  # only what was there before

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
 
@@ -187,9 +188,16 @@ def is_upcoming(event: Mapping[str, Any], today: date) -> bool:
 
 
 def _format(day: date, *, weekday: bool = True, month: bool = True, year: bool = True) -> str:
+    return _formatted(day, weekday, month, year, LOCALE)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(day: date, weekday: bool, month: bool, year: bool, locale: str) -> str:
+    """Babel formats a day in pure Python: each day's text is made once (a national build writes
+    the same days on hundreds of thousands of pages)."""
     number = "'1er'" if day.day == 1 else "d"
     parts = (("EEEE", weekday), (number, True), ("MMMM", month), ("y", year))
-    return format_date(day, " ".join(part for part, wanted in parts if wanted), locale=LOCALE)
+    return format_date(day, " ".join(part for part, wanted in parts if wanted), locale=locale)
 
 
 def format_day(day: date, *, weekday: bool = True, year: bool = True) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,12 +31,33 @@ def write_chunks_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
     return _write_beside(path, chunks, compare=True)
 
 
+def _beside(path: Path) -> tuple[int, str]:
+    """A new file beside ``path`` (readable by all, as built files are), opened for writing, and
+    its name; the folder is made when missing. Named after this process and thread (a national
+    build writes hundreds of thousands of files: no folder made or random name drawn for each),
+    or by ``tempfile`` should a crashed run have left that name behind."""
+    temporary = f"{path.parent}/.{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+    for attempt in range(2):
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+            os.fchmod(handle, 0o644)  # whatever the umask
+            return handle, temporary
+        except FileNotFoundError:
+            if attempt:
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            break
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.chmod(temporary, 0o644)
+    return handle, temporary
+
+
 def _write_beside(path: Path, chunks: Iterable[bytes], *, compare: bool) -> bool:
     """Write ``chunks`` beside ``path``, then rename over it: a reader never sees half a file.
     With ``compare``, the chunks are compared with the file there as they are written, and the
     new file is dropped when the bytes are the same; True when renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    handle, temporary = _beside(path)
     try:
         old = None
         if compare:
@@ -57,7 +79,6 @@ def _write_beside(path: Path, chunks: Iterable[bytes], *, compare: bool) -> bool
         if same:
             os.unlink(temporary)
             return False
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
