@@ -329,3 +329,13 @@ def test_control_characters_are_refused_with_a_french_message(tree, escaped, cod
 def test_a_newline_in_a_long_text_is_fine(tree):
     tree.actor(ACTOR + "description: |\n  Première ligne.\n\n  Seconde ligne.\n")
     assert not [p for p in tree.validate().problems if p.code == "control-character"]
+
+
+def test_the_forbidden_characters_are_found_alike_by_the_pattern_and_the_rule():
+    """Texts are searched with one pattern; it refuses exactly the code points the rule does."""
+    from communs.records.rules import _FORBIDDEN, _forbidden_character
+
+    disagree = [point for point in range(0x110000) if bool(_FORBIDDEN.fullmatch(chr(point))) != _forbidden_character(chr(point))]
+    assert disagree == []
+    assert _FORBIDDEN.search("Deux lignes\nsans rien d'interdit, é à ç 😀") is None
+    assert _FORBIDDEN.search("un\u2028séparateur").group() == "\u2028"
