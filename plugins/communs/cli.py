@@ -469,7 +469,10 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
 
     from watchfiles import watch
 
+    from communs.records import validationcache
     from communs.site import headers as site_headers
+
+    validationcache.keep_in_memory()  # each rebuild reads again only the verdict files that changed
 
     # Served at once: the last build's site if there is one; else, until the first build is
     # complete, each page rendered when asked (site.preview: records valid and read), and for

@@ -232,3 +232,31 @@ def test_a_racily_clean_file_is_read_again(tree, cache):
     report = cached(tree, cache)
     assert report.reused == 1
     assert next(r for r in report.records if r.kind == "actor").data["summary"].startswith("Théâtre jeune publix")
+
+
+def test_only_a_long_lived_process_keeps_the_verdict_files_in_memory(tree, cache, monkeypatch):
+    """``communs serve`` reads again only the verdict files that changed since its last build; a
+    one-shot build keeps none of them once done (at national size, hundreds of megabytes)."""
+    import types
+
+    import orjson
+
+    from communs.records import validationcache
+
+    tree.actor()
+    tree.event()
+    parsed: list[int] = []
+    counting = types.SimpleNamespace(loads=lambda data: parsed.append(1) or orjson.loads(data), dumps=orjson.dumps, JSONEncodeError=orjson.JSONEncodeError)
+    monkeypatch.setattr(validationcache, "orjson", counting)
+    cached(tree, cache)
+    cached(tree, cache)
+    assert validationcache._read == {} and len(parsed) >= 3  # read from disk each time
+    try:
+        validationcache.keep_in_memory()
+        cached(tree, cache)
+        parsed.clear()
+        report = cached(tree, cache)
+        assert report.reused == 2 and parsed == [1]  # the head file only: the verdicts came from memory
+    finally:
+        validationcache.keep_in_memory(False)
+    assert validationcache._read == {}

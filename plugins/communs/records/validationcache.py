@@ -66,9 +66,20 @@ def _round_trips(data: Any) -> bool:
         return False
 
 
-# The files this process read or wrote, by path: their state (size, time, inode) and what they
-# hold. A long-lived process (``communs serve``) reads again only the files that changed since.
+# In a long-lived process (``communs serve``, see ``keep_in_memory``), the files it read or wrote,
+# by path: their state (size, time, inode) and what they hold; it reads again only the files that
+# changed since. A one-shot build keeps nothing: at national size, the verdicts kept after the
+# validation were hundreds of megabytes of the build's peak.
 _read: dict[Path, tuple[tuple[int, int, int], Any]] = {}
+_keep = False
+
+
+def keep_in_memory(keep: bool = True) -> None:
+    """Whether this process keeps the verdict files it reads and writes in memory (see ``_read``)."""
+    global _keep
+    _keep = keep
+    if not keep:
+        _read.clear()
 
 
 def _state(path: Path) -> tuple[int, int, int]:
@@ -83,7 +94,8 @@ def _load(path: Path) -> Any:
     if known is not None and known[0] == state:
         return known[1]
     value = orjson.loads(path.read_bytes())
-    _read[path] = (state, value)
+    if _keep:
+        _read[path] = (state, value)
     return value
 
 
@@ -91,6 +103,8 @@ def _write(path: Path, value: Any) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(orjson.dumps(value))
     temporary.replace(path)
+    if not _keep:
+        return
     try:
         _read[path] = (_state(path), value)
     except OSError:
