@@ -155,28 +155,17 @@ def check_files(
             state: tuple[int, int, int] | None = (status.st_size, status.st_mtime_ns, status.st_ino)
         except OSError:
             state = None
-        raw_digest = cache.known_digest(source, state) if state is not None else None
         raw: bytes | None = None
-        if raw_digest is None:
-            try:
-                raw, problems = read_bytes(source)
-            except OSError:
-                raw, problems = None, []
-            if raw is None:
-                results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
+        raw_digest = cache.known_digest(source, state) if state is not None else None
+        found = cache.get(source, raw_digest) if raw_digest is not None else None
+        if found is None:  # not known by its state, or its verdict cannot be used (damaged, picture changed)
+            read = _read_digest(source, checker, keep_records)
+            if isinstance(read, FileResult):
+                results[index] = read
                 continue
-            raw_digest = bytes_digest(raw)
-        found = cache.get(source, raw_digest)
+            raw, raw_digest = read
+            found = cache.get(source, raw_digest)
         if found is None:
-            if raw is None:  # a verdict whose state was trusted but that cannot be used (damaged, picture changed)
-                try:
-                    raw, problems = read_bytes(source)
-                except OSError:
-                    raw, problems = None, []
-                if raw is None:
-                    results[index] = checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
-                    continue
-                raw_digest = bytes_digest(raw)
             todo.append((index, source, raw, raw_digest, state, seen))
         else:
             if raw is not None and state is not None:
@@ -193,6 +182,17 @@ def check_files(
     if progress and not todo and sources:
         progress(len(sources), len(sources))
     return [result for result in results if result is not None]
+
+
+def _read_digest(source: RecordFile, checker: Checker, keep_records: bool) -> tuple[bytes, str] | FileResult:
+    """A record file's bytes and their digest; or, for a file that cannot be read, its result."""
+    try:
+        raw, problems = read_bytes(source)
+    except OSError:
+        raw, problems = None, []
+    if raw is None:
+        return checker.check(source, keep_records) if not problems else FileResult(problems, None, None)
+    return raw, bytes_digest(raw)
 
 
 def _check_all(items: Sequence[tuple[RecordFile, bytes | None]], checker: Checker, *, jobs: int | None, progress: Progress | None, keep_records: bool) -> list[FileResult]:
