@@ -143,8 +143,8 @@ steps = {"start-up (imports)": time.perf_counter() - started}
 status = cli._build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), None, quiet=True, steps=steps)
 print(json.dumps({"status": status, "total": time.perf_counter() - started, "steps": steps}))
 """
-# Steps that run beside others (a thread): shown, but left out of the sum.
-PARALLEL = {"search index (a thread beside the exports)"}
+# Steps that run beside others (another process): shown, but left out of the sum.
+PARALLEL = {"search index (beside the exports)"}
 
 
 def child_environment() -> dict[str, str]:

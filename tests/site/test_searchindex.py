@@ -85,3 +85,25 @@ def test_a_departement_without_records_loses_its_part(tmp_path):
     build(tree, output)
     assert sorted(p.name for p in (output / "pagefind" / "parts").iterdir()) == ["974"]
     assert "/pagefind/parts/75/" not in (output / "recherche" / "index.html").read_text()
+
+
+def test_a_pagefind_failure_stops_the_build_with_its_message_and_is_retried(tmp_path, monkeypatch):
+    """Pagefind runs in a process beside the exports: its failure reaches the build as an error
+    naming the part and what Pagefind said; no part's key is kept, so the next build indexes
+    every part again; and no scratch folder is left beside the output."""
+    import sys
+
+    import pytest
+
+    from communs.site import searchindex
+
+    tree = two_departements(tmp_path)
+    output = tmp_path / "site"
+    failing = [sys.executable, "-c", "import sys; sys.stderr.write('index impossible: disque plein'); sys.exit(3)"]
+    monkeypatch.setattr(searchindex, "pagefind_command", lambda: failing)
+    with pytest.raises(RuntimeError, match="Pagefind failed to index the search part .*index impossible: disque plein"):
+        build(tree, output)
+    assert not (output / "pagefind" / "pagefind-entry.json").exists()
+    assert not list(tmp_path.glob(".communs-search-*"))
+    monkeypatch.undo()
+    assert build(tree, output)["search parts indexed"] == 3

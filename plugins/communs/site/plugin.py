@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -161,7 +162,7 @@ def build_site(
     steps["pages rendered in the build's own process (of no commune)"] = len(whole)
     steps["pages in the site"] = sum(1 for spec in specs if urls.output_path(spec.url).endswith(".html"))
 
-    indexing, search_keys = None, {}
+    indexing, indexer, search_keys = None, None, {}
     if site.search:
         stale = {}
         chosen = {key: pages for key, pages in build.search_parts.items() if scope.has_search_part(key, searchindex.MAIN)}
@@ -172,8 +173,16 @@ def build_site(
         searchindex.remove_parts(output, keep=set(chosen))
         steps["search parts indexed"] = len(stale)
         if stale:
-            # Pagefind runs (a process per part, one at a time) while Python writes the exports.
-            indexing = ThreadPoolExecutor(max_workers=1).submit(_timed, searchindex.index_parts, output, stale)
+            # Pagefind runs (a process per part, one at a time) while Python writes the exports,
+            # from a forked process that also makes the trees of links it reads (hundreds of
+            # thousands of files at national size: in a thread, that work held the interpreter
+            # lock the exports need). The collector is frozen while it forks, as for page workers.
+            gc.freeze()
+            try:
+                indexer = _beside_process()
+                indexing = indexer.submit(_timed, searchindex.index_parts, output, stale)
+            finally:
+                gc.unfreeze()
 
     started = time.perf_counter()
     communes = [code for code in directory.commune_codes() if scope.has_commune(code)]
@@ -203,7 +212,11 @@ def build_site(
 
     started = time.perf_counter()
     if indexing is not None:
-        steps["search index (a thread beside the exports)"] = indexing.result()  # raises what Pagefind's failure raised
+        try:
+            steps["search index (beside the exports)"] = indexing.result()  # raises what Pagefind's failure raised
+        finally:
+            if indexer is not None:
+                indexer.shutdown()
     for key, value in search_keys.items():
         cache.remember(f"@search:{key}", value)
     steps["waiting for the search index"] = time.perf_counter() - started
@@ -249,6 +262,13 @@ def show_records(records: list[Record]) -> list[str]:
     for spec in specs:
         renderer.write(spec)
     return [spec.url for spec in specs]
+
+
+def _beside_process() -> Executor:
+    """One worker beside the build: a forked process where there is fork, else a thread."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=1)
 
 
 def _timed(function: Callable[..., Any], *args: Any) -> float:
