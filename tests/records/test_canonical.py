@@ -689,3 +689,21 @@ def test_comments_between_fields_survive_any_edit(edit, no_rewrite):
             position = after_lines.index(comment)
             # the comment is still right above its field (new fields may only come before it)
             assert after_lines[position + 1].startswith((f"{key}:", f'"{key}":'))
+
+
+def test_a_link_replaced_by_another_rewrites_its_own_lines_only(no_rewrite):
+    """A canonical list of mappings starts each item's first key on its dash ("- type: ..."): an
+    item that changes is written again whole, the rest of the file keeps its bytes (Hypothesis
+    once drew a festival whose only link was replaced, and the whole file was rewritten)."""
+    old = {"id": "festival-piton-kabar", "name": "Festival Piton Kabar", "kind": "festival", "summary": "Trois nuits de kabar et de maloya.",
+           "themes": ["culture"], "commune": "97413", "links": [{"type": "hosted-by", "actor": "la-kour-piton", "since": "2019-09-01"}], "status": "active"}
+    new = {**old, "links": [{"type": "part-of", "actor": "reseau-zero-dechet-974", "since": "2023-05-01"}]}
+    before = dump_record("actor", old)
+    after = update_record(before, new, "actor")
+    assert after == dump_record("actor", new)
+    changed = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
+    assert sorted(changed) == sorted(["-   - type: hosted-by", "-     actor: la-kour-piton", '-     since: "2019-09-01"',
+                                      "+   - type: part-of", "+     actor: reseau-zero-dechet-974", '+     since: "2023-05-01"'])
+    # One key of a link changed: that item alone is written again.
+    moved = {**old, "links": [{**old["links"][0], "since": "2020-01-01"}]}
+    assert update_record(before, moved, "actor") == dump_record("actor", moved)

@@ -668,6 +668,11 @@ class _Editor:
             lines[0] += self._eol_comment(value, span)
         self._edit(*span, lines)
 
+    def _on_dash_line(self, node: yaml.MappingNode) -> bool:
+        """Whether a mapping's first key is on the line of its sequence dash ("- type: ...")."""
+        first = min((key.start_mark for key, _value in node.value), key=lambda mark: (mark.line, mark.column))
+        return bool(self.lines[first.line][: first.column].strip())
+
     def sequence(self, node: yaml.SequenceNode, old: list, new: list, path: tuple) -> None:
         items = node.value
         if len(items) != len(old):
@@ -681,7 +686,10 @@ class _Editor:
             for offset in range(pairs):
                 i, j = i1 + offset, j1 + offset
                 item = items[i]
-                if _block_mapping(item) and isinstance(old[i], dict) and isinstance(new[j], dict) and new[j]:
+                # A mapping item is edited key by key when its keys stand below its dash; written
+                # canonically its first key is on the dash's line, and the item is written again
+                # whole (its own lines only: the rest of the file keeps its bytes).
+                if _block_mapping(item) and isinstance(old[i], dict) and isinstance(new[j], dict) and new[j] and not self._on_dash_line(item):
                     self.mapping(item, old[i], new[j], path + (j,))
                     continue
                 span = self._item_span(item)
