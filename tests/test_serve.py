@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -98,12 +99,15 @@ def test_serve_renders_pages_while_the_first_build_runs(tmp_path):
     answers: list[tuple[int, bytes, dict]] = []
     try:
         assert _wait_for(lambda: answers.append(_answer(f"{base}/")) or True, 60), "the server never answered"
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', answers[0][1].decode("utf-8")).group(1)
+        style = _answer(f"{base}{stylesheet}")  # asked before the data file below, which proves the build was not done
         data = _answer(f"{base}/donnees/acteurs.json")
         actor = _answer(f"{base}/acteurs/compagnie-ti-kaz/")
         nowhere = _answer(f"{base}/nulle-part/")
         status, home, headers = answers[0]
         assert status == 200 and "communs" in home.decode("utf-8") and headers["Cache-Control"] == "no-store"
         assert actor[0] == 200 and "Compagnie Ti Kaz" in actor[1].decode("utf-8")
+        assert style[0] == 200 and style[1]  # the theme's files are copied before any page is rendered
         for waiting in (data, nowhere):  # not a page, or no page there: after the build
             assert waiting[0] == 503 and "Le site se construit" in waiting[1].decode("utf-8") and 'http-equiv="refresh"' in waiting[1].decode("utf-8")
         # a whole build of the demo on a loaded machine

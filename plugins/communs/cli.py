@@ -517,6 +517,8 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
                     self.send_header("Cache-Control", "no-store")
                     self.end_headers()
                     return io.BytesIO(body)
+                if pages is not None and pages.copied(self.path):
+                    return super().send_head()  # the theme's files and pictures, copied first
             if not ready.is_set():
                 self.send_response(503)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -22,6 +22,10 @@ from communs.site.plugin import copy_theme_static, reads_today
 from communs.site.render import Renderer, environment
 
 
+# Where the files copied before any page is rendered lie in the output folder.
+COPIED = ("theme/", f"{pictures.FOLDER}/")
+
+
 class Pages:
     """The pages of ``directory``, each rendered when asked (``page``)."""
 
@@ -40,10 +44,20 @@ class Pages:
         self._lock = threading.Lock()  # one page at a time: the build's lists are worked out once
         self._by_path: dict[str, object] | None = None
 
+    @staticmethod
+    def _path(request_path: str) -> str:
+        return unquote(request_path.split("?", 1)[0].split("#", 1)[0]).lstrip("/")
+
+    def copied(self, request_path: str) -> bool:
+        """Whether ``request_path`` is among the files copied before any page is rendered (the
+        theme's, the front-end libraries, the pictures): served as they are meanwhile."""
+        path = self._path(request_path)
+        return path.startswith(COPIED) and ".." not in path.split("/")
+
     def page(self, request_path: str) -> bytes | None:
         """The HTML of the page at ``request_path`` (as a browser asks for it: ``/acteurs/x/``),
         or None when no page of the site is there."""
-        path = unquote(request_path.split("?", 1)[0].split("#", 1)[0]).lstrip("/")
+        path = self._path(request_path)
         if path == "" or path.endswith("/"):
             path += "index.html"
         with self._lock:
