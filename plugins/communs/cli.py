@@ -511,22 +511,22 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
                     click.echo(_("Page non rendue à la demande ({error}) : elle attend la construction.").format(error=type(error).__name__), err=True)
                     body = None
                 if body is not None:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.send_header("Cache-Control", "no-store")
-                    self.end_headers()
-                    return io.BytesIO(body)
+                    return self._html(200, body, {"Cache-Control": "no-store"})
                 if pages is not None and pages.copied(self.path):
                     return super().send_head()  # the theme's files and pictures, copied first
             if not ready.is_set():
-                self.send_response(503)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(waiting_page)))
-                self.send_header("Retry-After", "2")
-                self.end_headers()
-                return io.BytesIO(waiting_page)
+                return self._html(503, waiting_page, {"Retry-After": "2"})
             return super().send_head()
+
+        def _html(self, status: int, body: bytes, headers: dict[str, str]) -> io.BytesIO:
+            """An HTML answer made here (not a file of the output), for send_head to send."""
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return io.BytesIO(body)
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             """The site's own 404 page (in French), as a static host would serve it."""
