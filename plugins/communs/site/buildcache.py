@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 
 from communs.fingerprints import code_files, code_version, digest, files_digest
+from communs.site.outputs import write_if_changed
 
 __all__ = ["BuildCache", "code_files", "code_version", "digest", "files_version", "remove_stale"]
 
@@ -84,10 +85,8 @@ class BuildCache:
     def save(self) -> None:
         if self.path is None or (self.entries == self.known and self._saved_version == self.version and self.path.is_file()):
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(orjson.dumps({"format": FORMAT, "version": self.version, "files": self.entries}, option=orjson.OPT_SORT_KEYS))
-        temporary.replace(self.path)
+        document = {"format": FORMAT, "version": self.version, "files": self.entries}
+        write_if_changed(self.path, orjson.dumps(document, option=orjson.OPT_SORT_KEYS), known_different=True)
 
 
 def remove_stale(output: Path, cache: BuildCache) -> int:

@@ -12,7 +12,6 @@ checkout (an exported tarball) works: history is then None and pages say it is u
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 import threading
@@ -26,6 +25,7 @@ import orjson
 import yaml
 
 from communs.records.content import FOLDERS, KINDS
+from communs.site.outputs import write_if_changed
 
 ADDED, CHANGED, MOVED, REMOVED = "added", "changed", "moved", "removed"
 
@@ -275,15 +275,12 @@ def _read_names(repo: git.Repo, blobs: dict[str, tuple[str, str, str] | None]) -
 
 
 def _save(path: Path, commit: str, history: History) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "commit": commit,
         "files": {k: [v.created.isoformat(), v.changed.isoformat(), v.changes] for k, v in history.files.items()},
         "changes": [{**asdict(c), "moment": c.moment.isoformat()} for c in history.changes],
     }
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(orjson.dumps(document))
-    temporary.replace(path)
+    write_if_changed(path, orjson.dumps(document), known_different=True)
 
 
 def _load(path: Path) -> tuple[str, History]:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -28,7 +29,7 @@ from communs.settings import SiteSettings
 from communs.site import catalogue, jsonld, maps, network, schemafiles, searchindex, urls
 from communs.site.buildcache import digest
 from communs.site.history import Change, FileHistory, History
-from communs.site.render import PageSpec
+from communs.site.render import PageSpec, Renderer, environment
 
 AGENDA_YEARS = 3  # how far ahead month pages go for a series without end
 HOME_EVENTS = 8
@@ -323,6 +324,13 @@ class SiteBuild:
     def _picture_key(self, record: Record) -> str:
         picture = self.pictures.get(record.id)
         return picture.digest if picture is not None else ""
+
+    def renderer(self, output: Path) -> Renderer:
+        """What renders this build's pages into ``output``: the theme's templates with the site's
+        helpers (compiled once per process), and this build's page builders."""
+        site = self.site
+        env = environment(template_filters(self.directory, site), template_globals(site), site.template_overrides, keep=True)
+        return Renderer(env, self.builders(), output)
 
     def builders(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (

@@ -12,7 +12,6 @@ neither holds the whole file in memory.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
@@ -22,7 +21,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from communs.site.outputs import write_chunks_if_changed
+from communs.site.outputs import write_chunks_if_changed, write_if_changed
 
 Piece = tuple[bytes, Any]  # the piece's bytes and what the head or tail needs to know of it (JSON)
 INDEX_FORMAT = 1
@@ -140,11 +139,6 @@ def write_pieced(target: Path, pieced: Pieced, index_path: Path | None, version:
     if index_path is not None:
         for entry in entries.values():
             entry[1] += len(head)
-        index_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(orjson.dumps({"format": INDEX_FORMAT, "version": version, "size": len(head) + place + len(tail), "digest": hasher.hexdigest(),
-                                            "pieces": entries}))
-        temporary.replace(index_path)
+        document = {"format": INDEX_FORMAT, "version": version, "size": len(head) + place + len(tail), "digest": hasher.hexdigest(), "pieces": entries}
+        write_if_changed(index_path, orjson.dumps(document), known_different=True)
     return changed
-
-

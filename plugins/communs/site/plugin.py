@@ -27,7 +27,7 @@ from communs.site import urls
 from communs.site.buildcache import BuildCache, code_version, digest, files_version, remove_stale
 from communs.site.history import read_history
 from communs.site.outputs import write_if_changed
-from communs.site.render import Renderer, environment, render_all
+from communs.site.render import render_all
 
 # Set by `communs build` so that the plugin reuses the directory it has just validated.
 PRELOADED: dict[str, Any] = {}
@@ -110,7 +110,7 @@ def build_site(
     what that part reads.
     """
     from communs.site import exports, feeds, headers, maps, parts, pictures, searchindex, vendor
-    from communs.site.pages import SiteBuild, template_filters, template_globals
+    from communs.site.pages import SiteBuild
 
     scope = parts.Scope(part)
     maps.keep_rendered_in(cache_dir / "communs" / "maps" if cache_dir is not None else None)
@@ -139,7 +139,7 @@ def build_site(
             keys[path] = key
     steps["page keys"] = time.perf_counter() - started
     started = time.perf_counter()
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), output)
+    renderer = build.renderer(output)
     # Page workers are forked, and a worker copies every page of memory whose objects it reads
     # (CPython counts references in the objects): a page of the whole directory (home, agenda,
     # themes...) would make a worker copy every record. Those pages are rendered here, then the
@@ -243,7 +243,7 @@ def show_records(records: list[Record]) -> list[str]:
     keys changed), so the site ends as a build would make it. The caller makes sure the records
     are valid and that the checks across records see them as before (``crosscheck.entry_of``).
     """
-    from communs.site.pages import SiteBuild, template_filters, template_globals
+    from communs.site.pages import SiteBuild
 
     last = LAST.get("build")
     if last is None or not records:
@@ -256,8 +256,7 @@ def show_records(records: list[Record]) -> list[str]:
     directory = Directory.from_records(every, d.communes, d.schemas)
     build = SiteBuild(directory, last.site, last.history)
     build.pictures, build.today_everywhere = last.pictures, last.today_everywhere
-    site = last.site
-    renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True), build.builders(), LAST["output"])
+    renderer = build.renderer(LAST["output"])
     specs = [build.record_spec(record) for record in records]
     for spec in specs:
         renderer.write(spec)

@@ -17,10 +17,8 @@ from communs.records.directory import Directory
 from communs.settings import SiteSettings
 from communs.site import pictures, urls, vendor
 from communs.site.history import History
-from communs.site.pages import SiteBuild, template_filters, template_globals
+from communs.site.pages import SiteBuild
 from communs.site.plugin import copy_theme_static, reads_today
-from communs.site.render import Renderer, environment
-
 
 # Where the files copied before any page is rendered lie in the output folder.
 COPIED = ("theme/", f"{pictures.FOLDER}/")
@@ -39,8 +37,7 @@ class Pages:
         vendor.copy_vendor(output, every=True)
         # Its own environment: the build's page workers are forked meanwhile, and must not
         # inherit a template cache's lock this thread may hold.
-        self.renderer = Renderer(environment(template_filters(directory, site), template_globals(site), site.template_overrides, keep=True),
-                                 self.build.builders(), output)
+        self.renderer = self.build.renderer(output)
         self._lock = threading.Lock()  # one page at a time: the build's lists are worked out once
         self._by_path: dict[str, object] | None = None
 
