@@ -22,11 +22,11 @@ must never run anything (as unpickling would).
 from __future__ import annotations
 
 import os
-
-import orjson
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from communs.fingerprints import digest
 from communs.records.content import RecordFile

@@ -10,8 +10,8 @@ than a round-trip library because the validator reads tens of thousands of files
 from __future__ import annotations
 
 import re
-from sys import intern
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import yaml
