@@ -166,15 +166,14 @@ def _read(repo: git.Repo, prefix: str, revisions: str) -> History:
     # name is read by the blob's id; a "commit:path" lookup walks the trees, and a folder of
     # thousands of communes made the history of a national directory 48 times slower for 10
     # times the records.
-    log = repo.git.log("--format=\x01%H %P\x01%aI", "--raw", "--no-abbrev", "--no-renames", revisions, "--", *scope)
+    log = repo.git.log("--format=\x01%H\x01%aI", "--raw", "--no-abbrev", "--no-renames", revisions, "--", *scope)
     moments: dict[str, list[datetime]] = {}
     raw_changes: list[tuple[datetime, str, str, str, str]] = []  # moment, status, path, commit, blob
     commit = ""
     moment = datetime.min
     for line in log.splitlines():
         if line.startswith("\x01"):
-            _empty, ids, when = line.split("\x01")
-            commit = ids.partition(" ")[0]
+            _empty, commit, when = line.split("\x01")
             moment = datetime.fromisoformat(when)
             continue
         if not line.startswith(":"):

@@ -904,7 +904,7 @@ class SiteBuild:
         data = record.data
         following = dates.occurrences(data, start=self.today, limit=12)
         first = dates.occurrences(data, limit=1)
-        shown = dates.next_occurrence(data, self.today) or (first[0] if first else None)
+        shown = self.next_of(record) or (first[0] if first else None)
         return {
             "record": record,
             "commune": d.commune(record.folder),
