@@ -262,7 +262,10 @@ def test_the_home_page_puts_events_before_the_map_and_says_when_tiles_fail(brows
     note = page.locator(".communs-map-tiles").first
     note.wait_for()
     assert "Le fond de carte ne s’affiche pas" in note.inner_text()
-    assert page.locator(".marker-cluster").count() > 0  # overlapping communes grouped, not stacked
+    # Overlapping communes grouped, not stacked: the clusters come once the map's data is read,
+    # which may be after the note on tiles (it raced with it on a fresh clone).
+    page.locator(".marker-cluster").first.wait_for(timeout=15000)
+    assert page.locator(".marker-cluster").count() > 0
     context.close()
 
 
