@@ -119,3 +119,23 @@ def test_serve_renders_pages_while_the_first_build_runs(tmp_path):
         server.terminate()
         log, _ = server.communicate(timeout=30)
     assert "Traceback" not in log
+
+
+def test_serve_on_a_port_already_taken_says_so_and_builds_nothing(tmp_path):
+    """Another copy still running on the port: a message in French naming the port and what to
+    do, the usage exit status, and no site written (not « Erreur interne »)."""
+    output = tmp_path / "output"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), SOURCE_DATE_EPOCH=DEMO_EPOCH)
+        done = subprocess.run(
+            [sys.executable, "-m", "communs.cli", "serve", "--content", str(ROOT / "content"), "--output", str(output),
+             "--settings", str(ROOT / "pelicanconf.py"), "--port", str(port)],
+            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"Impossible d'écouter sur 127.0.0.1:{port}" in done.stderr and "choisissez un autre port" in done.stderr
+    assert "Erreur interne" not in done.stderr and "Traceback" not in done.stderr
+    assert not any(output.rglob("*.html"))

@@ -547,7 +547,11 @@ def serve_command(content_dir: Path, output: Path, settings_file: Path, host: st
                 return  # a browser that went elsewhere before the end of an answer: nothing is wrong
             super().handle_error(request, client_address)
 
-    server = Server((host, port), functools.partial(QuietHandler, directory=str(output)))
+    try:
+        server = Server((host, port), functools.partial(QuietHandler, directory=str(output)))
+    except OSError as error:  # the port taken (another copy still running), or the address unknown
+        _fail_usage(_("Impossible d'écouter sur {host}:{port} ({reason}) : ce port est peut-être déjà pris par un autre « communs serve » ; "
+                      "arrêtez-le ou choisissez un autre port (--port, ou PORT=… avec make serve).").format(host=host, port=port, reason=error.strerror or error))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(_("Site servi sur http://{host}:{port}/ — Ctrl+C pour arrêter.").format(host=host, port=port))
     # Changes are watched from now on: an edit made while the first build runs is not missed.
