@@ -134,3 +134,25 @@ def test_a_fifo_in_the_tree_is_reported_and_the_records_beside_it_are_checked(tr
     for fifo in ("content/actors/97411/tube.yml", "content/events/97411/notes.txt"):
         assert f"{fifo}:1:1: erreur [special-file] — {fifo} est un tube nommé (FIFO), pas un fichier ordinaire" in result.stdout
     assert "1 fiche vérifiée : 2 erreurs." in result.stdout
+
+
+def test_build_as_a_program_ends_with_its_status_once_everything_is_written(tmp_path):
+    """`communs build` leaves the process at once when done (``cli._leave``): what it printed
+    through a pipe is all there, its files and caches are written, and its status is the build's."""
+    import shutil
+
+    content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
+    shutil.copytree(ROOT / "content", content)
+    arguments = ("build", "--content", str(content), "--output", str(output), "--settings", str(ROOT / "pelicanconf.py"), "--cache", str(cache), "--jobs", "1")
+    built = run(*arguments, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.rstrip().splitlines()[-1].startswith("Site construit dans"), built.stdout
+    assert json.loads((output / "donnees" / "acteurs.json").read_text(encoding="utf-8"))["count"] > 0
+    assert (output / "acteurs" / "compagnie-ti-kaz" / "index.html").is_file()
+    again = run(*arguments, cwd=tmp_path)  # the stamp and caches were saved before leaving
+    assert again.returncode == 0 and "rien n'a changé" in again.stdout, again.stdout
+    record = content / "actors" / "97411" / "compagnie-ti-kaz.yml"
+    record.write_text(record.read_text(encoding="utf-8").replace("\nname:", "\nnom:", 1), encoding="utf-8")
+    refused = run(*arguments, cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "compagnie-ti-kaz.yml" in refused.stdout and "Le site n'est pas construit" in refused.stderr

@@ -17,6 +17,8 @@ from communs.i18n import _, ngettext
 from communs.records.reporting import FORMATS, format_github, format_json, format_text
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# Set by run(): this process ends with its command (not so under a test's CliRunner).
+_ONE_SHOT = False
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -200,6 +202,7 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
         stamp.forget()
     import logging
 
+    from communs.collector import frozen, paused
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
     from communs.records.validation import UsageError, validate
@@ -216,11 +219,12 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     begun = time.perf_counter()
     bar, progress = _progress_bar(_("Vérification"))
     try:
-        if bar is not None:
-            with bar:
-                report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker, cache_dir=cache_dir)
-        else:
-            report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker, cache_dir=cache_dir)
+        with paused():  # the records and their verdicts: hundreds of thousands of objects, no cycle
+            if bar is not None:
+                with bar:
+                    report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker, cache_dir=cache_dir)
+            else:
+                report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
     steps["validation"] = time.perf_counter() - begun
@@ -240,7 +244,8 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     )
     started = time.perf_counter()
     try:
-        Pelican(settings).run()
+        with frozen():
+            Pelican(settings).run()
     finally:
         site_plugin.PRELOADED.clear()
     if stamp is not None:
@@ -326,6 +331,7 @@ def _built(output: Path, started: float, part: str | None, steps: dict) -> None:
 def _build_departement(content_dir: Path, output: Path, settings: dict, jobs: int | None, part: str, checker, cache_dir: Path | None, steps: dict) -> int:
     """A département's part: its records and those its pages show, checked, then its pages,
     exports and search bundle (Pelican's own pages are the commun part's)."""
+    from communs.collector import paused
     from communs.records.content import scan
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
@@ -343,7 +349,8 @@ def _build_departement(content_dir: Path, output: Path, settings: dict, jobs: in
     history = read_history(content_dir, cache_dir)
     steps["history"] = time.perf_counter() - begun
     begun = time.perf_counter()
-    report = parts.read_part(content_dir, part, checker, jobs=jobs, history=history)
+    with paused():
+        report = parts.read_part(content_dir, part, checker, jobs=jobs, history=history)
     steps["validation"] = time.perf_counter() - begun
     steps["records"] = report.checked
     if not report.ok:
@@ -426,7 +433,7 @@ def build_command(content_dir: Path, output: Path, settings_file: Path, jobs: in
         _fail_usage(_("--shard ne s'emploie qu'avec --parts."))
     if revision is not None:
         _fail_usage(_("--changed-since ne s'emploie qu'avec --parts."))
-    sys.exit(_build(content_dir, output, settings_file, jobs, cache=cache, part=part))
+    _leave(_build(content_dir, output, settings_file, jobs, cache=cache, part=part))
 
 
 @main.command("assemble", context_settings=CONTEXT)
@@ -712,8 +719,21 @@ def _sources_group() -> click.Command:
     return make_sources_group(_review_markdown)
 
 
+def _leave(status: int) -> None:
+    """Exit with ``status`` once a build is done. When the process ends with the command, at once:
+    freeing the objects of a big directory one by one took most of a second after the last file
+    was written (every file is closed and renamed by then; the build's worker pools are shut)."""
+    if not _ONE_SHOT:
+        sys.exit(status)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def run() -> None:
     """Entry point that never shows a traceback: unexpected failures exit with status 2."""
+    global _ONE_SHOT
+    _ONE_SHOT = True
     try:
         main(standalone_mode=True)
     except SystemExit:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import gc
 import math
 import re
 from collections import defaultdict
@@ -18,6 +17,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from communs.collector import paused
 from communs.records.text import fold, slugify
 from communs.resources import data_dir as _default_data_dir
 
@@ -158,13 +158,8 @@ class Communes:
         """Read communes.csv, departements.csv, regions.csv and epci.csv (UTF-8, as shipped in data/)."""
         directory = Path(data_dir) if data_dir is not None else _default_data_dir()
         # Tens of thousands of small objects: the cyclic collector would only slow this down.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with paused():
             return cls._read(directory)
-        finally:
-            if collecting:
-                gc.enable()
 
     @classmethod
     def _read(cls, directory: Path) -> Communes:

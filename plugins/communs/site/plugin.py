@@ -7,7 +7,6 @@ directory once (validating it: invalid records stop the build with the validator
 
 from __future__ import annotations
 
-import gc
 import json
 import multiprocessing
 import sys
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from communs.collector import frozen, paused
 from communs.records.directory import Directory, InvalidDirectory, load_directory
 from communs.records.record import Record
 from communs.records.territory import Territory
@@ -69,7 +69,8 @@ class DirectoryGenerator:
                 raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
         cache = self.settings.get("CACHE_PATH")
         started = time.perf_counter()
-        self.history = read_history(self.content_dir, Path(cache) if cache else None)
+        with paused():
+            self.history = read_history(self.content_dir, Path(cache) if cache else None)
         PRELOADED.get("steps", {})["git history"] = time.perf_counter() - started
 
     def generate_output(self, writer: Any = None) -> None:
@@ -86,6 +87,7 @@ class DirectoryGenerator:
         PRELOADED.get("steps", {}).update(steps)
 
 
+@frozen()  # the directory and its history, left alone by the collector (see communs.collector)
 def build_site(
     directory: Directory,
     site: SiteSettings,
@@ -150,11 +152,8 @@ def build_site(
     whole = [spec for spec in todo if spec.commune is None]
     local = sorted((spec for spec in todo if spec.commune is not None), key=lambda spec: spec.commune)
     render_all(renderer, whole, jobs=1, progress=(lambda done, _total: progress("pages", done, len(todo))) if progress else None)
-    gc.freeze()
-    try:
+    with frozen():
         render_all(renderer, local, jobs=jobs, progress=(lambda done, _total: progress("pages", len(whole) + done, len(todo))) if progress else None)
-    finally:
-        gc.unfreeze()
     for path, key in keys.items():
         cache.remember(path, key)
     steps["pages"] = time.perf_counter() - started
@@ -177,12 +176,9 @@ def build_site(
             # from a forked process that also makes the trees of links it reads (hundreds of
             # thousands of files at national size: in a thread, that work held the interpreter
             # lock the exports need). The collector is frozen while it forks, as for page workers.
-            gc.freeze()
-            try:
+            with frozen():
                 indexer = _beside_process()
                 indexing = indexer.submit(_timed, searchindex.index_parts, output, stale)
-            finally:
-                gc.unfreeze()
 
     started = time.perf_counter()
     communes = [code for code in directory.commune_codes() if scope.has_commune(code)]
