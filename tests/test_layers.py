@@ -1,7 +1,7 @@
 """The package's layout is its architecture: every module imports, and imports run one way.
 
-cli -> maintain / importers -> contrib -> site -> records -> settings / i18n / fingerprints ->
-resources. A module may import its own subsystem and the ones below it, never one above or beside
+cli -> maintain / importers -> contrib -> site -> records -> settings / i18n / fingerprints /
+collector -> resources. A module may import its own subsystem and the ones below it, never one above or beside
 it.
 """
 
@@ -23,6 +23,7 @@ LAYERS = {
     "communs.fingerprints": 1,
     "communs.settings": 1,
     "communs.i18n": 1,
+    "communs.collector": 1,
     "communs.records": 2,
     "communs.site": 3,
     "communs.contrib": 4,
@@ -87,7 +88,7 @@ def test_the_subsystems_are_folders_with_a_docstring_and_nothing_else():
         assert len(tree.body) == 1, f"{init} holds only its docstring"
         assert "Public face" in ast.get_docstring(tree)
     loose = sorted(p.stem for p in root.glob("*.py") if p.stem != "__init__")
-    assert loose == ["cli", "fingerprints", "i18n", "resources", "settings"]
+    assert loose == ["cli", "collector", "fingerprints", "i18n", "resources", "settings"]
 
 
 @pytest.mark.parametrize("module", MODULES)
