@@ -10,16 +10,24 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import orjson
+
 from communs.resources import data_dir, package_dir, schemas_dir, theme_dir
 
 
+# Dataclasses and dates by their ``str`` (their ``repr``, which the build's own classes write out).
+_AS_JSON = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def digest(*parts: object) -> str:
-    """A short digest of values (by their ``str``), told apart by position."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(str(part).encode("utf-8"))
-        hasher.update(b"\0")
-    return hasher.hexdigest()
+    """A short digest of values, told apart by position: plain data (texts, numbers, lists, tuples,
+    dicts) as JSON, anything else by its ``str``. Page keys digest tens of thousands of lists of
+    record digests per build: JSON by orjson is several times faster than ``str`` of a list."""
+    try:
+        data = orjson.dumps(parts, default=str, option=_AS_JSON)
+    except TypeError:  # keys that are not texts, integers beyond 64 bits, lone surrogates
+        data = "\0".join(map(str, parts)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def bytes_digest(data: bytes) -> str:

@@ -15,9 +15,14 @@ from communs.resources import locale_dir
 DOMAIN = "communs"
 
 
+def current_language() -> str:
+    """The language messages are given in: ``COMMUNS_LANG``, French by default."""
+    return os.environ.get("COMMUNS_LANG", "fr")
+
+
 @cache
 def translation(language: str | None = None) -> gettext.NullTranslations:
-    language = language or os.environ.get("COMMUNS_LANG", "fr")
+    language = language or current_language()
     return gettext.translation(DOMAIN, locale_dir(), languages=[language], fallback=True)
 
 

@@ -260,3 +260,48 @@ def test_only_a_long_lived_process_keeps_the_verdict_files_in_memory(tree, cache
     finally:
         validationcache.keep_in_memory(False)
     assert validationcache._read == {}
+
+
+def _across(cache: Path) -> Path:
+    [found] = (cache / "communs").glob("validation-*/across.json")
+    return found
+
+
+def test_problems_across_records_come_back_when_no_entry_changed(tree, cache):
+    tree.actor()
+    twin = tree.actor(replace_line(ACTOR, "id: compagnie-ti-kaz", "id: compagnie-ti-kaz-bis"), name="compagnie-ti-kaz-bis.yml")
+    first = cached(tree, cache)
+    assert "duplicate-record" in codes(first)
+    saved = json.loads(_across(cache).read_text(encoding="utf-8"))
+    assert [problem["code"] for problem in saved["problems"]] == ["duplicate-record"]
+    # A summary edited: no entry changed, the problems across records are those kept.
+    twin.write_text(twin.read_text(encoding="utf-8").replace("Théâtre jeune public", "Marionnettes"), encoding="utf-8")
+    again = cached(tree, cache)
+    assert again.reused == 1 and again.problems == first.problems
+    # The name edited: the entry changed, the checks run again and the duplicate is gone.
+    twin.write_text(twin.read_text(encoding="utf-8").replace("name: Compagnie Ti Kaz", "name: Atelier des marionnettes"), encoding="utf-8")
+    assert cached(tree, cache).ok
+    assert json.loads(_across(cache).read_text(encoding="utf-8"))["problems"] == []
+
+
+def test_damaged_problems_across_records_are_found_again(tree, cache):
+    tree.actor()
+    tree.actor(replace_line(ACTOR, "id: compagnie-ti-kaz", "id: compagnie-ti-kaz-bis"), name="compagnie-ti-kaz-bis.yml")
+    first = cached(tree, cache)
+    for damage in (b"\x80\x04\x95garbage", json.dumps({"key": "x", "problems": "none"}).encode()):
+        _across(cache).write_bytes(damage)
+        assert cached(tree, cache).problems == first.problems
+        assert json.loads(_across(cache).read_text(encoding="utf-8"))["problems"]
+    # Problems kept under the right key but written by another version (an unknown code): checked again.
+    saved = json.loads(_across(cache).read_text(encoding="utf-8"))
+    saved["problems"][0]["code"] = "no-such-code"
+    _across(cache).write_text(json.dumps(saved), encoding="utf-8")
+    assert cached(tree, cache).problems == first.problems
+
+
+def test_verdicts_are_kept_per_language_of_the_messages(tree, cache, monkeypatch):
+    tree.actor(replace_line(ACTOR, "kind: association", "kind: asso"))
+    cached(tree, cache)
+    assert cached(tree, cache).reused == 1
+    monkeypatch.setenv("COMMUNS_LANG", "en")
+    assert cached(tree, cache).reused == 0  # French messages are not given for English ones

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from communs.fingerprints import bytes_digest, code_version, digest
-from communs.i18n import _
+from communs.i18n import _, current_language
 from communs.records.communes import Communes, default_communes
 from communs.records.content import ACTOR, CALL, EVENT, FOLDERS, RecordFile, classify, display_path, scan
 from communs.records.crosscheck import (
@@ -85,11 +85,12 @@ class Checker:
     @cached_property
     def version(self) -> str | None:
         """What every file's verdict depends on besides the file: the code, the schemas, the
-        reference data and the territory; None for reference data given by the caller (not cached)."""
+        reference data, the territory and the language of the messages; None for reference data
+        given by the caller (not cached)."""
         if not self.shipped:
             return None
         territory = self.rules.territory
-        return digest(code_version(theme=False), territory.perimeter if territory else "", territory.neighbours if territory else "")
+        return digest(code_version(theme=False), territory.perimeter if territory else "", territory.neighbours if territory else "", current_language())
 
     def check(self, source: RecordFile, keep_record: bool = True, raw: bytes | None = None, pictures: Mapping[str, bytes] | None = None) -> FileResult:
         """The checks of one record, read from its file or given as ``raw`` bytes (with the
@@ -313,8 +314,18 @@ def validate(
 
     entries: list[Entry] = [entry_of_file(source) for source in all_files] + checked
     context = _context_entries(checked, all_files) if partial else []
-    record_index = Index(entries + context)
-    problems += cross_problems(checked, record_index)
+    if partial or cache is None:
+        record_index = Index(entries + context)
+        problems += cross_problems(checked, record_index)
+    else:
+        # The whole directory: the same entries as last time (an edit that leaves names,
+        # references and contacts alone) give the same problems across records.
+        key = cache.cross_key([source.display for source in all_files], checked)
+        found = cache.cross_problems(key)
+        if found is None:
+            found = cross_problems(checked, Index(entries))
+            cache.keep_cross_problems(key, found)
+        problems += found
     # A checked actor's contacts may no longer be those its unchanged calls give.
     changed_actors = {entry.id for entry in checked if entry.kind == ACTOR}
     for entry in context:

@@ -6,8 +6,9 @@ found again by the file's place and the digest of its bytes; a record with a pic
 picture's state (``pictures.picture_state``), and pictures' own verdicts by their digest, so that
 an unchanged picture is not decoded again. The whole cache is dropped when the code, the schemas,
 the reference data or the territory change (``Checker.version``). The checks across records
-(unique ids, references, duplicates, links) are not cached: they run on the whole directory
-every time, from the entries.
+(unique ids, references, duplicates, links) run on the whole directory, from the entries; their
+problems are kept with the digest of every entry, and found again when no entry changed (an edit
+of a summary changes no entry).
 
 A file is known by its size, modification time and inode as Git knows it: when they are those
 the verdict was saved with, and the file was not modified within a second of being read then
@@ -28,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from communs.fingerprints import digest
+from communs.fingerprints import bytes_digest, digest
 from communs.records.content import RecordFile
 from communs.records.crosscheck import Entry
 from communs.records.pictures import content_root, picture_file, picture_state
@@ -39,6 +40,7 @@ FORMAT = 3  # of the files themselves
 RACY_NS = 1_000_000_000
 HEAD = "version.json"
 PICTURES = "pictures.json"
+CROSS = "across.json"
 # What an entry says beyond its file's place (kind, file, commune come from there): every other field.
 _PLACE = ("kind", "file", "commune")
 _ENTRY_FIELDS = tuple(field.name for field in fields(Entry) if field.name not in _PLACE)
@@ -119,6 +121,8 @@ class ValidationCache:
         self.version = version
         self.shards: dict[str, dict[str, dict[str, Any]]] = {}  # "actor-97411" -> display -> verdict
         self.pictures: dict[str, str | None] = {}
+        self.across: tuple[str, list[Problem]] | None = None  # the checks across records: entries' digest, problems
+        self.across_changed = False
         self.used: dict[str, set[str]] = {}
         self.dirty: set[str] = set()
         self.pictures_changed = False
@@ -134,7 +138,7 @@ class ValidationCache:
         if not self.fits:
             return
         for path in folder.glob("*.json"):
-            if path.name in (HEAD, PICTURES):
+            if path.name in (HEAD, PICTURES, CROSS):
                 continue
             try:
                 shard = _load(path)
@@ -147,6 +151,27 @@ class ValidationCache:
             self.pictures = dict(pictures) if isinstance(pictures, dict) else {}
         except (OSError, ValueError, TypeError):
             self.pictures = {}
+
+    @staticmethod
+    def cross_key(files: list[str], entries: list[Entry]) -> str:
+        """What the checks across records read: every record file, and the entry of each one read."""
+        return bytes_digest(orjson.dumps([files, entries]))
+
+    def cross_problems(self, key: str) -> list[Problem] | None:
+        """The problems across records found last time, when they were found for these entries."""
+        if self.across is None and self.folder is not None and self.fits:
+            try:
+                saved = _load(self.folder / CROSS)
+                self.across = (saved["key"], [Problem(**found) for found in saved["problems"]])
+            except (OSError, ValueError, TypeError, KeyError):
+                self.across = ("", [])
+        if self.across is None or self.across[0] != key:
+            return None
+        return list(self.across[1])
+
+    def keep_cross_problems(self, key: str, problems: list[Problem]) -> None:
+        self.across = (key, list(problems))
+        self.across_changed = True
 
     @classmethod
     def for_content(cls, cache_dir: Path, content_dir: Path, version: str) -> "ValidationCache":
@@ -249,3 +274,6 @@ class ValidationCache:
         pictures = {key: verdict for key, verdict in sorted(self.pictures.items()) if key.rpartition(":")[0] in states}
         if self.pictures_changed or len(pictures) != len(self.pictures):
             _write(self.folder / PICTURES, pictures)
+        if self.across_changed and self.across is not None:
+            _write(self.folder / CROSS, {"key": self.across[0], "problems": [problem.as_dict() for problem in self.across[1]]})
+            self.across_changed = False
