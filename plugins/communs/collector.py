@@ -20,7 +20,9 @@ _depth = 0  # of nested ``frozen`` blocks
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No collection in this block (many objects made, none of them in a cycle)."""
+    """No collection in this block (many objects made, none of them in a cycle). A process forked
+    meanwhile inherits the pause: worker pools started in such a block enable the collector in
+    their workers (``initializer=gc.enable``)."""
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import git
@@ -172,3 +173,30 @@ def test_a_file_named_in_another_spelling_is_still_itself(tree, monkeypatch):
     monkeypatch.chdir(tree.root)
     report = validation.validate(Path("content"), [Path("./content/actors/../actors/97411/compagnie-ti-kaz.yml")], jobs=1)
     assert report.problems == [] and report.checked == 1
+
+
+def test_workers_collect_their_garbage_even_when_the_build_paused_the_collector(tree, monkeypatch):
+    """A build pauses the collector while it reads the records (communs.collector.paused); the
+    workers it forks meanwhile must not inherit the pause (over a national directory, each grew
+    by a gigabyte of uncollected cycles)."""
+    import gc
+
+    from communs.collector import paused
+
+    for number in range(8):
+        tree.actor(ACTOR.replace("compagnie-ti-kaz", f"compagnie-{number}").replace("Compagnie Ti Kaz", f"Troupe {number}"), name=f"compagnie-{number}.yml")
+    checked_in = []
+    check = validation.Checker.check
+
+    def check_and_tell(self, *arguments, **options):
+        if not gc.isenabled():
+            raise RuntimeError("collector paused in a worker")
+        checked_in.append(os.getpid())
+        return check(self, *arguments, **options)
+
+    monkeypatch.setattr(validation.Checker, "check", check_and_tell)
+    monkeypatch.setattr(validation, "PARALLEL_THRESHOLD", 5)
+    with paused():
+        report = validation.validate(tree.content, jobs=2)
+    assert report.ok and report.checked == 8, [problem.message for problem in report.problems]
+    assert not checked_in  # the checks ran in the workers, not here

@@ -6,6 +6,7 @@ checks across records run once, on the index of the whole directory.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -212,7 +213,10 @@ def _check_all(items: Sequence[tuple[RecordFile, bytes | None]], checker: Checke
     _worker_keeps_records = keep_records
     context = multiprocessing.get_context("fork")
     chunk = max(50, total // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    # A worker collects its own garbage (parsing makes cycles), even when the build paused the
+    # collector while it gathers the records (communs.collector.paused): forked, it would inherit
+    # the pause and grow by a gigabyte over a national directory.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.enable) as pool:
         for index, result in enumerate(pool.map(_check_in_worker, items, chunksize=chunk), start=1):
             results.append(result)
             if progress and (index % 200 == 0 or index == total):
