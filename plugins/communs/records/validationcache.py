@@ -22,6 +22,7 @@ must never run anything (as unpickling would).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from communs.fingerprints import bytes_digest, digest
+from communs.fingerprints import digest
 from communs.records.content import RecordFile
 from communs.records.crosscheck import Entry
 from communs.records.pictures import content_root, picture_file, picture_state
@@ -154,8 +155,14 @@ class ValidationCache:
 
     @staticmethod
     def cross_key(files: list[str], entries: list[Entry]) -> str:
-        """What the checks across records read: every record file, and the entry of each one read."""
-        return bytes_digest(orjson.dumps([files, entries]))
+        """What the checks across records read: every record file, and the entry of each one read
+        (a thousand at a time: a national directory's entries are a hundred megabytes of JSON)."""
+        hasher = hashlib.blake2b(digest_size=16)
+        for values in (files, entries):
+            for start in range(0, len(values), 1000):
+                hasher.update(orjson.dumps(values[start:start + 1000]))
+            hasher.update(b"\0")
+        return hasher.hexdigest()
 
     def cross_problems(self, key: str) -> list[Problem] | None:
         """The problems across records found last time, when they were found for these entries."""
