@@ -107,3 +107,41 @@ def test_a_pagefind_failure_stops_the_build_with_its_message_and_is_retried(tmp_
     assert not list(tmp_path.glob(".communs-search-*"))
     monkeypatch.undo()
     assert build(tree, output)["search parts indexed"] == 3
+
+
+def test_the_search_process_ends_once_the_index_is_written_not_after_the_exports(tmp_path, monkeypatch):
+    """Pagefind's process is forked with a copy of the build's memory: it must not outlive its
+    work while the exports run (at national size, the exports then wrote into every record, and
+    the lingering copy added 0.8 GB to the build's peak)."""
+    import os
+    import time
+
+    from communs.site import exports, searchindex
+
+    pid_file = tmp_path / "search-process"
+    pagefind_command = searchindex.pagefind_command
+
+    def command_and_tell():
+        pid_file.write_text(str(os.getpid()))  # asked in the process beside the build (forked: it has this patch)
+        return pagefind_command()
+
+    write_exports = exports.write_exports
+    seen: dict[str, bool] = {}
+
+    def exports_once_it_is_gone(*arguments, **options):
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int(pid_file.read_text())
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            if (Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split() or ["?"])[0] == "Z":
+                break  # ended, waiting to be reaped
+            time.sleep(0.05)
+        seen["ended"] = time.monotonic() < deadline
+        return write_exports(*arguments, **options)
+
+    monkeypatch.setattr(searchindex, "pagefind_command", command_and_tell)
+    monkeypatch.setattr(exports, "write_exports", exports_once_it_is_gone)
+    steps = build(two_departements(tmp_path), tmp_path / "site")
+    assert steps["search parts indexed"] == 3
+    assert seen == {"ended": True}, "the search process outlived its work during the exports"
