@@ -138,12 +138,19 @@ def test_a_fifo_in_the_tree_is_reported_and_the_records_beside_it_are_checked(tr
 
 def test_build_as_a_program_ends_with_its_status_once_everything_is_written(tmp_path):
     """`communs build` leaves the process at once when done (``cli._leave``): what it printed
-    through a pipe is all there, its files and caches are written, and its status is the build's."""
+    through a pipe is all there, its files and caches are written, its status is the build's, and
+    no process it started is left behind (one holding the pipe would keep its caller waiting:
+    a time limit makes that a failure here, not a hang)."""
     import shutil
 
     content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
     shutil.copytree(ROOT / "content", content)
     arguments = ("build", "--content", str(content), "--output", str(output), "--settings", str(ROOT / "pelicanconf.py"), "--cache", str(cache), "--jobs", "1")
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        environment = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+        return subprocess.run([sys.executable, "-m", "communs.cli", *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=300)
+
     built = run(*arguments, cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     assert built.stdout.rstrip().splitlines()[-1].startswith("Site construit dans"), built.stdout
@@ -156,3 +163,13 @@ def test_build_as_a_program_ends_with_its_status_once_everything_is_written(tmp_
     refused = run(*arguments, cwd=tmp_path)
     assert refused.returncode == 1
     assert "compagnie-ti-kaz.yml" in refused.stdout and "Le site n'est pas construit" in refused.stderr
+    left = [pid for pid in os.listdir("/proc") if pid.isdigit() and str(output).encode() in _command_line(pid)]
+    assert not left, "processes of the build outlived it"
+
+
+def _command_line(pid: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""

@@ -112,6 +112,7 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     Code de sortie : 0 sans erreur (avertissements permis), 1 si une fiche est invalide, 2 en
     cas d'usage incorrect.
     """
+    from communs.collector import paused
     from communs.records.validation import UsageError, validate
 
     if settings_file is not None and not settings_file.is_file():
@@ -119,11 +120,12 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     checker = _checker(settings_file or content_dir.resolve().parent / "pelicanconf.py")
     bar, progress = _progress_bar(_("Vérification")) if output_format == "text" else (None, None)
     try:
-        if bar is not None:
-            with bar:
-                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker, cache_dir=cache_dir)
-        else:
-            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker, cache_dir=cache_dir)
+        with paused():  # verdicts and records: many objects, no cycle (see communs.collector)
+            if bar is not None:
+                with bar:
+                    report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker, cache_dir=cache_dir)
+            else:
+                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
         return
@@ -136,7 +138,7 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
         click.echo(format_text(report.problems, report.checked, color=sys.stdout.isatty()))
         if stats:
             click.echo(_directory_stats(report))
-    sys.exit(EXIT_OK if report.ok else EXIT_INVALID)
+    _leave(EXIT_OK if report.ok else EXIT_INVALID)
 
 
 def _check_sources(content_dir: Path, report) -> None:
@@ -720,9 +722,10 @@ def _sources_group() -> click.Command:
 
 
 def _leave(status: int) -> None:
-    """Exit with ``status`` once a build is done. When the process ends with the command, at once:
-    freeing the objects of a big directory one by one took most of a second after the last file
-    was written (every file is closed and renamed by then; the build's worker pools are shut)."""
+    """Exit with ``status`` once a build or a check is done. When the process ends with the
+    command, at once: freeing the objects of a big directory one by one took most of a second
+    after the last file was written (every file is closed and renamed by then, the worker pools
+    are shut, what was printed is flushed here)."""
     if not _ONE_SHOT:
         sys.exit(status)
     sys.stdout.flush()

@@ -12,7 +12,7 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -161,7 +161,7 @@ def build_site(
     steps["pages rendered in the build's own process (of no commune)"] = len(whole)
     steps["pages in the site"] = sum(1 for spec in specs if urls.output_path(spec.url).endswith(".html"))
 
-    indexing, indexer, search_keys = None, None, {}
+    indexing, search_keys = None, {}
     if site.search:
         stale = {}
         chosen = {key: pages for key, pages in build.search_parts.items() if scope.has_search_part(key, searchindex.MAIN)}
@@ -177,12 +177,7 @@ def build_site(
             # thousands of files at national size: in a thread, that work held the interpreter
             # lock the exports need). The collector is frozen while it forks, as for page workers.
             with frozen():
-                indexer = _beside_process()
-                indexing = indexer.submit(_timed, searchindex.index_parts, output, stale)
-            # Its process ends as soon as the index is written: kept while the exports run, it held
-            # a copy of every page of memory the exports then wrote into (their records' reference
-            # counts), 0.8 GB more at national size after one edit.
-            indexer.shutdown(wait=False)
+                indexing = Beside(_timed, searchindex.index_parts, output, stale)
 
     started = time.perf_counter()
     communes = [code for code in directory.commune_codes() if scope.has_commune(code)]
@@ -212,11 +207,7 @@ def build_site(
 
     started = time.perf_counter()
     if indexing is not None:
-        try:
-            steps["search index (beside the exports)"] = indexing.result()  # raises what Pagefind's failure raised
-        finally:
-            if indexer is not None:
-                indexer.shutdown()
+        steps["search index (beside the exports)"] = indexing.result()  # raises what Pagefind's failure raised
     for key, value in search_keys.items():
         cache.remember(f"@search:{key}", value)
     steps["waiting for the search index"] = time.perf_counter() - started
@@ -263,11 +254,57 @@ def show_records(records: list[Record]) -> list[str]:
     return [spec.url for spec in specs]
 
 
-def _beside_process() -> Executor:
-    """One worker beside the build: a forked process where there is fork, else a thread."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    return ThreadPoolExecutor(max_workers=1)
+class Beside:
+    """``function(*args)`` run beside the build: in a forked process where there is fork (else a
+    thread), which ends as soon as it is done. A pool's worker would wait for more work until
+    the pool is shut: kept while the exports run, it held the original of every page of memory
+    they then wrote into (their records' reference counts), 0.8 GB more at national size."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self._thread: Executor | None = ThreadPoolExecutor(max_workers=1)
+            self._future = self._thread.submit(function, *args)
+            return
+        self._thread = None
+        context = multiprocessing.get_context("fork")
+        self._answer, sending = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run_and_send, args=(sending, function, args))
+        self._process.start()
+        sending.close()
+
+    def result(self) -> Any:
+        """What the function returned, once it is done; raises what it raised."""
+        if self._thread is not None:
+            try:
+                return self._future.result()
+            finally:
+                self._thread.shutdown()
+        try:
+            done, value = self._answer.recv()
+        except EOFError:
+            done, value = False, RuntimeError(f"the process beside the build ended without an answer (exit code {self._process.exitcode})")
+        finally:
+            self._answer.close()
+            self._process.join()
+        if not done:
+            raise value
+        return value
+
+
+def _run_and_send(sending: Any, function: Callable[..., Any], args: tuple) -> None:
+    try:
+        answer = (True, function(*args))
+    except BaseException as error:  # noqa: BLE001 - handed to the build, which raises it
+        answer = (False, error)
+    try:
+        try:
+            sending.send(answer)
+        except (OSError, ValueError):
+            pass  # the build is gone
+        except Exception:  # noqa: BLE001 - an error that cannot be sent: its text is
+            sending.send((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))
+    finally:
+        sending.close()
 
 
 def _timed(function: Callable[..., Any], *args: Any) -> float:
