@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -112,7 +113,6 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     Code de sortie : 0 sans erreur (avertissements permis), 1 si une fiche est invalide, 2 en
     cas d'usage incorrect.
     """
-    from communs.collector import paused
     from communs.records.validation import UsageError, validate
 
     if settings_file is not None and not settings_file.is_file():
@@ -120,12 +120,8 @@ def validate_command(files: tuple[Path, ...], content_dir: Path, output_format: 
     checker = _checker(settings_file or content_dir.resolve().parent / "pelicanconf.py")
     bar, progress = _progress_bar(_("Vérification")) if output_format == "text" else (None, None)
     try:
-        with paused():  # verdicts and records: many objects, no cycle (see communs.collector)
-            if bar is not None:
-                with bar:
-                    report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker, cache_dir=cache_dir)
-            else:
-                report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, keep_records=stats, checker=checker, cache_dir=cache_dir)
+        with bar if bar is not None else nullcontext():
+            report = validate(content_dir, list(files) if files else None, changed_since=revision, jobs=jobs, progress=progress, keep_records=stats, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
         return
@@ -204,7 +200,7 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
         stamp.forget()
     import logging
 
-    from communs.collector import frozen, paused
+    from communs.collector import frozen
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
     from communs.records.validation import UsageError, validate
@@ -221,12 +217,8 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     begun = time.perf_counter()
     bar, progress = _progress_bar(_("Vérification"))
     try:
-        with paused():  # the records and their verdicts: hundreds of thousands of objects, no cycle
-            if bar is not None:
-                with bar:
-                    report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker, cache_dir=cache_dir)
-            else:
-                report = validate(content_dir, jobs=jobs, keep_records=True, checker=checker, cache_dir=cache_dir)
+        with bar if bar is not None else nullcontext():
+            report = validate(content_dir, jobs=jobs, progress=progress, keep_records=True, checker=checker, cache_dir=cache_dir)
     except UsageError as error:
         _fail_usage(str(error))
     steps["validation"] = time.perf_counter() - begun
@@ -246,6 +238,8 @@ def _build(content_dir: Path, output: Path, settings_file: Path, jobs: int | Non
     )
     started = time.perf_counter()
     try:
+        # The records are left alone by the collector from now on, through Pelican's own set-up
+        # to the end of build_site (which freezes them too when called by itself).
         with frozen():
             Pelican(settings).run()
     finally:
@@ -333,7 +327,6 @@ def _built(output: Path, started: float, part: str | None, steps: dict) -> None:
 def _build_departement(content_dir: Path, output: Path, settings: dict, jobs: int | None, part: str, checker, cache_dir: Path | None, steps: dict) -> int:
     """A département's part: its records and those its pages show, checked, then its pages,
     exports and search bundle (Pelican's own pages are the commun part's)."""
-    from communs.collector import paused
     from communs.records.content import scan
     from communs.records.directory import Directory
     from communs.records.reporting import format_text
@@ -351,8 +344,7 @@ def _build_departement(content_dir: Path, output: Path, settings: dict, jobs: in
     history = read_history(content_dir, cache_dir)
     steps["history"] = time.perf_counter() - begun
     begun = time.perf_counter()
-    with paused():
-        report = parts.read_part(content_dir, part, checker, jobs=jobs, history=history)
+    report = parts.read_part(content_dir, part, checker, jobs=jobs, history=history)
     steps["validation"] = time.perf_counter() - begun
     steps["records"] = report.checked
     if not report.ok:

@@ -20,9 +20,11 @@ _depth = 0  # of nested ``frozen`` blocks
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No collection in this block (many objects made, none of them in a cycle). A process forked
-    meanwhile inherits the pause: worker pools started in such a block enable the collector in
-    their workers (``initializer=gc.enable``)."""
+    """No collection in this block (many objects made, none of them in a cycle); used as a
+    decorator on what reads records, verdicts and history. The pause is the whole process's (a
+    thread of ``communs serve`` validating pauses it for the others meanwhile, which only delays
+    their collections), and a process forked meanwhile inherits it: worker pools started in such
+    a block enable the collector in their workers (``initializer=gc.enable``)."""
     collecting = gc.isenabled()
     gc.disable()
     try:

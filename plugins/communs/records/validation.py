@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
+from communs.collector import paused
 from communs.fingerprints import bytes_digest, code_version, digest
 from communs.i18n import _, current_language
 from communs.records.communes import Communes, default_communes
@@ -135,6 +136,7 @@ def _check_in_worker(item: tuple[RecordFile, bytes | None]) -> FileResult:
     return _worker_checker.check(source, _worker_keeps_records, raw)
 
 
+@paused()  # verdicts and records: many objects, no cycle (see communs.collector)
 def check_files(
     sources: Sequence[RecordFile],
     checker: Checker,
@@ -261,6 +263,7 @@ def changed_paths(content_dir: Path, revision: str) -> tuple[list[Path], list[Pa
     return sorted(set(changed)), sorted(set(deleted))
 
 
+@paused()  # the cache's verdicts, then the index across records
 def validate(
     content_dir: Path,
     files: Sequence[Path] | None = None,

@@ -24,6 +24,7 @@ import git
 import orjson
 import yaml
 
+from communs.collector import paused
 from communs.records.content import FOLDERS, KINDS
 from communs.site.outputs import write_if_changed
 
@@ -109,6 +110,7 @@ def _parse_path(path: str) -> tuple[str, str, str] | None:
     return KINDS[parts[0]], parts[1], parts[2][:-4]
 
 
+@paused()  # tens of thousands of changes and file histories, no cycle (see communs.collector)
 def read_history(content_dir: Path, cache_dir: Path | None = None) -> History | None:
     """The history of the records under ``content_dir``, or None outside a Git checkout."""
     try:

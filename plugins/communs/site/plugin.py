@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from communs.collector import frozen, paused
+from communs.collector import frozen
 from communs.records.directory import Directory, InvalidDirectory, load_directory
 from communs.records.record import Record
 from communs.records.territory import Territory
@@ -69,8 +69,7 @@ class DirectoryGenerator:
                 raise RuntimeError("communs: invalid records, the site is not built\n" + format_text(error.report.problems, error.report.checked)) from None
         cache = self.settings.get("CACHE_PATH")
         started = time.perf_counter()
-        with paused():
-            self.history = read_history(self.content_dir, Path(cache) if cache else None)
+        self.history = read_history(self.content_dir, Path(cache) if cache else None)
         PRELOADED.get("steps", {})["git history"] = time.perf_counter() - started
 
     def generate_output(self, writer: Any = None) -> None:
